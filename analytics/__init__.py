@@ -1,0 +1,1 @@
+"""Aftershock analytics: market data, the local price store and the event-study engine."""

@@ -1,0 +1,161 @@
+"""NYSE (XNYS) trading sessions: day 0 resolution and relative trading days.
+
+Relative days count XNYS sessions, never calendar days and never a stock's own rows. Dates are
+timezone-naive midnight ``pd.Timestamp``s; every function accepts anything ``pd.Timestamp``
+parses and rejects dates outside the supported range with a :class:`~analytics.errors.SpecError`.
+
+>>> day_zero("2025-01-25", "before_open")  # a Saturday
+Timestamp('2025-01-27 00:00:00')
+>>> offset("2025-01-27", -1)
+Timestamp('2025-01-24 00:00:00')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Literal, TypeAlias
+
+import exchange_calendars as xcals
+import numpy as np
+import pandas as pd
+
+from analytics.errors import SpecError
+
+__all__ = [
+    "FIRST_DATE",
+    "LAST_DATE",
+    "TIMINGS",
+    "DateLike",
+    "Timing",
+    "day_zero",
+    "is_session",
+    "next_session",
+    "offset",
+    "parse_date",
+    "previous_session",
+    "relative_days",
+    "session_positions",
+    "sessions",
+]
+
+DateLike: TypeAlias = str | dt.date | pd.Timestamp | np.datetime64
+Timing: TypeAlias = Literal["before_open", "during_session", "after_close"]
+TIMINGS: tuple[Timing, ...] = ("before_open", "during_session", "after_close")
+
+FIRST_DATE = pd.Timestamp("1990-01-02")
+LAST_DATE = pd.Timestamp("2030-12-31")
+
+
+@lru_cache(maxsize=1)
+def _sessions() -> np.ndarray:
+    """All XNYS sessions in the supported range as sorted ``datetime64[D]``."""
+    cal = xcals.get_calendar("XNYS", start=FIRST_DATE, end=LAST_DATE)
+    return cal.sessions.tz_localize(None).values.astype("datetime64[D]")
+
+
+def parse_date(value: DateLike, *, name: str = "date") -> pd.Timestamp:
+    """Parse a date once at the boundary; errors name the parameter and the accepted range."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(f"{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27") from exc
+    if ts is pd.NaT or pd.isna(ts):
+        raise SpecError(f"{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(None)
+    ts = ts.normalize()
+    if not FIRST_DATE <= ts <= LAST_DATE:
+        raise SpecError(
+            f"{name}: {ts.date()} is outside the supported range "
+            f"{FIRST_DATE.date()} .. {LAST_DATE.date()}"
+        )
+    return ts
+
+
+def _day(value: DateLike, name: str) -> np.datetime64:
+    return np.datetime64(parse_date(value, name=name).date(), "D")
+
+
+def _at(position: int, what: str) -> pd.Timestamp:
+    all_sessions = _sessions()
+    if not 0 <= position < len(all_sessions):
+        raise SpecError(f"{what} falls outside the supported calendar range")
+    return pd.Timestamp(all_sessions[position])
+
+
+def sessions(start: DateLike, end: DateLike) -> pd.DatetimeIndex:
+    """XNYS sessions in ``[start, end]`` (both inclusive)."""
+    lo, hi = _day(start, "start"), _day(end, "end")
+    all_sessions = _sessions()
+    i = int(np.searchsorted(all_sessions, lo, side="left"))
+    j = int(np.searchsorted(all_sessions, hi, side="right"))
+    return pd.DatetimeIndex(all_sessions[i:j].astype("datetime64[ns]"), name="date")
+
+
+def is_session(date: DateLike) -> bool:
+    """Whether ``date`` is an XNYS trading session."""
+    day = _day(date, "date")
+    all_sessions = _sessions()
+    i = int(np.searchsorted(all_sessions, day))
+    return i < len(all_sessions) and all_sessions[i] == day
+
+
+def next_session(date: DateLike) -> pd.Timestamp:
+    """The first session strictly after ``date``."""
+    position = int(np.searchsorted(_sessions(), _day(date, "date"), side="right"))
+    return _at(position, f"the session after {date}")
+
+
+def previous_session(date: DateLike) -> pd.Timestamp:
+    """The last session strictly before ``date``."""
+    position = int(np.searchsorted(_sessions(), _day(date, "date"), side="left")) - 1
+    return _at(position, f"the session before {date}")
+
+
+def day_zero(date: DateLike, timing: Timing = "before_open") -> pd.Timestamp:
+    """Resolve an event's calendar date and timing to its day-0 session.
+
+    ``before_open``/``during_session``: the date itself if it is a session, else the next one;
+    ``after_close``: the next session after the date.
+    """
+    if timing not in TIMINGS:
+        raise SpecError(f"timing: {timing!r} is not one of {', '.join(TIMINGS)}")
+    day = _day(date, "event date")
+    side: Literal["left", "right"] = "right" if timing == "after_close" else "left"
+    position = int(np.searchsorted(_sessions(), day, side=side))
+    return _at(position, f"day 0 of {date}")
+
+
+def offset(session: DateLike, n: int) -> pd.Timestamp:
+    """The session ``n`` sessions after ``session`` (before, for negative ``n``).
+
+    ``session`` must itself be a session.
+    """
+    day = _day(session, "session")
+    all_sessions = _sessions()
+    position = int(np.searchsorted(all_sessions, day))
+    if position >= len(all_sessions) or all_sessions[position] != day:
+        raise SpecError(f"session: {pd.Timestamp(day).date()} is not an XNYS trading session")
+    return _at(position + int(n), f"{n} sessions from {pd.Timestamp(day).date()}")
+
+
+def session_positions(dates: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """Index of each date in the global session list; -1 where a date is not a session."""
+    days = np.asarray(dates, dtype="datetime64[D]")
+    all_sessions = _sessions()
+    pos = np.searchsorted(all_sessions, days)
+    clipped = np.minimum(pos, len(all_sessions) - 1)
+    return np.where(all_sessions[clipped] == days, pos, -1)
+
+
+def relative_days(day0: DateLike, dates: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """Relative trading day of each session in ``dates`` with respect to the session ``day0``."""
+    anchor = session_positions(np.array([_day(day0, "day 0")]))[0]
+    if anchor < 0:
+        raise SpecError(f"day 0: {day0} is not an XNYS trading session")
+    positions = session_positions(dates)
+    if (positions < 0).any():
+        bad = pd.DatetimeIndex(np.asarray(dates)[positions < 0])[:3]
+        raise SpecError(f"dates {', '.join(str(d.date()) for d in bad)} are not XNYS sessions")
+    return positions - anchor

@@ -1,0 +1,1 @@
+"""Aftershock's frontend: the Dash dashboard, figures, PNG export, CLI and scheduled refresh."""
