@@ -1,81 +1,289 @@
-"""The tidy price schema shared by sources and the store, validated at the boundary."""
+"""The tidy price schema shared by sources and the store, validated at the boundary.
+
+A price frame has one row per ``(ticker, date)``: ``ticker`` (upper-case ``str``), ``date``
+(``datetime64[ns]`` at midnight, the exchange's local date), ``adj_close`` and the optional
+``open``, ``high``, ``low``, ``close``, ``volume`` (all float64, NaN where unknown), sorted by
+ticker and date.
+
+Two front doors share one set of rules: :func:`validate_prices` is strict and raises
+:class:`~analytics.errors.DataError` on the first bad row; :func:`split_invalid` is lenient and
+returns the valid rows plus the rejected ones with a ``reason``. A row is invalid when its ticker is
+empty, its date is not a date, a price is not a number, ``adj_close`` is missing, infinite, zero or
+negative (symbols starting with ``^`` are yields and indices: they only need to be finite), an
+optional price is zero, negative or infinite, ``volume`` is negative, or its ``(ticker, date)``
+repeats an earlier valid row.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from analytics.errors import DataError
 
-__all__ = ["OPTIONAL_COLUMNS", "PRICE_COLUMNS", "REQUIRED_COLUMNS", "empty_prices", "validate_prices"]
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "PRICE_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "empty_prices",
+    "split_invalid",
+    "validate_prices",
+]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("ticker", "date", "adj_close")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 PRICE_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_VALUE_COLUMNS: tuple[str, ...] = ("adj_close", *OPTIONAL_COLUMNS)
+_FIX = "fix the data, or pass --drop-invalid to skip such rows"
 
 
 def empty_prices() -> pd.DataFrame:
     """A zero-row frame with the full price schema."""
     frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in PRICE_COLUMNS})
-    frame["ticker"] = pd.Series(dtype="string")
+    frame["ticker"] = pd.Series(dtype="str")
     frame["date"] = pd.Series(dtype="datetime64[ns]")
     return frame
 
 
-def _row_hint(frame: pd.DataFrame, bad: np.ndarray) -> str:
-    rows = np.flatnonzero(bad)
-    first = frame.iloc[rows[0]]
-    more = f" (and {len(rows) - 1} more rows)" if len(rows) > 1 else ""
-    return f"row {rows[0] + 1}: ticker={first.get('ticker')!r} date={first.get('date')!r}{more}"
+@dataclass(frozen=True)
+class _Rule:
+    """One way a row can be invalid: the column it concerns, what is wrong, and where."""
+
+    column: str
+    problem: str
+    rows: np.ndarray
 
 
-def validate_prices(frame: pd.DataFrame, *, origin: str) -> pd.DataFrame:
-    """Check and normalize a tidy price frame; raise :class:`DataError` naming what is wrong.
+@dataclass(frozen=True)
+class _Checked:
+    """A frame's rows as given, normalized, and judged; ``key`` orders rows by (ticker, date)."""
 
-    Returns a new frame with the full schema: ``ticker`` (upper-case string), ``date``
-    (``datetime64[ns]``, midnight), float64 prices (optional columns filled with NaN), sorted by
-    ticker and date. Rejects missing columns, unparseable dates, NaN, zero or negative
-    ``adj_close``, empty tickers and duplicate ``(ticker, date)`` rows. ``origin`` names the file
-    or source in messages.
-    """
-    lower = {str(c): str(c).strip().lower().replace(" ", "_") for c in frame.columns}
-    frame = frame.rename(columns=lower)
-    absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    raw: pd.DataFrame
+    normalized: pd.DataFrame
+    key: np.ndarray
+    rules: list[_Rule]
+    invalid: np.ndarray
+    first_seen: np.ndarray
+
+
+def _rename(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+    names = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(
+            f"{origin}: column(s) {', '.join(repeated)} appear more than once "
+            f"(found {', '.join(map(str, frame.columns))}); keep one of each"
+        )
+    renamed = frame.set_axis(names, axis=1)
+    absent = [c for c in REQUIRED_COLUMNS if c not in renamed.columns]
     if absent:
         raise DataError(
-            f"{origin}: missing column(s) {', '.join(absent)}; found {', '.join(map(str, frame.columns))}. "
-            f"Expected columns {', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"
+            f"{origin}: missing column(s) {', '.join(absent)}; found "
+            f"{', '.join(map(str, frame.columns)) or 'no columns'}. Expected columns "
+            f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"
         )
-    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-    tickers = frame["ticker"].astype("string").str.strip().str.upper()
-    bad = (tickers.isna() | (tickers == "")).to_numpy(dtype=bool)
-    if bad.any():
-        raise DataError(f"{origin}: empty ticker at {_row_hint(frame, bad)}")
-    out["ticker"] = tickers.to_numpy()
-    dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    bad = dates.isna().to_numpy()
-    if bad.any():
-        raise DataError(f"{origin}: column date has an unparseable date at {_row_hint(frame, bad)}")
-    out["date"] = dates.dt.normalize().astype("datetime64[ns]").to_numpy()
-    for column in ("adj_close", *OPTIONAL_COLUMNS):
-        if column not in frame.columns:
+    return renamed.reset_index(drop=True)
+
+
+def _tickers(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Sorted codes of the normalized tickers (-1 for missing) and the code -> ticker index."""
+    codes, uniques = pd.factorize(column)
+    cleaned = pd.Index(uniques.astype("str")).str.strip().str.upper()
+    merged, tickers = pd.factorize(cleaned, sort=True)
+    codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
+    empty = np.flatnonzero(tickers == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return codes, tickers
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    """Midnight ``datetime64[ns]`` dates; NaT where a value is not a date."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_dtype(column.dtype):
+        if pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}:
+            text = column.astype("str").str.strip()
+            # Keep the exchange-local date of timestamps such as "2024-01-02 00:00:00-05:00".
+            clock = text.str.len().gt(10) & ~text.str.slice(10, 11).isin([" ", "T"])
+            column = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+            column = column.mask(clock.fillna(False).astype(bool))
+        else:
+            column = pd.to_datetime(column, errors="coerce")
+            if isinstance(column.dtype, pd.DatetimeTZDtype):
+                column = column.dt.tz_localize(None)
+    return column.dt.normalize().astype("datetime64[ns]")
+
+
+def _check(frame: pd.DataFrame, origin: str) -> _Checked:
+    raw = _rename(frame, origin)
+    n = len(raw)
+    codes, tickers = _tickers(raw["ticker"])
+    dates = _dates(raw["date"])
+    safe_codes = np.maximum(codes, 0)
+    out = pd.DataFrame(
+        {"ticker": tickers.take(safe_codes) if len(tickers) else [""] * n},
+        index=pd.RangeIndex(n),
+    ).astype({"ticker": "str"})
+    out["date"] = dates.to_numpy()
+    days = out["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    days = np.where(dates.isna().to_numpy(), 0, days)
+    span = int(days.max() - days.min()) + 1 if n else 1
+    key = safe_codes.astype(np.int64) * span + (days - (days.min() if n else 0))
+    rules = [
+        _Rule("ticker", "is empty", codes < 0),
+        _Rule("date", "is not a date (use YYYY-MM-DD)", dates.isna().to_numpy()),
+    ]
+    for column in _VALUE_COLUMNS:
+        if column not in raw.columns:
             out[column] = np.nan
             continue
-        values = pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy()
-        bad_text = np.isnan(values) & frame[column].notna().to_numpy()
-        if bad_text.any():
-            raise DataError(f"{origin}: column {column} is not numeric at {_row_hint(frame, bad_text)}")
-        out[column] = values
-    adj = out["adj_close"].to_numpy()
-    bad = ~np.isfinite(adj) | (adj <= 0)
-    if bad.any():
-        raise DataError(
-            f"{origin}: column adj_close must be a positive number; "
-            f"NaN, zero or negative at {_row_hint(frame, bad)}"
+        values = pd.to_numeric(raw[column], errors="coerce").astype("float64").to_numpy()
+        rules.append(
+            _Rule(column, "is not a number", np.isnan(values) & raw[column].notna().to_numpy())
         )
-    dup = out.duplicated(["ticker", "date"], keep=False).to_numpy()
-    if dup.any():
-        raise DataError(f"{origin}: duplicate (ticker, date) rows at {_row_hint(frame, dup)}")
-    return out.sort_values(["ticker", "date"], ignore_index=True)
+        out[column] = values
+    index_like = np.asarray(tickers.str.startswith("^"), dtype=bool)[safe_codes] & (codes >= 0)
+    adj = out["adj_close"].to_numpy()
+    rules.append(_Rule("adj_close", "is missing or infinite", ~np.isfinite(adj)))
+    rules.append(_Rule("adj_close", "is zero or negative", (adj <= 0) & ~index_like))
+    for column in ("open", "high", "low", "close"):
+        values = out[column].to_numpy()
+        rules.append(_Rule(column, "is infinite", np.isinf(values)))
+        rules.append(_Rule(column, "is zero or negative", (values <= 0) & ~index_like))
+    volume = out["volume"].to_numpy()
+    rules.append(_Rule("volume", "is negative or infinite", (volume < 0) | np.isinf(volume)))
+    invalid = np.logical_or.reduce([rule.rows for rule in rules]) if n else np.zeros(0, bool)
+    duplicate, conflicting, first_seen = _duplicates(out, key, invalid)
+    rules.append(_Rule("date", "repeats an earlier row of this ticker (identical)", duplicate))
+    rules.append(
+        _Rule("date", "repeats an earlier row of this ticker (different values)", conflicting)
+    )
+    invalid = invalid | duplicate | conflicting
+    return _Checked(raw, out, key, rules, invalid, first_seen)
+
+
+def _duplicates(
+    out: pd.DataFrame, all_keys: np.ndarray, invalid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of identical and conflicting repeats among valid rows, and each repeat's first row."""
+    n = len(out)
+    duplicate, conflicting = np.zeros(n, bool), np.zeros(n, bool)
+    first_seen = np.full(n, -1)
+    valid = np.flatnonzero(~invalid)
+    key = all_keys[valid]
+    if np.all(np.diff(key) > 0):
+        return duplicate, conflicting, first_seen
+    position = np.argsort(key, kind="stable")
+    order, sorted_key = valid[position], key[position]
+    repeat = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
+    rows, previous = order[repeat], order[repeat - 1]
+    values = out[list(_VALUE_COLUMNS)].to_numpy()
+    a, b = values[rows], values[previous]
+    same = np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=1)
+    duplicate[rows[same]] = True
+    conflicting[rows[~same]] = True
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    group_first = order[starts[np.searchsorted(starts, repeat, side="right") - 1]]
+    first_seen[rows] = group_first
+    return duplicate, conflicting, first_seen
+
+
+def _valid_sorted(checked: _Checked) -> pd.DataFrame:
+    """The valid normalized rows ordered by (ticker, date), without copying if already sorted."""
+    rows = np.flatnonzero(~checked.invalid)
+    key = checked.key[rows]
+    if not np.all(np.diff(key) > 0):
+        rows = rows[np.argsort(key, kind="stable")]
+    if np.array_equal(rows, np.arange(len(checked.normalized))):
+        return checked.normalized
+    return checked.normalized.take(rows).reset_index(drop=True)
+
+
+def _show(value: object) -> str:
+    """A cell as a user would type it: ``-1.5``, ``'abc'``, ``2024-01-02``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return str(value.date())
+    return repr(value)
+
+
+def _first_problem(checked: _Checked, origin: str, first_row: int) -> str:
+    rows = np.flatnonzero(checked.invalid)
+    row = int(rows[0])
+    rule = next(rule for rule in checked.rules if rule.rows[row])
+    ticker = _show(checked.raw["ticker"].iloc[row])
+    date = _show(checked.raw["date"].iloc[row])
+    where = f"row {row + first_row} (ticker {ticker}, date {date})"
+    if checked.first_seen[row] >= 0:
+        detail = f"first seen at row {int(checked.first_seen[row]) + first_row}"
+    else:
+        detail = f"got {_show(checked.raw[rule.column].iloc[row])}"
+    more = f" ({len(rows)} invalid rows in total)" if len(rows) > 1 else ""
+    return f"{origin}: {where}: column {rule.column} {rule.problem}, {detail}{more}; {_FIX}"
+
+
+def validate_prices(frame: pd.DataFrame, *, origin: str, first_row: int = 1) -> pd.DataFrame:
+    """Check and normalize a tidy price frame; raise on the first invalid row.
+
+    Parameters
+    ----------
+    frame
+        Long prices with at least ``ticker``, ``date``, ``adj_close`` (names are matched
+        case-insensitively, ``Adj Close`` counts as ``adj_close``).
+    origin
+        The file or source named in error messages.
+    first_row
+        The number messages give the frame's first row (2 for a CSV file under a header line).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the full schema, sorted by ticker and date.
+
+    Raises
+    ------
+    DataError
+        On a missing column or any invalid row (see the module docstring); the message names
+        ``origin``, the column, the row, its ticker and date, and the fix.
+    """
+    checked = _check(frame, origin)
+    if checked.invalid.any():
+        raise DataError(_first_problem(checked, origin, first_row))
+    return _valid_sorted(checked)
+
+
+def split_invalid(
+    frame: pd.DataFrame, *, origin: str, first_row: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Separate valid from invalid rows instead of raising (the lenient twin of validate_prices).
+
+    Parameters
+    ----------
+    frame, origin, first_row
+        As for :func:`validate_prices`; a missing required column still raises
+        :class:`DataError`, since no row could be valid.
+
+    Returns
+    -------
+    valid : pandas.DataFrame
+        The valid rows, normalized and sorted as :func:`validate_prices` returns them. Of rows
+        repeating a ``(ticker, date)``, the first valid one is kept.
+    invalid : pandas.DataFrame
+        The rejected rows as given (columns renamed), plus ``row`` (numbered from ``first_row``)
+        and ``reason`` (e.g. ``"adj_close is zero or negative"``).
+    """
+    checked = _check(frame, origin)
+    bad = checked.invalid
+    reason = np.select(
+        [rule.rows[bad] for rule in checked.rules],
+        [f"{rule.column} {rule.problem}" for rule in checked.rules],
+        default="",
+    )
+    invalid = checked.raw.loc[bad].reset_index(drop=True)
+    invalid["row"] = np.flatnonzero(bad) + first_row
+    invalid["reason"] = pd.Series(reason, dtype="str")
+    return _valid_sorted(checked), invalid
