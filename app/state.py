@@ -1,0 +1,361 @@
+"""The dashboard's view state: URL query string <-> study controls, parsed once at the boundary.
+
+A :class:`ViewState` is everything a link must carry to reproduce a view: the article, the event
+date and timing, the universe (a preset plus added tickers), benchmark, model, estimation window
+and event windows. Two doors lead in:
+
+* :func:`from_query` reads a URL query string leniently: a bad value falls back to its default and
+  is reported in the returned list of problems, so a mangled link still opens a working page;
+* :func:`from_controls` reads the raw values of the input components strictly and raises a
+  :class:`~analytics.errors.SpecError` naming the control, the bad value and the fix.
+
+:func:`to_query` is the way out. Everything here is pure: no Dash, no I/O.
+
+>>> state, problems = from_query("?date=2025-01-27&windows=0:0,-1:1")
+>>> state.windows, problems
+(((0, 0), (-1, 1)), [])
+>>> from_query(to_query(state))[0] == state
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, TypeVar
+from urllib.parse import parse_qs, urlencode
+
+from analytics.calendar import TIMINGS, Timing, parse_date
+from analytics.errors import SpecError
+
+__all__ = [
+    "DEEPSEEK_UNIVERSE",
+    "DEFAULT_ARTICLE",
+    "DEFAULT_STATE",
+    "MAX_TICKERS",
+    "MODELS",
+    "PRESETS",
+    "TIMING_LABELS",
+    "WINDOW_CHOICES",
+    "ViewState",
+    "format_window",
+    "from_controls",
+    "from_query",
+    "parse_ticker",
+    "parse_tickers",
+    "parse_window",
+    "to_query",
+    "universe",
+]
+
+DEFAULT_ARTICLE: Final = "deepseek-market-jolt.txt"
+
+PRESETS: Final[Mapping[str, str]] = {
+    "deepseek": "DeepSeek: AI & power",
+    "sp500": "S&P 500 by sector",
+    "custom": "Custom",
+}
+
+TIMING_LABELS: Final[Mapping[str, str]] = {
+    "before_open": "Before the open",
+    "during_session": "During the session",
+    "after_close": "After the close",
+}
+
+MODELS: Final[Mapping[str, str]] = {
+    "market": "Market model (OLS)",
+    "market_adjusted": "Market-adjusted",
+    "constant_mean": "Constant mean",
+    "capm": "CAPM",
+}
+
+WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
+
+MAX_TICKERS: Final = 600
+
+# The DeepSeek demo universe (2025-01-27): every ticker is in the shared DeepSeek data pack.
+DEEPSEEK_UNIVERSE: Final[Mapping[str, str]] = {
+    **dict.fromkeys(
+        ("NVDA", "AVGO", "AMD", "TSM", "ASML", "MRVL", "ARM", "MU", "AMAT", "LRCX", "KLAC", "QCOM"),
+        "AI chips",
+    ),
+    **dict.fromkeys(("ANET", "DELL", "SMCI", "CIEN", "COHR"), "AI hardware"),
+    **dict.fromkeys(("MSFT", "GOOGL", "AMZN", "META", "ORCL"), "Hyperscalers"),
+    **dict.fromkeys(
+        ("VST", "CEG", "NRG", "TLN", "GEV", "OKLO", "SMR", "CCJ", "ETN", "PWR", "VRT", "NVT"),
+        "Power & infrastructure",
+    ),
+    **dict.fromkeys(("EQIX", "DLR"), "Data-centre REITs"),
+    **dict.fromkeys(("BABA", "BIDU", "JD", "PDD"), "Chinese ADRs"),
+    **dict.fromkeys(("JPM", "XOM", "JNJ", "PG", "KO", "WMT"), "Controls"),
+}
+
+Window = tuple[int, int]
+
+_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9\-=]{0,14}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]*)?$")
+_WINDOW = re.compile(r"^\[?\s*([+-]?\d{1,4})\s*[:,;]\s*([+-]?\d{1,4})\s*\]?$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ViewState:
+    """What the dashboard shows; every field is already parsed and valid."""
+
+    article: str | None = DEFAULT_ARTICLE
+    date: dt.date = dt.date(2025, 1, 27)
+    timing: Timing = "before_open"
+    preset: str = "deepseek"
+    sector: str | None = None
+    tickers: tuple[str, ...] = ()
+    benchmark: str = "SPY"
+    model: str = "market"
+    estimation: Window = (-250, -11)
+    windows: tuple[Window, ...] = field(default=((0, 0), (-1, 1), (-5, 5)))
+
+    def with_ticker(self, ticker: str) -> ViewState:
+        """The same view with ``ticker`` added to the universe (no-op when already added)."""
+        symbol = parse_ticker(ticker, name="ticker")
+        return self if symbol in self.tickers else replace(self, tickers=(*self.tickers, symbol))
+
+
+DEFAULT_STATE: Final = ViewState()
+
+
+def parse_ticker(value: str, *, name: str = "tickers") -> str:
+    """One Yahoo-style symbol, upper-cased, dots as dashes (``brk.b`` → ``BRK-B``)."""
+    symbol = value.strip().upper().replace(".", "-")
+    if not _TICKER.match(symbol):
+        raise SpecError(
+            f"{name}: {value!r} is not a ticker symbol; "
+            "use letters, digits and '-', e.g. NVDA, BRK-B"
+        )
+    return symbol
+
+
+def parse_tickers(values: Iterable[str] | str | None, *, name: str = "tickers") -> tuple[str, ...]:
+    """A de-duplicated ticker tuple (first occurrence wins) from a list or a comma/space string."""
+    if values is None:
+        return ()
+    items = re.split(r"[\s,;]+", values) if isinstance(values, str) else list(values)
+    symbols = tuple(dict.fromkeys(parse_ticker(v, name=name) for v in items if v and v.strip()))
+    if len(symbols) > MAX_TICKERS:
+        raise SpecError(f"{name}: {len(symbols)} tickers is too many; use at most {MAX_TICKERS}")
+    return symbols
+
+
+def parse_window(value: str | Sequence[int], *, name: str = "event window") -> Window:
+    """An inclusive ``(start, end)`` window of relative trading days, from ``"-1:1"`` or a pair."""
+    if isinstance(value, str):
+        match = _WINDOW.match(value.strip())
+        if match is None:
+            raise SpecError(f"{name}: {value!r} is not a window; write start:end, e.g. -1:1")
+        start, end = int(match.group(1)), int(match.group(2))
+    else:
+        try:
+            start, end = (int(v) for v in value)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"{name}: {value!r} is not a window; give two whole numbers") from exc
+    if start > end:
+        raise SpecError(f"{name}: {value!r} starts after it ends; write start:end, e.g. -1:1")
+    return start, end
+
+
+def format_window(window: Window) -> str:
+    """``(-1, 1)`` → ``"-1:1"``, the form used in the URL and the window picker."""
+    return f"{window[0]}:{window[1]}"
+
+
+def _parse_windows(values: Iterable[str] | str | None) -> tuple[Window, ...]:
+    items = values.split(",") if isinstance(values, str) else list(values or ())
+    windows = tuple(dict.fromkeys(parse_window(v) for v in items if v and v.strip()))
+    if not windows:
+        raise SpecError(f"event windows: choose at least one, e.g. {', '.join(WINDOW_CHOICES[:3])}")
+    return windows
+
+
+def _parse_estimation(start: Any, end: Any, windows: Sequence[Window]) -> Window:
+    if start in (None, "") or end in (None, ""):
+        raise SpecError("estimation window: give both ends, e.g. -250 and -11")
+    estimation = parse_window((start, end), name="estimation window")
+    first = min(w[0] for w in windows)
+    if estimation[1] >= first:
+        raise SpecError(
+            "estimation window: it must end before the earliest event window starts "
+            f"(day {first}); got {format_window(estimation)}, e.g. use -250:-11"
+        )
+    length = estimation[1] - estimation[0] + 1
+    if length < 30:
+        raise SpecError(
+            f"estimation window: {format_window(estimation)} is {length} days; "
+            "use at least 30 (default -250:-11)"
+        )
+    return estimation
+
+
+def _parse_choice(value: Any, choices: Iterable[str], *, name: str) -> Any:
+    options = list(choices)
+    if value not in options:
+        raise SpecError(f"{name}: {value!r} is not one of {', '.join(options)}")
+    return str(value)
+
+
+def _parse_date(value: Any) -> dt.date:
+    if value in (None, ""):
+        raise SpecError("event date: pick a date, e.g. 2025-01-27")
+    text = str(value).strip()
+    if not _ISO_DATE.match(text):
+        raise SpecError(f"event date: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27")
+    return parse_date(text[:10], name="event date").date()
+
+
+def from_controls(
+    *,
+    article: str | None,
+    date: Any,
+    timing: Any,
+    preset: Any,
+    sector: Any,
+    tickers: Iterable[str] | str | None,
+    benchmark: Any,
+    model: Any,
+    estimation_start: Any,
+    estimation_end: Any,
+    windows: Iterable[str] | str | None,
+) -> ViewState:
+    """Parse the raw control values; raises :class:`SpecError` naming the first bad control."""
+    preset = _parse_choice(preset, PRESETS, name="universe")
+    sector_value = str(sector).strip() if sector else None
+    if preset == "sp500" and not sector_value:
+        raise SpecError("sector: pick an S&P 500 sector for the 'S&P 500 by sector' universe")
+    added = parse_tickers(tickers)
+    if preset == "custom" and not added:
+        raise SpecError("tickers: add at least one ticker to a custom universe, e.g. NVDA")
+    parsed_windows = _parse_windows(windows)
+    return ViewState(
+        article=article or None,
+        date=_parse_date(date),
+        timing=_parse_choice(timing, TIMINGS, name="timing"),
+        preset=preset,
+        sector=sector_value if preset == "sp500" else None,
+        tickers=added,
+        benchmark=parse_ticker(str(benchmark or ""), name="benchmark"),
+        model=_parse_choice(model, MODELS, name="model"),
+        estimation=_parse_estimation(estimation_start, estimation_end, parsed_windows),
+        windows=parsed_windows,
+    )
+
+
+T = TypeVar("T")
+
+
+def _choice(choices: Iterable[str], name: str) -> Callable[[str], Any]:
+    return lambda value: _parse_choice(value, choices, name=name)
+
+
+def _benchmark(value: str) -> str:
+    return parse_ticker(value, name="benchmark")
+
+
+def _lenient(
+    params: Mapping[str, list[str]],
+    key: str,
+    parse: Callable[[str], T],
+    default: T,
+    problems: list[str],
+) -> T:
+    raw = params.get(key)
+    if not raw:
+        return default
+    try:
+        return parse(raw[-1])
+    except SpecError as exc:
+        problems.append(f"link parameter {key}={raw[-1]!r} ignored: {exc}")
+        return default
+
+
+def _article(raw: Mapping[str, list[str]], default: str | None) -> str | None:
+    return None if "article" in raw else default
+
+
+def from_query(search: str | None) -> tuple[ViewState, list[str]]:
+    """Read a URL query string; bad parameters fall back to defaults and are listed as problems."""
+    raw = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+    # A blank article means "no article from the list" (pasted text); other blanks mean "default".
+    params = {key: [v for v in values if v.strip()] for key, values in raw.items()}
+    problems: list[str] = []
+    d = DEFAULT_STATE
+    preset = _lenient(params, "preset", _choice(PRESETS, "universe"), d.preset, problems)
+    tickers = _lenient(params, "tickers", parse_tickers, d.tickers, problems)
+    sector = params["sector"][-1].strip() if params.get("sector") else None
+    if preset == "sp500" and not sector:
+        problems.append("link parameter preset=sp500 ignored: it needs a sector")
+        preset = d.preset
+    if preset == "custom" and not tickers:
+        problems.append("link parameter preset=custom ignored: it needs tickers")
+        preset = d.preset
+    windows = _lenient(params, "windows", _parse_windows, d.windows, problems)
+    estimation = _lenient(
+        params,
+        "est",
+        lambda v: _parse_estimation(*parse_window(v, name="estimation window"), windows),
+        d.estimation,
+        problems,
+    )
+    state = ViewState(
+        article=params["article"][-1] if params.get("article") else _article(raw, d.article),
+        date=_lenient(params, "date", _parse_date, d.date, problems),
+        timing=_lenient(params, "timing", _choice(TIMINGS, "timing"), d.timing, problems),
+        preset=preset,
+        sector=sector if preset == "sp500" else None,
+        tickers=tickers,
+        benchmark=_lenient(params, "benchmark", _benchmark, d.benchmark, problems),
+        model=_lenient(params, "model", _choice(MODELS, "model"), d.model, problems),
+        estimation=estimation,
+        windows=windows,
+    )
+    return state, problems
+
+
+def to_query(state: ViewState) -> str:
+    """The query string (with leading ``?``) that :func:`from_query` turns back into ``state``."""
+    params: dict[str, str] = {
+        "article": state.article or "",
+        "date": state.date.isoformat(),
+        "timing": state.timing,
+        "preset": state.preset,
+    }
+    if state.sector:
+        params["sector"] = state.sector
+    if state.tickers:
+        params["tickers"] = ",".join(state.tickers)
+    params |= {
+        "benchmark": state.benchmark,
+        "model": state.model,
+        "est": format_window(state.estimation),
+        "windows": ",".join(format_window(w) for w in state.windows),
+    }
+    return "?" + urlencode(params, safe=":,^")
+
+
+def universe(state: ViewState, sector_members: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The study's tickers: the preset's members followed by the added tickers, de-duplicated.
+
+    ``sector_members`` maps an S&P 500 sector to its tickers (from the reference snapshot).
+    """
+    if state.preset == "deepseek":
+        base: Sequence[str] = tuple(DEEPSEEK_UNIVERSE)
+    elif state.preset == "sp500":
+        if state.sector is None or state.sector not in sector_members:
+            raise SpecError(
+                f"sector: {state.sector!r} is not an S&P 500 sector; "
+                f"choose one of {', '.join(sorted(sector_members))}"
+            )
+        base = sector_members[state.sector]
+    else:
+        base = ()
+    members = tuple(dict.fromkeys((*base, *state.tickers)))
+    if len(members) > MAX_TICKERS:
+        raise SpecError(f"tickers: {len(members)} tickers is too many; use at most {MAX_TICKERS}")
+    return members
