@@ -1,0 +1,458 @@
+"""Cross-sectional significance tests of an event study, for one event window.
+
+Every test follows the conventions of ``DESIGN.md`` ("Conventions of the event study"). Arrays
+hold firms in columns: ``est_resid`` is ``(L_est, N)`` with estimation-window residuals aligned by
+relative day (NaN where a firm has no return that day) and ``window_ar`` is ``(L_w, N)``.
+
+Degenerate inputs (too few firms, zero variance, an undefined probability) give a
+:class:`TestResult` whose ``stat`` and ``pvalue`` are NaN; no warning is emitted. P-values are
+two-sided.
+
+References
+----------
+Boehmer, E., Musumeci, J. and Poulsen, A. B. (1991). Event-study methodology under conditions of
+    event-induced variance. *Journal of Financial Economics* 30(2), 253-272.
+Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: the case of event studies.
+    *Journal of Financial Economics* 14(1), 3-31.
+Corrado, C. J. (1989). A nonparametric test for abnormal security-price performance in event
+    studies. *Journal of Financial Economics* 23(2), 385-395.
+Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
+    Accounting* 2(4), 343-358.
+Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional correlation of
+    abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
+Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price behavior:
+    empirical tests. *Journal of Accounting Research* 14(2), 246-276.
+Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics Bulletin* 1(6), 80-83.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "TestResult",
+    "bmp_t",
+    "corrado_rank_z",
+    "cross_sectional_t",
+    "generalized_sign_z",
+    "kolari_pynnonen",
+    "mean_pairwise_correlation",
+    "patell_z",
+    "portfolio_t",
+    "wilcoxon_test",
+    "window_tests",
+]
+
+_NAN = float("nan")
+# A variance over common days below this share of the sum of squares is treated as zero: it is
+# rounding left over from a series that is constant on those days.
+_REL_ZERO_VARIANCE = 1e-13
+_BLOCK_SIZE = 256
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of one hypothesis test.
+
+    Attributes
+    ----------
+    stat
+        The test statistic (NaN when the test is undefined for the input).
+    pvalue
+        Two-sided p-value (NaN when ``stat`` is NaN).
+    null
+        The null hypothesis in words.
+    alternative
+        Always ``"two-sided"`` here.
+    df
+        Degrees of freedom of the reference t distribution; ``None`` for normal and exact tests.
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    stat: float
+    pvalue: float
+    null: str
+    alternative: str = "two-sided"
+    df: float | None = None
+
+
+def _t_result(stat: float, df: float, null: str) -> TestResult:
+    if not (math.isfinite(stat) and df >= 1):
+        return TestResult(stat=_NAN, pvalue=_NAN, null=null, df=df if df >= 1 else None)
+    pvalue = float(2.0 * stats.t.sf(abs(stat), df))
+    return TestResult(stat=float(stat), pvalue=pvalue, null=null, df=float(df))
+
+
+def _z_result(stat: float, null: str) -> TestResult:
+    if not math.isfinite(stat):
+        return TestResult(stat=_NAN, pvalue=_NAN, null=null)
+    return TestResult(stat=float(stat), pvalue=float(2.0 * stats.norm.sf(abs(stat))), null=null)
+
+
+def _mean_over_sd(x: np.ndarray) -> float:
+    """``mean(x) / (sd(x) / sqrt(n))`` with ddof 1; NaN when ``n < 2`` or ``sd == 0``."""
+    n = x.size
+    if n < 2:
+        return _NAN
+    sd = float(np.std(x, ddof=1))
+    if not sd > 0:
+        return _NAN
+    return float(np.mean(x)) / (sd / math.sqrt(n))
+
+
+def cross_sectional_t(car: np.ndarray) -> TestResult:
+    """Cross-sectional t test of CAAR: ``CAAR / (sd(CAR) / sqrt(N))``, ddof 1, ``N - 1`` df.
+
+    Parameters
+    ----------
+    car
+        ``(N,)`` CARs of the included firms.
+
+    References
+    ----------
+    Brown and Warner (1985), section 3.
+    """
+    x = np.asarray(car, dtype=float)
+    return _t_result(_mean_over_sd(x), x.size - 1, "CAAR = 0")
+
+
+def patell_z(scar: np.ndarray, dof: np.ndarray) -> TestResult:
+    """Patell's Z: ``sum_i SCAR_i / sqrt(sum_i dof_i / (dof_i - 2))``, p from the normal.
+
+    ``dof_i / (dof_i - 2)`` is the variance of a t variable with ``dof_i`` degrees of freedom; for
+    the market model ``dof_i = L_i - 2`` and it is Patell's ``(L_i - 2) / (L_i - 4)``. The test is
+    undefined (NaN) when any ``dof_i <= 2`` or there is no firm.
+
+    Parameters
+    ----------
+    scar
+        ``(N,)`` standardized CARs.
+    dof
+        ``(N,)`` residual degrees of freedom of each firm's normal-return model.
+
+    References
+    ----------
+    Patell (1976).
+    """
+    null = "CAAR = 0 (standardized CARs independent across firms)"
+    s = np.asarray(scar, dtype=float)
+    d = np.asarray(dof, dtype=float)
+    if s.size == 0 or not np.all(d > 2):
+        return _z_result(_NAN, null)
+    return _z_result(float(s.sum()) / math.sqrt(float(np.sum(d / (d - 2.0)))), null)
+
+
+def bmp_t(scar: np.ndarray) -> TestResult:
+    """Boehmer-Musumeci-Poulsen standardized cross-sectional t: ``mean(SCAR) / (sd(SCAR)/sqrt N)``.
+
+    ddof 1, p from t with ``N - 1`` df.
+
+    References
+    ----------
+    Boehmer, Musumeci and Poulsen (1991).
+    """
+    s = np.asarray(scar, dtype=float)
+    return _t_result(_mean_over_sd(s), s.size - 1, "mean SCAR = 0")
+
+
+def mean_pairwise_correlation(est_resid: np.ndarray) -> float:
+    """Mean pairwise correlation of firms' residuals, each pair over its common days.
+
+    The pairwise-complete definition: for firms i < j, the Pearson correlation of their residuals
+    over the days where both have one (means taken over those days). Pairs with fewer than two
+    common days or zero variance on them are left out; NaN when no pair is left.
+
+    Firms without missing days are handled in O(L N): with ``z_i`` a firm's centred residuals
+    scaled to unit norm, the sum of their pairwise correlations is
+    ``(||sum_i z_i||^2 - sum_i ||z_i||^2) / 2``. Pairs that involve a firm with missing days need
+    their own common-day means and variances: they come from masked matrix products computed in
+    blocks of rows, so memory stays O(block * N) and time O(L * N_incomplete * N), never an N x N
+    matrix. Both parts are exact.
+
+    Parameters
+    ----------
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+
+    References
+    ----------
+    Kolari and Pynnönen (2010), section 2.
+    """
+    x = np.asarray(est_resid, dtype=float)
+    valid = np.isfinite(x)
+    count = valid.sum(axis=0)
+    filled = np.where(valid, x, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(count, 1)
+    # Centring limits cancellation in the sums of squares below; a firm constant over all its
+    # days becomes exactly zero so every pair with it is left out.
+    hi = np.where(valid, x, -np.inf).max(axis=0, initial=-np.inf)
+    lo = np.where(valid, x, np.inf).min(axis=0, initial=np.inf)
+    centred = np.where(valid & (hi > lo), x - mean, 0.0)
+
+    complete = valid.all(axis=0)
+    total, pairs = 0.0, 0
+    zc = centred[:, complete]
+    norms = np.sqrt(np.einsum("ij,ij->j", zc, zc))
+    usable = norms > 0
+    if usable.sum() >= 2:
+        z = zc[:, usable] / norms[usable]
+        total += 0.5 * (float(np.sum(z.sum(axis=1) ** 2)) - float(np.sum(z * z)))
+        k = int(usable.sum())
+        pairs += k * (k - 1) // 2
+
+    order = np.concatenate([np.flatnonzero(~complete), np.flatnonzero(complete)])
+    n_incomplete = int((~complete).sum())
+    xo = centred[:, order]
+    mo = valid[:, order].astype(float)
+    xo2 = xo * xo
+    for start in range(0, n_incomplete, _BLOCK_SIZE):
+        stop = min(start + _BLOCK_SIZE, n_incomplete)
+        rows, rows2, mrows = xo[:, start:stop], xo2[:, start:stop], mo[:, start:stop]
+        cols, cols2, mcols = xo[:, start:], xo2[:, start:], mo[:, start:]
+        n = mrows.T @ mcols
+        sx_r, sx_c = rows.T @ mcols, mrows.T @ cols
+        sxx_r, sxx_c = rows2.T @ mcols, mrows.T @ cols2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var_r = sxx_r - sx_r * sx_r / n
+            var_c = sxx_c - sx_c * sx_c / n
+            cov = rows.T @ cols - sx_r * sx_c / n
+            keep = (
+                (np.arange(cols.shape[1])[None, :] > np.arange(stop - start)[:, None])
+                & (n >= 2)
+                & (var_r > _REL_ZERO_VARIANCE * sxx_r)
+                & (var_c > _REL_ZERO_VARIANCE * sxx_c)
+            )
+            corr = cov[keep] / np.sqrt(var_r[keep] * var_c[keep])
+        total += float(corr.sum())
+        pairs += int(keep.sum())
+    return total / pairs if pairs else _NAN
+
+
+def kolari_pynnonen(scar: np.ndarray, est_resid: np.ndarray) -> TestResult:
+    """Kolari-Pynnönen adjusted BMP t: ``BMP t * sqrt((1 - r) / (1 + (N - 1) r))``.
+
+    ``r`` is :func:`mean_pairwise_correlation` of the estimation residuals; p from t with
+    ``N - 1`` df. NaN when ``1 + (N - 1) r <= 0`` or the BMP t is undefined.
+
+    Parameters
+    ----------
+    scar
+        ``(N,)`` standardized CARs.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+
+    References
+    ----------
+    Kolari and Pynnönen (2010), eq. (9).
+    """
+    s = np.asarray(scar, dtype=float)
+    null = "mean SCAR = 0 (adjusted for cross-correlation)"
+    r = mean_pairwise_correlation(est_resid)
+    denominator = 1.0 + (s.size - 1) * r
+    if not denominator > 0:
+        return _t_result(_NAN, s.size - 1, null)
+    return _t_result(_mean_over_sd(s) * math.sqrt((1.0 - r) / denominator), s.size - 1, null)
+
+
+def _daily_means(values: np.ndarray) -> np.ndarray:
+    """Mean over firms of each day (row) that has a value; days without one are dropped."""
+    valid = np.isfinite(values)
+    count = valid.sum(axis=1)
+    sums = np.where(valid, values, 0.0).sum(axis=1)
+    has = count > 0
+    return sums[has] / count[has]
+
+
+def portfolio_t(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
+    """Portfolio (crude dependence adjustment) t: ``CAAR / (sqrt(L_w) * sd_est(AAR))``.
+
+    AAR is the mean over firms with a value on the day; ``sd_est`` its standard deviation
+    (ddof 1) over the D estimation days that have one; ``CAAR`` the sum of the window's AARs.
+    P from t with ``D - 1`` df.
+
+    Parameters
+    ----------
+    window_ar
+        ``(L_w, N)`` abnormal returns of the window's days.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+
+    References
+    ----------
+    Brown and Warner (1985), section 3 ("crude dependence adjustment").
+    """
+    w = np.asarray(window_ar, dtype=float)
+    aar_est = _daily_means(np.asarray(est_resid, dtype=float))
+    days = aar_est.size
+    null = "CAAR = 0 (portfolio of the firms)"
+    aar_w = _daily_means(w)
+    if days < 2 or aar_w.size == 0:
+        return _t_result(_NAN, days - 1, null)
+    sd = float(np.std(aar_est, ddof=1))
+    if not sd > 0:
+        return _t_result(_NAN, days - 1, null)
+    return _t_result(float(aar_w.sum()) / (math.sqrt(w.shape[0]) * sd), days - 1, null)
+
+
+def generalized_sign_z(car: np.ndarray, est_resid: np.ndarray) -> TestResult:
+    """Cowan's generalized sign Z: ``(w - N p) / sqrt(N p (1 - p))``, p-value from the normal.
+
+    ``w`` counts firms with ``CAR > 0``; ``p`` is the mean over firms of each firm's share of
+    positive estimation residuals (over its valid days; firms without any are left out of ``p``).
+    NaN when there is no firm or ``p`` is 0 or 1.
+
+    Parameters
+    ----------
+    car
+        ``(N,)`` CARs.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+
+    References
+    ----------
+    Cowan (1992), section 2.2.
+    """
+    c = np.asarray(car, dtype=float)
+    e = np.asarray(est_resid, dtype=float)
+    null = "share of positive CARs = share of positive estimation residuals"
+    valid = np.isfinite(e).sum(axis=0)
+    has = valid > 0
+    if c.size == 0 or not has.any():
+        return _z_result(_NAN, null)
+    p = float(np.mean((e[:, has] > 0).sum(axis=0) / valid[has]))
+    if not 0 < p < 1:
+        return _z_result(_NAN, null)
+    n = c.size
+    w = int((c > 0).sum())
+    return _z_result((w - n * p) / math.sqrt(n * p * (1.0 - p)), null)
+
+
+def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
+    """Corrado's rank test in Cowan's window form, p-value from the normal.
+
+    Each firm ranks (average ranks for ties) its ``T_i`` valid values, estimation residuals and
+    window ARs together; ``U_it = K_it / (T_i + 1) - 1/2``; ``Ubar_t`` is the mean over firms with
+    a value on day t; ``S_U = sqrt(mean of Ubar_t^2 over estimation and window days)`` (days where
+    no firm has a value are skipped); ``Z = sum_{t in w} Ubar_t / (sqrt(L_w) S_U)``.
+
+    Parameters
+    ----------
+    window_ar
+        ``(L_w, N)`` abnormal returns of the window's days.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+
+    References
+    ----------
+    Corrado (1989); Cowan (1992), section 2.3.
+    """
+    w = np.asarray(window_ar, dtype=float)
+    stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
+    null = "event-window ranks distributed as estimation-window ranks"
+    valid = np.isfinite(stacked)
+    ranks = stats.rankdata(stacked, axis=0, nan_policy="omit")
+    u = np.where(valid, ranks / (valid.sum(axis=0) + 1.0) - 0.5, 0.0)
+    count = valid.sum(axis=1)
+    has = count > 0
+    ubar = u.sum(axis=1)[has] / count[has]
+    in_window = has[stacked.shape[0] - w.shape[0] :]
+    if not in_window.any():
+        return _z_result(_NAN, null)
+    s_u = math.sqrt(float(np.mean(ubar * ubar)))
+    if not s_u > 0:
+        return _z_result(_NAN, null)
+    window_sum = float(ubar[ubar.size - int(in_window.sum()) :].sum())
+    return _z_result(window_sum / (math.sqrt(w.shape[0]) * s_u), null)
+
+
+def wilcoxon_test(car: np.ndarray) -> TestResult:
+    """Wilcoxon signed-rank test on the CARs (``scipy.stats.wilcoxon`` with its defaults).
+
+    ``stat`` is scipy's statistic (the smaller of the positive- and negative-rank sums). Zero CARs
+    are dropped (scipy's default ``zero_method="wilcox"``); NaN when no non-zero CAR is left.
+
+    References
+    ----------
+    Wilcoxon (1945).
+    """
+    c = np.asarray(car, dtype=float)
+    null = "CARs symmetric about zero"
+    if not np.any(c != 0):
+        return _z_result(_NAN, null)
+    result = stats.wilcoxon(c)
+    return TestResult(stat=float(result.statistic), pvalue=float(result.pvalue), null=null)
+
+
+def window_tests(
+    *,
+    car: np.ndarray,
+    scar: np.ndarray,
+    dof: np.ndarray,
+    est_resid: np.ndarray,
+    window_ar: np.ndarray,
+    est_n: np.ndarray,
+) -> dict[str, TestResult]:
+    """Every cross-sectional test of one event window over its N included firms.
+
+    Parameters
+    ----------
+    car, scar
+        ``(N,)`` CARs and standardized CARs.
+    dof
+        ``(N,)`` residual degrees of freedom (``L_i - k - 1``; ``L_i - 2`` for the market model).
+    est_resid
+        ``(L_est, N)`` estimation-window residuals aligned by relative day, NaN where missing.
+    window_ar
+        ``(L_w, N)`` abnormal returns of the window's days.
+    est_n
+        ``(N,)`` valid estimation returns ``L_i``; must equal each column's count of residuals
+        (a residual filled with 0 instead of NaN would bias the sign and rank tests).
+
+    Returns
+    -------
+    dict
+        Keys ``cs_t``, ``patell_z``, ``bmp_t``, ``kp_bmp_t``, ``portfolio_t``, ``gen_sign_z``,
+        ``corrado_z``, ``wilcoxon``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or ``est_n`` does not match ``est_resid``.
+    """
+    c = np.asarray(car, dtype=float)
+    n = c.size
+    e = np.asarray(est_resid, dtype=float)
+    w = np.asarray(window_ar, dtype=float)
+    shapes = {
+        "scar": np.shape(scar),
+        "dof": np.shape(dof),
+        "est_n": np.shape(est_n),
+    }
+    bad = {k: v for k, v in shapes.items() if v != (n,)}
+    if bad or e.ndim != 2 or w.ndim != 2 or e.shape[1] != n or w.shape[1] != n:
+        raise ValueError(
+            f"window_tests: inconsistent shapes for {n} firms: car {c.shape}, {shapes}, "
+            f"est_resid {e.shape}, window_ar {w.shape}; expected (N,) and (days, N)"
+        )
+    counts = np.isfinite(e).sum(axis=0)
+    if not np.array_equal(counts, np.asarray(est_n)):
+        firm = int(np.flatnonzero(counts != np.asarray(est_n))[0])
+        raise ValueError(
+            f"window_tests: est_n[{firm}] = {np.asarray(est_n)[firm]} but est_resid column "
+            f"{firm} has {counts[firm]} residuals; missing days must be NaN"
+        )
+    return {
+        "cs_t": cross_sectional_t(c),
+        "patell_z": patell_z(scar, dof),
+        "bmp_t": bmp_t(scar),
+        "kp_bmp_t": kolari_pynnonen(scar, e),
+        "portfolio_t": portfolio_t(w, e),
+        "gen_sign_z": generalized_sign_z(c, e),
+        "corrado_z": corrado_rank_z(w, e),
+        "wilcoxon": wilcoxon_test(c),
+    }
