@@ -1,0 +1,443 @@
+"""The event-study specification: what to study, validated once at the boundary.
+
+A :class:`StudySpec` is a frozen, keyword-only value object. Build it with
+:meth:`StudySpec.create`, which accepts the convenient forms (one date for a list of tickers, or a
+table of ``(ticker, date[, timing])`` rows; windows as ``(a, b)`` pairs or ``"a:b"`` text) and
+normalizes them. Every check raises a :class:`~analytics.errors.SpecError` naming the parameter,
+the bad value and the fix.
+
+Normalization choices:
+
+- tickers are stripped and upper-cased; a symbol may hold letters, digits, ``.``, ``-``, ``=``
+  and a leading ``^`` (Yahoo style: ``BRK-B``, ``^IRX``) and nothing else;
+- a firm-event that repeats an earlier one (same ticker, same day 0) is dropped with a
+  :class:`SpecWarning`, as is the benchmark when it is listed as a firm (it is never a firm);
+- event windows are de-duplicated, keeping their first order.
+
+>>> spec = StudySpec.create(tickers="nvda, avgo", date="2025-01-27")
+>>> spec.tickers, spec.window_keys
+(('NVDA', 'AVGO'), ('0:0', '-1:1', '-5:5'))
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeAlias, cast, get_args
+
+import pandas as pd
+
+from analytics.calendar import TIMINGS, DateLike, Timing, day_zero, parse_date
+from analytics.errors import SpecError
+
+__all__ = [
+    "FACTOR_MODELS",
+    "MAX_SESSIONS",
+    "MODELS",
+    "FirmEvent",
+    "ModelName",
+    "ReturnKind",
+    "SpecWarning",
+    "SpikeScreen",
+    "StudySpec",
+    "Window",
+    "parse_window",
+    "window_key",
+]
+
+ModelName: TypeAlias = Literal[
+    "market", "market_adjusted", "constant_mean", "capm", "ff3", "ff5", "carhart", "etf_factors"
+]
+ReturnKind: TypeAlias = Literal["simple", "log"]
+SpikeScreen: TypeAlias = Literal["exclude", "flag", "off"]
+Window: TypeAlias = tuple[int, int]
+WindowLike: TypeAlias = Window | Sequence[int] | str
+
+MODELS: tuple[ModelName, ...] = get_args(ModelName)
+FACTOR_MODELS: tuple[ModelName, ...] = ("ff3", "ff5", "carhart", "etf_factors")
+MAX_SESSIONS = 1000
+"""Bound on any window's length and on how far from day 0 a window may reach, in sessions."""
+
+_SYMBOL = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$")
+_MAX_PLACEBO = 100_000
+
+
+class SpecWarning(UserWarning):
+    """A spec was usable only after dropping something (a duplicate or the benchmark)."""
+
+
+def window_key(window: Window) -> str:
+    """The text key of a window: ``(-1, 1) -> "-1:1"``."""
+    return f"{window[0]}:{window[1]}"
+
+
+def _as_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise SpecError(f"{name}: {value!r} is not a whole number of trading days")
+    return int(cast(int, value))
+
+
+def parse_window(value: WindowLike, *, name: str = "window") -> Window:
+    """Parse ``(a, b)`` or ``"a:b"`` (also ``"a,b"``) into an inclusive window of relative days.
+
+    >>> parse_window("-1:1")
+    (-1, 1)
+    """
+    if isinstance(value, str):
+        parts = re.split(r"[:,]", value.strip())
+        if len(parts) != 2:
+            raise SpecError(f"{name}: {value!r} is not a window; write it as a:b, e.g. -1:1")
+        try:
+            a, b = (int(p.strip()) for p in parts)
+        except ValueError as exc:
+            raise SpecError(
+                f"{name}: {value!r} is not a window; write it as a:b, e.g. -1:1"
+            ) from exc
+    else:
+        try:
+            a_raw, b_raw = value
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"{name}: {value!r} is not a window; give two days (a, b)") from exc
+        a, b = _as_int(a_raw, name), _as_int(b_raw, name)
+    if a > b:
+        raise SpecError(
+            f"{name}: {a}:{b} is reversed; the start must not be after the end ({b}:{a})"
+        )
+    if b - a + 1 > MAX_SESSIONS or max(abs(a), abs(b)) > MAX_SESSIONS:
+        raise SpecError(
+            f"{name}: {a}:{b} is too long or too far from day 0; "
+            f"keep windows within {MAX_SESSIONS} sessions of day 0"
+        )
+    return a, b
+
+
+def _ticker(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise SpecError(f"{name}: {value!r} is not a ticker symbol")
+    symbol = value.strip().upper()
+    if not _SYMBOL.match(symbol):
+        raise SpecError(
+            f"{name}: {value!r} is not a valid ticker symbol; use letters, digits, '.', '-', '=' "
+            "and an optional leading '^' (e.g. BRK-B, ^IRX)"
+        )
+    return symbol
+
+
+def _timing(value: object, name: str) -> Timing:
+    if value not in TIMINGS:
+        raise SpecError(f"{name}: {value!r} is not one of {', '.join(TIMINGS)}")
+    return cast(Timing, value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FirmEvent:
+    """One firm-event: a ticker, the event's calendar date and its timing."""
+
+    event_id: int
+    ticker: str
+    date: pd.Timestamp
+    timing: Timing = "before_open"
+
+    @property
+    def day0(self) -> pd.Timestamp:
+        """The resolved day-0 session (see :func:`analytics.calendar.day_zero`)."""
+        return day_zero(self.date, self.timing)
+
+
+def _split_tickers(tickers: str | Iterable[str]) -> list[object]:
+    if isinstance(tickers, str):
+        return [t for t in re.split(r"[,\s]+", tickers) if t]
+    return list(tickers)
+
+
+def _event_rows(
+    events: pd.DataFrame | Iterable[Sequence[object]], timing: Timing
+) -> list[tuple[object, object, object]]:
+    if isinstance(events, pd.DataFrame):
+        columns = {str(c).strip().lower(): c for c in events.columns}
+        absent = [c for c in ("ticker", "date") if c not in columns]
+        if absent:
+            raise SpecError(
+                f"events: missing column(s) {', '.join(absent)}; "
+                "give a table with columns ticker, date and optionally timing"
+            )
+        tickers = events[columns["ticker"]].tolist()
+        dates = events[columns["date"]].tolist()
+        timings = events[columns["timing"]].tolist() if "timing" in columns else None
+        return [
+            (t, d, timing if timings is None else timings[i])
+            for i, (t, d) in enumerate(zip(tickers, dates, strict=True))
+        ]
+    rows: list[tuple[object, object, object]] = []
+    for row in events:
+        if isinstance(row, str) or len(row) not in (2, 3):
+            raise SpecError(f"events: {row!r} is not a (ticker, date[, timing]) row")
+        rows.append((row[0], row[1], row[2] if len(row) == 3 else timing))
+    return rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudySpec:
+    """A validated event-study specification.
+
+    Parameters
+    ----------
+    firm_events
+        The firm-events, each with a distinct ``(ticker, day0)``; ``event_id`` numbers them.
+    benchmark
+        Market benchmark symbol; never treated as a firm.
+    model
+        Normal-return model, one of :data:`MODELS`.
+    estimation
+        Inclusive estimation window in relative trading days; it must end before every event
+        window starts (the gap between them is implied).
+    windows
+        Inclusive event windows, in the order results report them.
+    returns
+        ``"simple"`` (``P_t/P_{t-1} - 1``) or ``"log"`` (``log(P_t/P_{t-1})``).
+    min_estimation
+        Fewest valid estimation returns a firm-event needs; at most the estimation length.
+    placebo
+        Number K of placebo draws (pseudo day 0s in the pre-event period); 0 switches it off.
+    seed
+        Seed of the placebo draws, for reproducible p-values.
+    spike_screen
+        ``"exclude"`` firm-events with an implausible price spike from aggregates, only
+        ``"flag"`` them, or ``"off"``.
+    spike_threshold
+        A session return is a spike candidate when ``|log(1+R)| > log(1+spike_threshold)``
+        (3.0: above +300% or below -75%); it is a spike when the next session reverses it.
+    spike_jump
+        A single-session price ratio above this is a spike even if never reversed.
+    """
+
+    firm_events: tuple[FirmEvent, ...]
+    benchmark: str = "SPY"
+    model: ModelName = "market"
+    estimation: Window = (-250, -11)
+    windows: tuple[Window, ...] = ((0, 0), (-1, 1), (-5, 5))
+    returns: ReturnKind = "simple"
+    min_estimation: int = 120
+    placebo: int = 0
+    seed: int | None = None
+    spike_screen: SpikeScreen = "exclude"
+    spike_threshold: float = 3.0
+    spike_jump: float = 10.0
+
+    def __post_init__(self) -> None:
+        self._check_events()
+        _ticker(self.benchmark, "benchmark")
+        if self.benchmark != self.benchmark.strip().upper():
+            raise SpecError(f"benchmark: {self.benchmark!r} must be upper-case without spaces")
+        if self.model not in MODELS:
+            raise SpecError(f"model: {self.model!r} is not one of {', '.join(MODELS)}")
+        if self.returns not in ("simple", "log"):
+            raise SpecError(f"returns: {self.returns!r} is not one of simple, log")
+        if self.spike_screen not in ("exclude", "flag", "off"):
+            raise SpecError(f"spike_screen: {self.spike_screen!r} is not one of exclude, flag, off")
+        self._check_windows()
+        self._check_numbers()
+
+    def _check_events(self) -> None:
+        if not self.firm_events:
+            raise SpecError("tickers: no firm to study; give at least one ticker")
+        seen: set[tuple[str, pd.Timestamp]] = set()
+        for event in self.firm_events:
+            if _ticker(event.ticker, "ticker") != event.ticker:
+                raise SpecError(
+                    f"ticker: {event.ticker!r} is not normalized; build specs with StudySpec.create"
+                )
+            if event.ticker == self.benchmark:
+                raise SpecError(
+                    f"tickers: the benchmark {self.benchmark} cannot also be a firm; remove it"
+                )
+            _timing(event.timing, "timing")
+            key = (event.ticker, event.day0)
+            if key in seen:
+                raise SpecError(
+                    f"tickers: {event.ticker} on day 0 {event.day0.date()} is listed twice; "
+                    "remove the duplicate (StudySpec.create drops it)"
+                )
+            seen.add(key)
+        ids = [e.event_id for e in self.firm_events]
+        if len(set(ids)) != len(ids):
+            raise SpecError("firm_events: event_id values repeat; number firm-events uniquely")
+
+    def _check_windows(self) -> None:
+        if parse_window(self.estimation, name="estimation") != self.estimation:
+            raise SpecError(f"estimation: {self.estimation!r} must be a tuple of two ints")
+        if not self.windows:
+            raise SpecError("windows: no event window; give at least one, e.g. -1:1")
+        for window in self.windows:
+            if parse_window(window, name="windows") != window:
+                raise SpecError(f"windows: {window!r} must be a tuple of two ints")
+        if len(set(self.windows)) != len(self.windows):
+            raise SpecError(f"windows: {self.windows!r} repeats a window; list each once")
+        first = min(a for a, _ in self.windows)
+        if self.estimation[1] >= first:
+            raise SpecError(
+                f"estimation: {window_key(self.estimation)} is overlapping the event window "
+                f"starting at day {first}; end the estimation window before day {first}"
+            )
+
+    def _check_numbers(self) -> None:
+        length = self.estimation[1] - self.estimation[0] + 1
+        m = _as_int(self.min_estimation, "min_estimation")
+        if not 3 <= m <= length:
+            raise SpecError(
+                f"min_estimation: {self.min_estimation} must be between 3 and the estimation "
+                f"length {length}; lower it or widen the estimation window"
+            )
+        k = _as_int(self.placebo, "placebo")
+        if not 0 <= k <= _MAX_PLACEBO:
+            raise SpecError(f"placebo: {self.placebo} must be between 0 and {_MAX_PLACEBO}")
+        if k and self.placebo_shifts[0] > self.placebo_shifts[1]:
+            raise SpecError(
+                f"placebo: no room for pseudo events between estimation start "
+                f"{self.estimation[0]} and the event windows; widen the estimation window or "
+                "set placebo to 0"
+            )
+        if self.seed is not None:
+            _as_int(self.seed, "seed")
+        if not self.spike_threshold > 0:
+            raise SpecError(
+                f"spike_threshold: {self.spike_threshold!r} must be positive, e.g. 3.0 for +300%"
+            )
+        if not self.spike_jump > 1:
+            raise SpecError(
+                f"spike_jump: {self.spike_jump!r} must be a price ratio above 1, e.g. 10"
+            )
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        tickers: str | Iterable[str] | None = None,
+        date: DateLike | None = None,
+        timing: str = "before_open",
+        events: pd.DataFrame | Iterable[Sequence[object]] | None = None,
+        benchmark: str = "SPY",
+        model: str = "market",
+        estimation: WindowLike = (-250, -11),
+        windows: Iterable[WindowLike] = ((0, 0), (-1, 1), (-5, 5)),
+        returns: str = "simple",
+        min_estimation: int = 120,
+        placebo: int = 0,
+        seed: int | None = None,
+        spike_screen: str = "exclude",
+        spike_threshold: float = 3.0,
+        spike_jump: float = 10.0,
+    ) -> StudySpec:
+        """Build a spec from convenient inputs; see the class for the parameters.
+
+        Give either ``tickers`` (a list, or text separated by commas or spaces) with one ``date``
+        and ``timing``, or ``events``: a table with columns ``ticker``, ``date`` and optionally
+        ``timing`` (or an iterable of such rows), whose missing timings default to ``timing``.
+        Duplicate firm-events and the benchmark listed as a firm are dropped with a
+        :class:`SpecWarning`.
+        """
+        default_timing = _timing(timing, "timing")
+        if events is not None:
+            if tickers is not None or date is not None:
+                raise SpecError(
+                    "events: give either an events table or tickers with one date, not both"
+                )
+            rows = _event_rows(events, default_timing)
+        else:
+            if tickers is None or date is None:
+                raise SpecError(
+                    "tickers/date: give tickers and the event date (or an events table)"
+                )
+            rows = [(t, date, default_timing) for t in _split_tickers(tickers)]
+        if not rows:
+            raise SpecError("tickers: no firm to study; give at least one ticker")
+        bench = _ticker(benchmark, "benchmark")
+        firm_events: list[FirmEvent] = []
+        seen: set[tuple[str, pd.Timestamp]] = set()
+        dropped: list[str] = []
+        for ticker, when, how in rows:
+            event = FirmEvent(
+                event_id=len(firm_events),
+                ticker=_ticker(ticker, "tickers"),
+                date=parse_date(cast(DateLike, when), name="date"),
+                timing=_timing(how, "timing"),
+            )
+            key = (event.ticker, event.day0)
+            if event.ticker == bench or key in seen:
+                dropped.append(f"{event.ticker} {event.day0.date()}")
+                continue
+            seen.add(key)
+            firm_events.append(event)
+        if not firm_events:
+            raise SpecError(
+                f"tickers: no firm to study once the benchmark {bench} is left out; "
+                "give at least one other ticker"
+            )
+        if dropped:
+            warnings.warn(
+                f"dropped {len(dropped)} firm-event(s) that repeat another or are the benchmark "
+                f"{bench}: {', '.join(dropped)}",
+                SpecWarning,
+                stacklevel=2,
+            )
+        unique_windows = dict.fromkeys(parse_window(w, name="windows") for w in windows)
+        return cls(
+            firm_events=tuple(firm_events),
+            benchmark=bench,
+            model=cast(ModelName, model),
+            estimation=parse_window(estimation, name="estimation"),
+            windows=tuple(unique_windows),
+            returns=cast(ReturnKind, returns),
+            min_estimation=min_estimation,
+            placebo=placebo,
+            seed=seed,
+            spike_screen=cast(SpikeScreen, spike_screen),
+            spike_threshold=spike_threshold,
+            spike_jump=spike_jump,
+        )
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The firm-events as a table: ``event_id, ticker, date, timing, day0``."""
+        return pd.DataFrame(
+            {
+                "event_id": [e.event_id for e in self.firm_events],
+                "ticker": pd.array([e.ticker for e in self.firm_events], dtype="string"),
+                "date": pd.DatetimeIndex([e.date for e in self.firm_events]).astype(
+                    "datetime64[ns]"
+                ),
+                "timing": pd.array([e.timing for e in self.firm_events], dtype="string"),
+                "day0": pd.DatetimeIndex([e.day0 for e in self.firm_events]).astype(
+                    "datetime64[ns]"
+                ),
+            }
+        )
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        """Distinct firm tickers in first-seen order."""
+        return tuple(dict.fromkeys(e.ticker for e in self.firm_events))
+
+    @property
+    def window_keys(self) -> tuple[str, ...]:
+        """Text keys of the event windows, e.g. ``("0:0", "-1:1", "-5:5")``."""
+        return tuple(window_key(w) for w in self.windows)
+
+    @property
+    def event_span(self) -> Window:
+        """The union range of the event windows: ``(min a, max b)``."""
+        return min(a for a, _ in self.windows), max(b for _, b in self.windows)
+
+    @property
+    def placebo_shifts(self) -> Window:
+        """Inclusive range of placebo shifts (sessions added to each day 0).
+
+        A pseudo event window must lie in the pre-event period: it starts no earlier than the
+        estimation window (``shift + min a >= estimation a``) and ends before the real event
+        windows start (``shift + max b < min a``). The pseudo estimation window then reaches
+        ``shift + estimation a`` sessions back, which the engine loads.
+        """
+        first, last = self.event_span
+        return self.estimation[0] - first, first - last - 1
