@@ -292,11 +292,13 @@ def _is_ok(status: pd.Series) -> pd.Series:
 
 
 def _firm_labels(rows: pd.DataFrame) -> list[str]:
-    """Ticker labels, qualified by event when a firm appears in several events."""
+    """Ticker labels; a ticker studied in several firm-events is qualified by its event id."""
     tickers = rows["ticker"].astype(str)
-    if "event_id" in rows.columns and rows["event_id"].nunique() > 1:
-        return [f"{t} · {e}" for t, e in zip(tickers, rows["event_id"].astype(str), strict=True)]
-    return tickers.tolist()
+    repeated = tickers.duplicated(keep=False).to_numpy()
+    if not repeated.any() or "event_id" not in rows.columns:
+        return tickers.tolist()
+    ids = rows["event_id"].astype(str)
+    return [f"{t} #{e}" if r else t for t, e, r in zip(tickers, ids, repeated, strict=True)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -748,7 +750,15 @@ def caar_path(aar: pd.DataFrame, *, window: str) -> go.Figure:
     fig.update_yaxes(title={"text": "CAAR"}, row=1, col=1)
     fig.update_yaxes(title={"text": "AAR"}, row=2, col=1)
     fig.update_layout(
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
+        legend={
+            "orientation": "h",
+            "x": 1,
+            "xanchor": "right",
+            "y": 1.0,
+            "yanchor": "bottom",
+            # Plotly reverses legends with tonexty fills by default; keep CAAR first.
+            "traceorder": "normal",
+        },
         bargap=0.3,
     )
     return fig

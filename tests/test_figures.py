@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -373,7 +374,10 @@ def test_abnormal_returns_bar_labels_stay_unique_across_events(windows: pd.DataF
     fig = F.abnormal_returns_bar(pd.DataFrame(), two, window="-1:1")
     labels = list(fig.data[0].y)
     assert len(labels) == len(set(labels)) == 10
-    assert "AAA · e2" in labels
+    assert "AAA #e2" in labels
+    # Firm-event ids are not shown for tickers studied once.
+    single = F.abnormal_returns_bar(pd.DataFrame(), windows, window="-1:1")
+    assert "AAA" in single.data[0].y
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,3 +608,64 @@ def test_public_names_are_sorted() -> None:
     for module in (F, theme):
         assert list(module.__all__) == sorted(module.__all__, key=_isort_key)
         assert all(hasattr(module, name) for name in module.__all__)
+
+
+# ---------------------------------------------------------------------------------------------
+# On a real study (the DeepSeek shock of 2025-01-27)
+# ---------------------------------------------------------------------------------------------
+
+
+class _PackPrices:
+    """Minimal price provider over the shared DeepSeek pack, independent of the store."""
+
+    def __init__(self, wide: pd.DataFrame) -> None:
+        self.wide = wide
+
+    def panel(self, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        from analytics.calendar import sessions
+
+        return self.wide.reindex(index=sessions(start, end), columns=list(tickers))
+
+    def coverage(self, tickers: list[str]) -> pd.DataFrame:
+        sub = self.wide.reindex(columns=list(tickers))
+        return pd.DataFrame(
+            {
+                "ticker": list(tickers),
+                "first": [sub[t].first_valid_index() for t in tickers],
+                "last": [sub[t].last_valid_index() for t in tickers],
+                "rows": sub.notna().sum().to_numpy(),
+            }
+        )
+
+
+# exchange_calendars (building the XNYS calendar) trips a pandas 3.1 deprecation of its own.
+@pytest.mark.filterwarnings("ignore:Series.values returning an ndarray:DeprecationWarning")
+def test_all_figures_on_the_deepseek_study(shared_dir: Path) -> None:
+    study = pytest.importorskip("analytics.study")
+    spec_module = pytest.importorskip("analytics.spec")
+    long = pd.read_parquet(shared_dir / "market-data" / "deepseek-universe.parquet")
+    wide = long.pivot(index="date", columns="ticker", values="adj_close")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index))
+    tickers = ["NVDA", "AVGO", "TSM", "MSFT", "VST", "CEG", "KO", "JPM", "WMT", "XOM"]
+    spec = spec_module.StudySpec.create(tickers=tickers, date="2025-01-27", timing="before_open")
+    result = study.run_study(spec, _PackPrices(wide))
+    prices = wide.loc["2025-01-13":"2025-02-07", [*tickers, "SPY"]]
+
+    figs = F.all_figures(result, window="0:0", headline="DeepSeek's Market Jolt", prices=prices)
+
+    assert tuple(figs) == F.FIGURE_NAMES
+    for name in ("price_paths", "abnormal_returns", "caar", "sector_treemap", "tests"):
+        assert figs[name].data, name
+    # README's market fact: NVDA closed 142.41 → 118.24 on day 0 (−16.97%).
+    nvda = next(t for t in figs["price_paths"].data if t.name == "NVDA")
+    assert np.asarray(nvda.y)[list(nvda.x).index(0)] == pytest.approx(
+        118.24 / 142.41 * 100, abs=0.01
+    )
+    bar = figs["abnormal_returns"].data[0]
+    shown = dict(zip(bar.y, bar.x, strict=True))
+    w = result.windows
+    car = w.loc[(w["window"] == "0:0") & (w["ticker"] == "NVDA"), "car"].item()
+    assert shown["NVDA"] == car < -0.10
+    assert bar.marker.color[list(bar.y).index("NVDA")] == theme.NEGATIVE
+    assert list(bar.x) == sorted(bar.x)
+    assert figs["tests"].data[0].cells.values[0][0] == "Cross-sectional t"
