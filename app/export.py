@@ -1,0 +1,299 @@
+"""Static export of figures (PNG/SVG) through one persistent headless Chromium.
+
+Kaleido 1.x renders plotly figures in a real browser. Starting that browser costs a few seconds,
+so :class:`FigureExporter` starts it once, on a private event loop in a background thread, and
+renders every figure of an export (or of many exports, in a long-lived server) through it.
+Kaleido finds the browser on ``PATH`` (``chromium``, ``google-chrome``, ...) or at the path in the
+``BROWSER_PATH`` environment variable; it cannot download one offline.
+
+Examples
+--------
+>>> with FigureExporter() as exporter:  # doctest: +SKIP
+...     paths = export_figures(figs, "out", exporter=exporter)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+import kaleido
+import pandas as pd
+import plotly.graph_objects as go
+from choreographer.errors import BrowserFailedError, ChromeNotFoundError
+
+from analytics.errors import AftershockError, SourceError, SpecError
+
+__all__ = [
+    "FigureExporter",
+    "ImageFormat",
+    "export_bundle",
+    "export_figures",
+    "safe_name",
+]
+
+logger = logging.getLogger(__name__)
+
+ImageFormat = Literal["png", "svg"]
+_T = TypeVar("_T")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_INSTALL_HINT = (
+    "install Debian's chromium: apt-get install chromium "
+    "(or point BROWSER_PATH at a Chrome/Chromium executable)"
+)
+
+
+def safe_name(name: str) -> str:
+    """Check that ``name`` is a plain file stem: letters, digits, ``.``, ``_``, ``-``.
+
+    Raises
+    ------
+    SpecError
+        For path separators, ``..``, leading dots or any other character, so an export can
+        never write outside its directory.
+    """
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise SpecError(
+            f"figure name {name!r} is not a safe file name; use letters, digits, '.', '_' or '-'"
+            " (no path separators, no '..')"
+        )
+    return name
+
+
+def _size(fig: go.Figure, width: int, height: int) -> tuple[int, int]:
+    """The figure's own layout size when it sets one (tall bar charts do), else the default."""
+    return int(fig.layout.width or width), int(fig.layout.height or height)
+
+
+class FigureExporter:
+    """One headless Chromium session for rendering many figures; use as a context manager.
+
+    Parameters
+    ----------
+    browser_path
+        Chrome/Chromium executable; default: ``BROWSER_PATH`` or a lookup on ``PATH``.
+    tabs
+        Browser tabs rendering in parallel.
+    timeout
+        Seconds allowed for one figure.
+
+    Raises
+    ------
+    SourceError
+        On entry, when no browser is found or it fails to start.
+    """
+
+    def __init__(
+        self, *, browser_path: str | Path | None = None, tabs: int = 2, timeout: float = 60.0
+    ) -> None:
+        if tabs < 1:
+            raise SpecError(f"tabs={tabs!r} must be at least 1")
+        self._browser_path = browser_path
+        self._tabs = tabs
+        self._timeout = timeout
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido: kaleido.Kaleido | None = None
+
+    def __enter__(self) -> Self:
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="aftershock-kaleido", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        try:
+            self._kaleido = self._run(self._open(), timeout=self._timeout)
+        except BaseException:
+            self._stop_loop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._kaleido is not None:
+                self._run(self._kaleido.close(), timeout=self._timeout)
+        finally:
+            self._kaleido = None
+            self._stop_loop()
+
+    async def _open(self) -> kaleido.Kaleido:
+        options: dict[str, Any] = {"path": str(self._browser_path)} if self._browser_path else {}
+        try:
+            # mathjax=False: the default loads MathJax from a CDN, which stalls offline.
+            k = kaleido.Kaleido(n=self._tabs, timeout=self._timeout, mathjax=False, **options)
+        except ChromeNotFoundError as e:
+            where = self._browser_path or os.environ.get("BROWSER_PATH") or "PATH"
+            raise SourceError(
+                f"no Chrome/Chromium found (looked at {where}); {_INSTALL_HINT}"
+            ) from e
+        try:
+            await k.open()
+        except (BrowserFailedError, OSError) as e:
+            raise SourceError(f"Chromium failed to start: {e}; {_INSTALL_HINT}") from e
+        logger.info("kaleido browser started with %s tabs", self._tabs)
+        return k
+
+    def _stop_loop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+        self._loop, self._thread = None, None
+
+    def _run(self, coro: Coroutine[Any, Any, _T], *, timeout: float) -> _T:
+        if self._loop is None:
+            coro.close()
+            raise AftershockError("FigureExporter is not open; use it in a `with` block")
+        future: Future[_T] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(timeout=timeout)
+        except TimeoutError:
+            future.cancel()
+            raise SourceError(f"Chromium did not render within {timeout:g} s") from None
+
+    def render(
+        self,
+        figs: Sequence[go.Figure],
+        *,
+        fmt: ImageFormat = "png",
+        width: int = 1200,
+        height: int = 700,
+        scale: float = 2,
+    ) -> list[bytes]:
+        """Render figures concurrently across the browser tabs; images in input order.
+
+        ``width`` and ``height`` apply to figures whose layout sets no size of its own.
+        """
+        if fmt not in ("png", "svg"):
+            raise SpecError(f"fmt={fmt!r} is not supported; use 'png' or 'svg'")
+        k = self._kaleido
+        if k is None:
+            raise AftershockError("FigureExporter is not open; use it in a `with` block")
+        opts: list[Any] = []
+        for fig in figs:
+            w, h = _size(fig, width, height)
+            opts.append({"format": fmt, "width": w, "height": h, "scale": scale})
+
+        async def gather() -> list[bytes]:
+            jobs = (k.calc_fig(fig, opts=o) for fig, o in zip(figs, opts, strict=True))
+            return list(await asyncio.gather(*jobs))
+
+        return self._run(gather(), timeout=self._timeout * max(1, len(figs)))
+
+    def to_png_bytes(
+        self, fig: go.Figure, *, width: int = 1200, height: int = 700, scale: float = 2
+    ) -> bytes:
+        """Render one figure to PNG bytes (``width·scale`` × ``height·scale`` pixels)."""
+        return self.render([fig], fmt="png", width=width, height=height, scale=scale)[0]
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_figures(
+    figs: Mapping[str, go.Figure],
+    out_dir: str | Path,
+    *,
+    fmt: ImageFormat = "png",
+    width: int = 1200,
+    height: int = 700,
+    scale: float = 2,
+    exporter: FigureExporter | None = None,
+) -> list[Path]:
+    """Write each figure to ``out_dir/<name>.<fmt>`` atomically (temp file, fsync, rename).
+
+    Parameters
+    ----------
+    figs
+        Name → figure; names must pass :func:`safe_name`.
+    out_dir
+        Created if missing.
+    fmt, width, height, scale
+        Image format and size in CSS pixels (a PNG is ``width·scale`` pixels wide).
+    exporter
+        An open exporter to reuse; default: a new one for this call.
+
+    Returns
+    -------
+    list[Path]
+        Written files, in the order of ``figs``.
+    """
+    names = [safe_name(n) for n in figs]
+    if fmt not in ("png", "svg"):
+        raise SpecError(f"fmt={fmt!r} is not supported; use 'png' or 'svg'")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if exporter is None:
+        with FigureExporter() as own:
+            return export_figures(
+                figs, out, fmt=fmt, width=width, height=height, scale=scale, exporter=own
+            )
+    images = exporter.render(list(figs.values()), fmt=fmt, width=width, height=height, scale=scale)
+    paths = []
+    for name, data in zip(names, images, strict=True):
+        path = out / f"{name}.{fmt}"
+        _write_atomic(path, data)
+        paths.append(path)
+    logger.info("exported %s figures to %s", len(paths), out)
+    return paths
+
+
+def export_bundle(
+    figs: Mapping[str, go.Figure],
+    frames: Mapping[str, pd.DataFrame],
+    json_text: str,
+    *,
+    width: int = 1200,
+    height: int = 700,
+    scale: float = 2,
+    exporter: FigureExporter | None = None,
+) -> bytes:
+    """Zip PNGs of the figures, CSVs of the frames and ``study.json``, in memory.
+
+    Returns
+    -------
+    bytes
+        A zip archive: ``figures/<name>.png``, ``data/<name>.csv``, ``study.json``.
+    """
+    fig_names = [safe_name(n) for n in figs]
+    frame_names = [safe_name(n) for n in frames]
+    if exporter is None:
+        with FigureExporter() as own:
+            return export_bundle(
+                figs, frames, json_text, width=width, height=height, scale=scale, exporter=own
+            )
+    images = exporter.render(list(figs.values()), width=width, height=height, scale=scale)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in zip(fig_names, images, strict=True):
+            # PNGs are already compressed.
+            zf.writestr(f"figures/{name}.png", data, compress_type=zipfile.ZIP_STORED)
+        for name, frame in zip(frame_names, frames.values(), strict=True):
+            zf.writestr(f"data/{name}.csv", frame.to_csv(index=False))
+        zf.writestr("study.json", json_text)
+    return buffer.getvalue()
