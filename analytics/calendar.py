@@ -13,6 +13,7 @@ Timestamp('2025-01-24 00:00:00')
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from functools import lru_cache
 from typing import Literal, TypeAlias
 
@@ -50,7 +51,10 @@ LAST_DATE = pd.Timestamp("2030-12-31")
 @lru_cache(maxsize=1)
 def _sessions() -> np.ndarray:
     """All XNYS sessions in the supported range as sorted ``datetime64[D]``."""
-    cal = xcals.get_calendar("XNYS", start=FIRST_DATE, end=LAST_DATE)
+    with warnings.catch_warnings():
+        # exchange_calendars reads Series.values of tz-aware columns, deprecated in pandas 3.1.
+        warnings.filterwarnings("ignore", "Series.values returning", DeprecationWarning)
+        cal = xcals.get_calendar("XNYS", start=FIRST_DATE, end=LAST_DATE)
     return cal.sessions.tz_localize(None).values.astype("datetime64[D]")
 
 
