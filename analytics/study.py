@@ -150,11 +150,16 @@ def _core(spec: StudySpec, panel: _Panel, day0_rows: np.ndarray, columns: np.nda
             jump=spec.spike_jump,
             screened=(rel <= est_b) | (rel >= first),
         )
+    estimation = r[: est_b - est_a + 1]
+    seen = np.isfinite(estimation)
+    constant = np.where(seen, estimation, -np.inf).max(axis=0) <= np.where(
+        seen, estimation, np.inf
+    ).min(axis=0)
     checks = (
         (spec.spike_screen == "exclude") & (spike_row >= 0),
         fit.n < spec.min_estimation,
         fit.singular,
-        ~(np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, 0.0)) > _ZERO_SIGMA),
+        constant | ~(np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, 0.0)) > _ZERO_SIGMA),
     )
     for status, failed in zip((_SPIKE, _HISTORY, _SINGULAR, _ZERO_VAR), checks, strict=True):
         code = np.where((code == _OK) & failed, status, code)
@@ -368,6 +373,52 @@ def _firm_reasons(
     return tuple(reasons), tuple(flags)
 
 
+def _window_status(
+    spec: StudySpec, core: _Core, firm_reason: tuple[str, ...], complete: np.ndarray
+) -> np.ndarray:
+    """``(n_win, N)`` ``"ok"`` or the reason a firm-event is left out of a window."""
+    status = np.empty(complete.shape, dtype=object)
+    reasons = np.asarray(firm_reason, dtype=object)
+    for j, (key, rows) in enumerate(zip(spec.window_keys, _window_rows(spec), strict=True)):
+        gap = ~np.isfinite(core.ret[rows]).all(axis=0)
+        status[j] = np.where(
+            core.code != _OK,
+            reasons,
+            np.where(
+                gap,
+                f"excluded: missing price in window {key}",
+                np.where(
+                    complete[j], OK, f"excluded: missing benchmark or factor data in window {key}"
+                ),
+            ),
+        )
+    return status
+
+
+def _firm_status(firm_reason: tuple[str, ...], status: np.ndarray) -> tuple[str, ...]:
+    """``"ok"`` when usable in some window, else the firm-level or every window's reason."""
+    usable = (status == OK).any(axis=0)
+    return tuple(
+        OK if usable[i] else reason if reason != OK
+        else "excluded: " + "; ".join(s.removeprefix("excluded: ") for s in status[:, i])
+        for i, reason in enumerate(firm_reason)
+    )  # fmt: skip
+
+
+def _bhar(spec: StudySpec, ret: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """``(n_win, N)`` buy-and-hold abnormal returns ``Π(1+R) - Π(1+E)`` (exp-sum for logs)."""
+    if spec.returns == "log":
+        return np.stack(
+            [
+                np.exp(ret[r].sum(axis=0)) - np.exp(expected[r].sum(axis=0))
+                for r in _window_rows(spec)
+            ]
+        )
+    return np.stack(
+        [(1 + ret[r]).prod(axis=0) - (1 + expected[r]).prod(axis=0) for r in _window_rows(spec)]
+    )
+
+
 def _placebo(
     spec: StudySpec,
     panel: _Panel,
@@ -474,72 +525,41 @@ def run_study(
     report("estimating models", 0.2)
     core = _core(spec, panel, day0_rows, columns)
     known = _symbols_known(prices, tickers)[columns]
-    code = np.where(known, core.code, _UNKNOWN)
-    core = replace(core, code=code)
-    fitted = (code == _OK) | (code == _SPIKE)
+    core = replace(core, code=np.where(known, core.code, _UNKNOWN))
     fit = core.fit
-    blank = ~fitted[None, :]
-    expected = np.where(blank, np.nan, core.expected)
-    ar = np.where(blank, np.nan, core.ar)
-    var_ar = np.where(blank, np.nan, np.diagonal(fit.cov, axis1=1, axis2=2).T)
-    car, complete = _cars(spec, ar)
+    fitted = (core.code == _OK) | (core.code == _SPIKE)
+    expected = np.where(fitted, core.expected, np.nan)
+    ar = np.where(fitted, core.ar, np.nan)
+    var_ar = np.where(fitted, np.diagonal(fit.cov, axis1=1, axis2=2).T, np.nan)
     window_rows = _window_rows(spec)
+    car, complete = _cars(spec, ar)
     var_car = np.stack([fit.cov[:, rows, rows].sum(axis=(1, 2)) for rows in window_rows])
-    var_car = np.where(blank, np.nan, var_car)
-    if spec.returns == "log":
-        bhar = np.stack(
-            [np.exp(core.ret[r].sum(axis=0)) - np.exp(expected[r].sum(axis=0)) for r in window_rows]
-        )
-    else:
-        bhar = np.stack(
-            [(1 + core.ret[r]).prod(axis=0) - (1 + expected[r]).prod(axis=0) for r in window_rows]
-        )
+    var_car = np.where(fitted, var_car, np.nan)
     firm_reason, flags = _firm_reasons(spec, core, panel.sessions.to_numpy(), day0_rows)
-    status = np.empty(car.shape, dtype=object)
-    for j, (key, rows) in enumerate(zip(spec.window_keys, window_rows, strict=True)):
-        firm_gap = ~np.isfinite(core.ret[rows]).all(axis=0)
-        status[j] = np.where(
-            code != _OK,
-            np.asarray(firm_reason, dtype=object),
-            np.where(
-                firm_gap,
-                f"excluded: missing price in window {key}",
-                np.where(
-                    complete[j], OK, f"excluded: missing benchmark or factor data in window {key}"
-                ),
-            ),
-        )
+    status = _window_status(spec, core, firm_reason, complete)
     included = status == OK
     if not included.any():
+        reasons = sorted(set(status.ravel().tolist()))
         raise InsufficientDataError(
-            "no usable firm: every firm-event is excluded ("
-            + "; ".join(sorted(set(status.ravel().tolist())))
-            + "); check the tickers, dates and stored history"
+            f"no usable firm: every firm-event is excluded ({'; '.join(reasons[:5])}"
+            f"{'; ...' if len(reasons) > 5 else ''}); check the tickers, dates and stored history"
         )
-    firm_status = tuple(
-        OK if included[:, i].any() else firm_reason[i] if code[i] != _OK
-        else "excluded: " + "; ".join(s.removeprefix("excluded: ") for s in status[:, i])
-        for i in range(len(code))
-    )  # fmt: skip
     report("testing", 0.4)
     scar = car / np.sqrt(np.where(var_car > 0, var_car, np.nan))
-    tests = {}
-    for j, (key, rows) in enumerate(zip(spec.window_keys, window_rows, strict=True)):
-        inside = included[j]
-        if not inside.any():
-            continue
-        tests[key] = window_tests(
+    tests = {
+        key: window_tests(
             car=car[j, inside],
             scar=scar[j, inside],
             dof=fit.dof[inside],
             est_resid=fit.resid[:, inside],
-            window_ar=ar[rows][:, inside],
+            window_ar=ar[window_rows[j]][:, inside],
             est_n=fit.n[inside],
         )
+        for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
+        if inside.any()
+    }
     n_included = included.sum(axis=1)
-    caar = np.where(
-        n_included > 0, np.where(included, car, 0.0).sum(axis=1) / np.maximum(n_included, 1), np.nan
-    )
+    caar = np.where(included, car, 0.0).sum(axis=1) / np.where(n_included > 0, n_included, np.nan)
     placebo = (
         _placebo(spec, panel, day0_rows, columns, included, caar, report) if spec.placebo else {}
     )
@@ -552,7 +572,7 @@ def run_study(
     rel_days = np.arange(first, last + 1)
     logger.info(
         "event study: %d firm-events, %s model, %d usable, day 0 %s..%s",
-        len(code), spec.model, int(included.any(axis=0).sum()),
+        len(day0), spec.model, int(included.any(axis=0).sum()),
         pd.Timestamp(day0.min()).date(), pd.Timestamp(day0.max()).date(),
     )  # fmt: skip
     report("done", 1.0)
@@ -564,7 +584,7 @@ def run_study(
         sigma=np.where(fitted, np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, np.nan)), np.nan),
         n_estimation=fit.n,
         dof=np.where(fitted, fit.dof, np.nan),
-        firm_status=firm_status,
+        firm_status=_firm_status(firm_reason, status),
         flags=flags,
         rel_days=rel_days,
         dates=panel.sessions.to_numpy()[day0_rows[None, :] + rel_days[:, None]],
@@ -574,7 +594,7 @@ def run_study(
         var_ar=var_ar,
         car=car,
         var_car=var_car,
-        bhar=np.where(blank[0], np.nan, bhar),
+        bhar=_bhar(spec, core.ret, expected),
         dollar_impact=dollars,
         window_status=status,
         test_results=tests,

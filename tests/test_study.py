@@ -324,6 +324,10 @@ def test_exclusions_have_reasons_and_leave_others_intact(provider, wide) -> None
     assert (result.aggregate["n"] == 1).all()
     assert result.firms.set_index("ticker").loc["IPO", "n_estimation"] == 49
     assert math.isnan(result.firms.set_index("ticker").loc["FLAT", "beta"])
+    capm = run_study(
+        StudySpec.create(tickers="AAA FLAT", date="2025-01-27", model="capm"), provider
+    )
+    assert capm.firms.set_index("ticker").loc["FLAT", "status"].startswith("excluded: zero return")
     alone = run_study(StudySpec.create(tickers="AAA", date="2025-01-27"), provider)
     pd.testing.assert_frame_equal(
         result.windows[result.windows["ticker"] == "AAA"].reset_index(drop=True),
