@@ -71,6 +71,32 @@ def safe_name(name: str) -> str:
     return name
 
 
+_RELOAD_EVERY = 50
+
+
+class _TabReusingKaleido(kaleido.Kaleido):
+    """Kaleido that reloads a tab every :data:`_RELOAD_EVERY` renders instead of after each.
+
+    Kaleido reloads the page (and re-parses plotly.js) after every render, which is about two
+    thirds of the cost of a chart. Output is byte-identical without it (tested); the periodic
+    reload keeps a long-lived session's page state bounded. If a kaleido release renames the
+    hook, this override is simply never called and every render reloads, as upstream does.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._renders: dict[int, int] = {}
+
+    async def _return_kaleido_tab(self, tab: Any) -> None:
+        count = self._renders.get(id(tab), 0) + 1
+        if count >= _RELOAD_EVERY:
+            self._renders[id(tab)] = 0
+            await super()._return_kaleido_tab(tab)
+        else:
+            self._renders[id(tab)] = count
+            await self.tabs_ready.put(tab)
+
+
 def _size(fig: go.Figure, width: int, height: int) -> tuple[int, int]:
     """The figure's own layout size when it sets one (tall bar charts do), else the default."""
     return int(fig.layout.width or width), int(fig.layout.height or height)
@@ -87,6 +113,9 @@ class FigureExporter:
         Browser tabs rendering in parallel.
     timeout
         Seconds allowed for one figure.
+    reuse_tabs
+        Skip kaleido's page reload after each render (reload every 50 instead): about twice
+        the throughput, identical images.
 
     Raises
     ------
@@ -95,13 +124,19 @@ class FigureExporter:
     """
 
     def __init__(
-        self, *, browser_path: str | Path | None = None, tabs: int = 2, timeout: float = 60.0
+        self,
+        *,
+        browser_path: str | Path | None = None,
+        tabs: int = 2,
+        timeout: float = 60.0,
+        reuse_tabs: bool = True,
     ) -> None:
         if tabs < 1:
             raise SpecError(f"tabs={tabs!r} must be at least 1")
         self._browser_path = browser_path
         self._tabs = tabs
         self._timeout = timeout
+        self._kaleido_cls = _TabReusingKaleido if reuse_tabs else kaleido.Kaleido
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido: kaleido.Kaleido | None = None
@@ -135,7 +170,7 @@ class FigureExporter:
         options: dict[str, Any] = {"path": str(self._browser_path)} if self._browser_path else {}
         try:
             # mathjax=False: the default loads MathJax from a CDN, which stalls offline.
-            k = kaleido.Kaleido(n=self._tabs, timeout=self._timeout, mathjax=False, **options)
+            k = self._kaleido_cls(n=self._tabs, timeout=self._timeout, mathjax=False, **options)
         except ChromeNotFoundError as e:
             where = self._browser_path or os.environ.get("BROWSER_PATH") or "PATH"
             raise SourceError(

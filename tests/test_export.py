@@ -146,3 +146,17 @@ def test_export_bundle_zips_pngs_csvs_and_json(exporter: FigureExporter) -> None
         assert png_size(zf.read("figures/caar.png")) == (200, 100)
         pd.testing.assert_frame_equal(pd.read_csv(zf.open("data/windows.csv")), frame)
         assert zf.read("study.json") == b'{"study": 1}'
+
+
+@pytest.mark.slow
+def test_reusing_tabs_changes_no_pixel(exporter: FigureExporter) -> None:
+    figs = [
+        small_figure("bar"),
+        go.Figure(go.Treemap(ids=["a", "b"], labels=["A", "B"], parents=["", "a"], values=[2, 1])),
+        go.Figure(go.Table(cells={"values": [["x", "y"], [1, 2]]})),
+        small_figure("bar again"),
+    ]
+    reused = [exporter.to_png_bytes(f, width=300, height=200, scale=1) for f in figs]
+    with FigureExporter(tabs=1, reuse_tabs=False) as fresh:
+        reloaded = [fresh.to_png_bytes(f, width=300, height=200, scale=1) for f in figs]
+    assert reused == reloaded
