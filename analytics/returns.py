@@ -75,27 +75,13 @@ def align(
     return values[rows, columns[None, :]]
 
 
-def spikes(
-    returns: np.ndarray,
-    kind: ReturnKind,
-    *,
-    threshold: float,
-    jump: float,
-    screened: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Find the first implausible price spike of each column of an ``(n_rel, n_fe)`` return matrix.
+def spikes(returns: np.ndarray, kind: ReturnKind, *, threshold: float, jump: float) -> np.ndarray:
+    """Where a ``(sessions, series)`` return array holds an implausible price spike.
 
     A session is a spike when ``|log(1+R)| > log(1+threshold)`` and the next session moves the
     other way by at least half as much (a quote error that is corrected), or when the price
     ratio ``1+R`` exceeds ``jump`` (a tenfold rise in one session is in practice always a data
-    error; a fall that deep can be a real collapse and needs the reversal). Only rows where
-    ``screened`` is true can be spikes; the reversal may fall on any row.
-
-    Returns
-    -------
-    tuple of ndarray
-        ``row`` of the first spike per column (-1 if none) and its price ratio ``1+R`` (NaN if
-        none).
+    error; a fall that deep can be a real collapse and needs the reversal).
     """
     logged = returns if kind == "log" else np.log1p(returns)
     size = np.abs(logged)
@@ -106,9 +92,4 @@ def spikes(
         & (np.sign(following) == -np.sign(logged))
         & (np.abs(following) >= 0.5 * size)
     )
-    hit = (reversed_ | (logged > np.log(jump))) & screened[:, None]
-    found = hit.any(axis=0)
-    first = np.where(found, hit.argmax(axis=0), -1)
-    columns = np.arange(returns.shape[1])
-    ratio = np.where(found, np.exp(logged[np.maximum(first, 0), columns]), np.nan)
-    return first, ratio
+    return reversed_ | (logged > np.log(jump))

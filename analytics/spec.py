@@ -152,6 +152,16 @@ def _split_tickers(tickers: str | Iterable[str]) -> list[object]:
     return list(tickers)
 
 
+def _windows(windows: WindowLike | Iterable[WindowLike]) -> list[WindowLike]:
+    """Windows as a list: text ``"0:0 -1:1"`` (space or ``;`` separated), one pair, or many."""
+    if isinstance(windows, str):
+        return [w for w in re.split(r"[;\s]+", windows.strip()) if w]
+    items: list[object] = list(windows)
+    if len(items) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        return [cast(Window, tuple(items))]
+    return cast(list[WindowLike], items)
+
+
 def _event_rows(
     events: pd.DataFrame | Iterable[Sequence[object]], timing: Timing
 ) -> list[tuple[object, object, object]]:
@@ -321,7 +331,7 @@ class StudySpec:
         benchmark: str = "SPY",
         model: str = "market",
         estimation: WindowLike = (-250, -11),
-        windows: Iterable[WindowLike] = ((0, 0), (-1, 1), (-5, 5)),
+        windows: WindowLike | Iterable[WindowLike] = ((0, 0), (-1, 1), (-5, 5)),
         returns: str = "simple",
         min_estimation: int = 120,
         placebo: int = 0,
@@ -332,6 +342,7 @@ class StudySpec:
     ) -> StudySpec:
         """Build a spec from convenient inputs; see the class for the parameters.
 
+        ``windows`` may also be one text such as ``"0:0 -1:1 -5:5"`` or a single ``(a, b)`` pair.
         Give either ``tickers`` (a list, or text separated by commas or spaces) with one ``date``
         and ``timing``, or ``events``: a table with columns ``ticker``, ``date`` and optionally
         ``timing`` (or an iterable of such rows), whose missing timings default to ``timing``.
@@ -382,7 +393,7 @@ class StudySpec:
                 SpecWarning,
                 stacklevel=2,
             )
-        unique_windows = dict.fromkeys(parse_window(w, name="windows") for w in windows)
+        unique_windows = dict.fromkeys(parse_window(w, name="windows") for w in _windows(windows))
         return cls(
             firm_events=tuple(firm_events),
             benchmark=bench,

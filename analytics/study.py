@@ -88,6 +88,7 @@ class _Panel:
     market: np.ndarray  # (T,)
     rf: np.ndarray  # (T,) zero when the model uses none
     factors: np.ndarray  # (T, k), k = 0 unless a factor model
+    spikes: np.ndarray  # (T, C) bool, implausible price spikes (all False when screening is off)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -140,16 +141,12 @@ def _core(spec: StudySpec, panel: _Panel, day0_rows: np.ndarray, columns: np.nda
     ret = r[first - est_a :]
     code = np.where(np.isfinite(r).any(axis=0), _OK, _NO_PRICES)
     rel = np.arange(est_a, last + 1)
-    if spec.spike_screen == "off":
-        spike_row, spike_ratio = np.full(len(code), -1), np.full(len(code), np.nan)
-    else:
-        spike_row, spike_ratio = spikes(
-            r,
-            spec.returns,
-            threshold=spec.spike_threshold,
-            jump=spec.spike_jump,
-            screened=(rel <= est_b) | (rel >= first),
-        )
+    hits = align(panel.spikes, day0_rows, rel, columns) & ((rel <= est_b) | (rel >= first))[:, None]
+    spike_row = np.where(hits.any(axis=0), hits.argmax(axis=0), -1)
+    jump = r[np.maximum(spike_row, 0), np.arange(len(code))]
+    spike_ratio = np.where(
+        spike_row >= 0, np.exp(jump) if spec.returns == "log" else 1 + jump, np.nan
+    )
     estimation = r[: est_b - est_a + 1]
     seen = np.isfinite(estimation)
     constant = np.where(seen, estimation, -np.inf).max(axis=0) <= np.where(
@@ -269,13 +266,20 @@ def _load(
         if factor_rf is not None:
             rf = factor_rf
     columns = [request.index(t) for t in tickers]
+    screen = spec.spike_screen != "off"
+    firm_returns = returns[:, columns]
     panel = _Panel(
         sessions=sessions,
         prices=wide[:, columns],
-        returns=returns[:, columns],
+        returns=firm_returns,
         market=market,
         rf=rf,
         factors=factor_values,
+        spikes=(
+            spikes(firm_returns, spec.returns, threshold=spec.spike_threshold, jump=spec.spike_jump)
+            if screen
+            else np.zeros(firm_returns.shape, dtype=bool)
+        ),
     )
     return panel, names
 

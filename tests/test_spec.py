@@ -140,6 +140,11 @@ def test_windows_accept_text_and_are_deduplicated() -> None:
     )
     assert spec.windows == ((-1, 1), (0, 0))
     assert spec.estimation == (-120, -21)
+    text = StudySpec.create(tickers="NVDA", date="2025-01-27", windows=" 0:0 -1:1;-5:5 ")
+    assert text.windows == ((0, 0), (-1, 1), (-5, 5))
+    assert StudySpec.create(tickers="NVDA", date="2025-01-27", windows=(-2, 2)).windows == (
+        (-2, 2),
+    )
 
 
 def test_placebo_shift_range_keeps_pseudo_windows_in_the_pre_event_period() -> None:
