@@ -3,7 +3,8 @@
 A price frame has one row per ``(ticker, date)``: ``ticker`` (upper-case ``str``), ``date``
 (``datetime64[ns]`` at midnight, the exchange's local date), ``adj_close`` and the optional
 ``open``, ``high``, ``low``, ``close``, ``volume`` (all float64, NaN where unknown), sorted by
-ticker and date.
+ticker and date. The optional prices are as the source gives them: Yahoo with ``auto_adjust``
+adjusts them (``close == adj_close``); a classic Yahoo CSV export keeps the raw close.
 
 Two front doors share one set of rules: :func:`validate_prices` is strict and raises
 :class:`~analytics.errors.DataError` on the first bad row; :func:`split_invalid` is lenient and
@@ -136,25 +137,26 @@ def _check(frame: pd.DataFrame, origin: str) -> _Checked:
         _Rule("ticker", "is empty", codes < 0),
         _Rule("date", "is not a date (use YYYY-MM-DD)", dates.isna().to_numpy()),
     ]
-    for column in _VALUE_COLUMNS:
-        if column not in raw.columns:
-            out[column] = np.nan
-            continue
+    # Absent optional columns are added (as NaN) only to the output, after rows are chosen.
+    for column in [c for c in _VALUE_COLUMNS if c in raw.columns]:
         values = pd.to_numeric(raw[column], errors="coerce").astype("float64").to_numpy()
         rules.append(
             _Rule(column, "is not a number", np.isnan(values) & raw[column].notna().to_numpy())
         )
         out[column] = values
-    index_like = np.asarray(tickers.str.startswith("^"), dtype=bool)[safe_codes] & (codes >= 0)
+    # One entry per code, plus one so that an all-missing ticker column still indexes.
+    starts_caret = np.append(np.asarray(tickers.str.startswith("^"), dtype=bool), False)
+    index_like = starts_caret[safe_codes] & (codes >= 0)
     adj = out["adj_close"].to_numpy()
     rules.append(_Rule("adj_close", "is missing or infinite", ~np.isfinite(adj)))
     rules.append(_Rule("adj_close", "is zero or negative", (adj <= 0) & ~index_like))
-    for column in ("open", "high", "low", "close"):
+    for column in [c for c in ("open", "high", "low", "close") if c in out.columns]:
         values = out[column].to_numpy()
         rules.append(_Rule(column, "is infinite", np.isinf(values)))
         rules.append(_Rule(column, "is zero or negative", (values <= 0) & ~index_like))
-    volume = out["volume"].to_numpy()
-    rules.append(_Rule("volume", "is negative or infinite", (volume < 0) | np.isinf(volume)))
+    if "volume" in out.columns:
+        volume = out["volume"].to_numpy()
+        rules.append(_Rule("volume", "is negative or infinite", (volume < 0) | np.isinf(volume)))
     invalid = np.logical_or.reduce([rule.rows for rule in rules]) if n else np.zeros(0, bool)
     duplicate, conflicting, first_seen = _duplicates(out, key, invalid)
     rules.append(_Rule("date", "repeats an earlier row of this ticker (identical)", duplicate))
@@ -180,7 +182,7 @@ def _duplicates(
     order, sorted_key = valid[position], key[position]
     repeat = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
     rows, previous = order[repeat], order[repeat - 1]
-    values = out[list(_VALUE_COLUMNS)].to_numpy()
+    values = out.drop(columns=["ticker", "date"]).to_numpy()
     a, b = values[rows], values[previous]
     same = np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=1)
     duplicate[rows[same]] = True
@@ -197,9 +199,15 @@ def _valid_sorted(checked: _Checked) -> pd.DataFrame:
     key = checked.key[rows]
     if not np.all(np.diff(key) > 0):
         rows = rows[np.argsort(key, kind="stable")]
-    if np.array_equal(rows, np.arange(len(checked.normalized))):
-        return checked.normalized
-    return checked.normalized.take(rows).reset_index(drop=True)
+    frame = checked.normalized
+    if not np.array_equal(rows, np.arange(len(frame))):
+        frame = frame.take(rows).reset_index(drop=True)
+    columns = {
+        c: frame[c].to_numpy() if c in frame.columns else np.full(len(frame), np.nan)
+        for c in PRICE_COLUMNS
+    }
+    columns["ticker"] = frame["ticker"].array
+    return pd.DataFrame(columns, copy=False)
 
 
 def _show(value: object) -> str:

@@ -182,6 +182,15 @@ def test_lenient_valid_part_equals_strict_on_the_valid_rows() -> None:
     assert valid.set_index(["ticker", "date"]).index.is_monotonic_increasing
 
 
+def test_all_tickers_missing() -> None:
+    frame = pd.DataFrame(
+        {"ticker": [None, ""], "date": ["2024-01-02"] * 2, "adj_close": [1.0, 2.0]}
+    )
+    valid, invalid = split_invalid(frame, origin="x")
+    assert valid.empty
+    assert invalid["reason"].tolist() == ["ticker is empty"] * 2
+
+
 def test_empty_frame_gives_an_empty_schema_frame() -> None:
     frame = pd.DataFrame({"ticker": [], "date": [], "adj_close": []})
     out = validate_prices(frame, origin="x")
