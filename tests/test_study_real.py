@@ -14,10 +14,12 @@ import pyarrow.dataset as ds
 import pytest
 import statsmodels.api as sm
 
+from analytics import calendar
 from analytics.factors import etf_proxy_factors
+from analytics.reference import sp500_market_caps
 from analytics.spec import StudySpec
 from analytics.study import run_study
-from tests.conftest import DEEPSEEK_PACK, US_PACK
+from tests.conftest import DEEPSEEK_PACK, REFERENCE, US_PACK
 from tests.test_study import FrameProvider
 
 DAY0 = pd.Timestamp("2025-01-27")
@@ -112,3 +114,19 @@ def test_us_pack_spike_is_excluded(shared_dir) -> None:
     )
     assert firms.loc["AAPL", "status"] == "ok"
     assert (result.aggregate["n"] == 1).all()
+
+
+def test_nvda_dollar_impact_from_the_sp500_snapshot(deepseek, result) -> None:
+    caps = sp500_market_caps(REFERENCE)
+    spec = StudySpec.create(tickers="NVDA AVGO", date="2025-01-27")
+    dollars = run_study(spec, FrameProvider(deepseek), market_caps=caps)
+    cap = caps.set_index("ticker").loc["NVDA"]
+    price = deepseek["NVDA"]
+    ar0 = result.days.set_index(["ticker", "day"]).loc[("NVDA", 0), "ar"]
+    before = price.loc[calendar.offset(DAY0, -1)]
+    value = ar0 * cap["market_cap"] * before / price.loc[pd.Timestamp(cap["date"])]
+    w = dollars.windows.set_index(["ticker", "window"])
+    assert w.loc[("NVDA", "0:0"), "dollar_impact"] == pytest.approx(value, rel=1e-10)
+    assert -600e9 < value < -350e9  # a ~13% abnormal drop of a ~$3.5tn company
+    total = dollars.aggregate.set_index("window").loc["0:0", "dollar_impact_total"]
+    assert total == pytest.approx(w.xs("0:0", level="window")["dollar_impact"].sum(), rel=1e-12)
