@@ -150,7 +150,7 @@ def _long(frame: pd.DataFrame, batch: list[str]) -> pd.DataFrame:
         )
     stacked.index = stacked.index.set_names(["date", "ticker"])
     long = stacked.rename(columns=_RENAME).reset_index()
-    # A Close of NaN still yields a row, so split_invalid reports it.
+    # A row with some fields but no Close is kept, so that split_invalid reports it.
     long["adj_close"] = long["close"] if "close" in long.columns else np.nan
     present = [c for c in ("adj_close", *_RENAME.values()) if c in long.columns]
     dates = pd.DatetimeIndex(long["date"])
@@ -167,12 +167,13 @@ def _drop_repeats(long: pd.DataFrame, batch_name: str) -> pd.DataFrame:
     """Keep the last of repeated (ticker, date) rows: Yahoo's late row corrects the earlier."""
     repeated = long.duplicated(["ticker", "date"], keep="last").to_numpy()
     if repeated.any():
+        first = int(np.flatnonzero(repeated)[0])
         logger.warning(
             "Yahoo %s: %s repeated dates (e.g. %s %s), kept the last",
             batch_name,
             int(repeated.sum()),
-            long["ticker"].iloc[np.flatnonzero(repeated)[0]],
-            long["date"].iloc[np.flatnonzero(repeated)[0]].date(),
+            long["ticker"].iloc[first],
+            long["date"].iloc[first].date(),
         )
     return long.loc[~repeated]
 
