@@ -679,9 +679,10 @@ def caar_path(aar: pd.DataFrame, *, window: str) -> go.Figure:
     n = rows["n"].to_numpy()
     final = caar[np.isfinite(caar)][-1]
     color = sign_color(final)
+    one_day = len(day) == 1
     subtitle = (
-        f"CAAR {window_label(window)} = {_fmt_pct(final, 2)} over {int(np.nanmax(n))} firms"
-        " · shaded: 95% band (±1.96 standard errors)"
+        f"CAAR {window_label(window)} = {_fmt_pct(final, 2)} over {int(np.nanmax(n))} firms · "
+        f"{'error bar' if one_day else 'shaded'}: 95% interval (±1.96 standard errors)"
     )
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.07
@@ -706,6 +707,7 @@ def caar_path(aar: pd.DataFrame, *, window: str) -> go.Figure:
         fill="tonexty",
         fillcolor=_rgba(color, 0.18),
         hoverinfo="skip",
+        showlegend=not one_day,
         name="95% band",
         legendrank=2,
         row=1,
@@ -719,7 +721,7 @@ def caar_path(aar: pd.DataFrame, *, window: str) -> go.Figure:
         marker={"size": 7},
         # A one-day window has no band to fill: show the interval as an error bar instead.
         error_y={"array": _Z95 * se, "color": color, "thickness": 2, "width": 10}
-        if len(day) == 1
+        if one_day
         else None,
         customdata=np.column_stack([se, n]),
         hovertemplate=(

@@ -414,6 +414,8 @@ def test_caar_single_day_uses_an_error_bar() -> None:
     line = fig.data[2]
     assert line.error_y.array == pytest.approx((1.96 * 0.005,))
     assert line.line.color == theme.POSITIVE
+    assert fig.data[1].showlegend is False  # no band to show for a single day
+    assert "error bar: 95% interval" in fig.layout.title.subtitle.text
 
 
 # ---------------------------------------------------------------------------------------------
