@@ -37,7 +37,7 @@ from scipy import stats
 from analytics.significance import TestResult
 from analytics.spec import StudySpec
 
-__all__ = ["TEST_NAMES", "Placebo", "StudyResult"]
+__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "Placebo", "StudyResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,10 @@ TEST_NAMES: tuple[str, ...] = (
 )
 """Cross-sectional tests reported for every window, in display order."""
 
-OK = "ok"
+STATUS_OK = "ok"
+"""Status of a firm-event (or of one of its windows) that counts in the aggregates."""
 ALL_WINDOWS = "all"
+"""``window`` of an exclusion that applies to every window."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ class StudyResult:
     @cached_property
     def included(self) -> np.ndarray:
         """``(n_win, N)``: whether each firm-event counts in each window's aggregates."""
-        return _readonly(self.window_status == OK)
+        return _readonly(self.window_status == STATUS_OK)
 
     @cached_property
     def scar(self) -> np.ndarray:
@@ -357,9 +359,9 @@ class StudyResult:
 
     def _excluded_table(self) -> pd.DataFrame:
         status = self.window_status
-        whole = (status == status[0]).all(axis=0) & (status[0] != OK)
+        whole = (status == status[0]).all(axis=0) & (status[0] != STATUS_OK)
         firm_level = np.flatnonzero(whole)
-        window_level, firm = np.nonzero((status != OK) & ~whole[None, :])
+        window_level, firm = np.nonzero((status != STATUS_OK) & ~whole[None, :])
         ids = self.events["event_id"].to_numpy()
         tickers = self.events["ticker"].to_numpy(dtype=object)
         frame = pd.DataFrame(
@@ -388,7 +390,7 @@ class StudyResult:
     def summary(self) -> str:
         """A readable fixed-width report: setup, per-window CAAR and tests, exclusions."""
         spec = self.spec
-        n_ok = sum(status == OK for status in self.firm_status)
+        n_ok = sum(status == STATUS_OK for status in self.firm_status)
         day0 = self.day0 if isinstance(self.day0, str) else ", ".join(self.day0)
         lines = [
             f"Event study: {spec.model} model, benchmark {spec.benchmark}, {spec.returns} returns",

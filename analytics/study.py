@@ -45,7 +45,7 @@ from analytics import calendar
 from analytics.errors import DataError, InsufficientDataError, UnknownTickerError
 from analytics.factors import ETF_PROXY_TICKERS, FactorModel, load_factors
 from analytics.models import ModelFit, market_adjusted, ols
-from analytics.result import OK, Placebo, StudyResult
+from analytics.result import STATUS_OK, Placebo, StudyResult
 from analytics.returns import align, daily_risk_free, price_returns, spikes
 from analytics.significance import window_tests
 from analytics.spec import FACTOR_MODELS, StudySpec
@@ -357,7 +357,7 @@ def _firm_reasons(
         flags.append(f"implausible price spike on {date} (×{ratio:.0f})" if ratio >= 10 else
                      f"implausible price spike on {date} (×{ratio:.3g})")  # fmt: skip
     texts = {
-        _OK: OK,
+        _OK: STATUS_OK,
         _UNKNOWN: "excluded: unknown ticker",
         _NO_PRICES: "excluded: no prices",
         _SINGULAR: "excluded: degenerate regressors in the estimation window",
@@ -392,7 +392,9 @@ def _window_status(
                 gap,
                 f"excluded: missing price in window {key}",
                 np.where(
-                    complete[j], OK, f"excluded: missing benchmark or factor data in window {key}"
+                    complete[j],
+                    STATUS_OK,
+                    f"excluded: missing benchmark or factor data in window {key}",
                 ),
             ),
         )
@@ -401,9 +403,9 @@ def _window_status(
 
 def _firm_status(firm_reason: tuple[str, ...], status: np.ndarray) -> tuple[str, ...]:
     """``"ok"`` when usable in some window, else the firm-level or every window's reason."""
-    usable = (status == OK).any(axis=0)
+    usable = (status == STATUS_OK).any(axis=0)
     return tuple(
-        OK if usable[i] else reason if reason != OK
+        STATUS_OK if usable[i] else reason if reason != STATUS_OK
         else "excluded: " + "; ".join(s.removeprefix("excluded: ") for s in status[:, i])
         for i, reason in enumerate(firm_reason)
     )  # fmt: skip
@@ -541,7 +543,7 @@ def run_study(
     var_car = np.where(fitted, var_car, np.nan)
     firm_reason, flags = _firm_reasons(spec, core, panel.sessions.to_numpy(), day0_rows)
     status = _window_status(spec, core, firm_reason, complete)
-    included = status == OK
+    included = status == STATUS_OK
     if not included.any():
         reasons = sorted(set(status.ravel().tolist()))
         raise InsufficientDataError(
