@@ -50,7 +50,7 @@ from analytics.returns import align, daily_risk_free, price_returns, spikes
 from analytics.significance import window_tests
 from analytics.spec import FACTOR_MODELS, StudySpec
 
-__all__ = ["RISK_FREE", "PriceProvider", "Progress", "run_study"]
+__all__ = ["RISK_FREE", "PriceProvider", "Progress", "data_requirements", "run_study"]
 
 logger = logging.getLogger(__name__)
 
@@ -481,6 +481,25 @@ def _span(
         start = min(start, pd.Timestamp(anchors["cap_date"].min()))
         end = max(end, pd.Timestamp(anchors["cap_date"].max()))
     return start, end
+
+
+def data_requirements(
+    spec: StudySpec, *, market_caps: pd.DataFrame | None = None
+) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
+    """The tickers and the inclusive date range :func:`run_study` reads for ``spec``.
+
+    Lets callers fetch exactly what a study needs before running it.
+    """
+    events = spec.events.rename(columns={"date": "event_date"})
+    day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
+    anchors = None if market_caps is None else _cap_anchors(events, market_caps)
+    start, end = _span(spec, day0, anchors)
+    extra: list[str] = []
+    if spec.model == "capm":
+        extra = [RISK_FREE]
+    elif spec.model == "etf_factors":
+        extra = [*ETF_PROXY_TICKERS]
+    return list(dict.fromkeys([*spec.tickers, spec.benchmark, *extra])), start, end
 
 
 def run_study(

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from analytics.errors import AftershockError
-from app.commands import data
+from app.commands import data, study
 
 cli = typer.Typer(
     name="aftershock",
@@ -18,6 +18,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(data.cli, name="data")
+cli.command("study")(study.study)
 
 
 def main() -> None:
