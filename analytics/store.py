@@ -128,8 +128,12 @@ def _tickers(tickers: Sequence[str] | str, *, name: str = "tickers") -> list[str
     """Upper-case, stripped, unique tickers; a single string counts as one ticker."""
     raw = [tickers] if isinstance(tickers, str) else list(tickers)
     cleaned = [str(t).strip().upper() for t in raw]
-    if any(not t for t in cleaned):
-        raise SpecError(f"{name}: {raw!r} contains an empty ticker; pass symbols such as 'NVDA'")
+    if not all(cleaned):
+        position = cleaned.index("")
+        raise SpecError(
+            f"{name}: item {position + 1} ({raw[position]!r}) is an empty ticker; "
+            "pass symbols such as 'NVDA'"
+        )
     index = pd.Index(cleaned, dtype="str")
     if index.has_duplicates:
         repeated = sorted(index[index.duplicated()].unique())
@@ -288,8 +292,12 @@ class PriceStore:
 
     def disk_usage(self) -> int:
         """Bytes used by the current snapshot's data files and the fetch log."""
-        paths = [*self.files(), self._log_path]
-        return sum(p.stat().st_size for p in paths if p.exists())
+        total = 0
+        for path in [*self.files(), self._log_path]:
+            # A writer may just have replaced the file: it then counts in the next call.
+            with contextlib.suppress(FileNotFoundError):
+                total += path.stat().st_size
+        return total
 
     def tickers(self) -> list[str]:
         """Every ticker with at least one stored row, sorted."""
@@ -574,7 +582,9 @@ class PriceStore:
                 "start": pa.array([lo.date()] * len(names), pa.date32()),
                 "end": pa.array([hi.date()] * len(names), pa.date32()),
                 "rows": pa.array([int(counts.get(t, 0)) for t in names], pa.int64()),
-                "fetched_at": pa.array([now.to_pydatetime()] * len(names), _LOG_SCHEMA[5].type),
+                "fetched_at": pa.array(
+                    [now.to_pydatetime()] * len(names), _LOG_SCHEMA.field("fetched_at").type
+                ),
             }
         )
         with self._writing():
@@ -617,6 +627,11 @@ class PriceStore:
                 self._commit(snapshot)
             self._remove_leftovers(snapshot)
             yield snapshot
+        except OSError as exc:
+            raise StoreError(
+                f"store {self._root}: writing failed ({exc.strerror or exc}); the store keeps "
+                "its previous data: free disk space or fix permissions, then retry"
+            ) from exc
         finally:
             lock.release()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
+from filelock import FileLock
 
 from analytics.calendar import sessions
 from analytics.errors import DataError, SpecError, StoreError
@@ -284,3 +287,31 @@ def test_lost_manifest_is_not_mistaken_for_an_empty_store(store: PriceStore) -> 
     with pytest.raises(StoreError, match=r"manifest\.json is missing but"):
         store.upsert(_frame())
     assert len(list((store.root / "prices").iterdir())) == 2  # nothing was deleted
+
+
+def test_failed_write_keeps_previous_data(
+    store: PriceStore, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = store.prices(columns=("adj_close", "volume"))
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", disk_full)
+    with pytest.raises(StoreError, match=r"No space left on device.*keeps its previous data"):
+        store.upsert(frame.assign(adj_close=frame["adj_close"] * 2))
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(store.prices(columns=("adj_close", "volume")), before)
+    assert not [p for p in (store.root / "prices").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_busy_writer_lock_times_out_with_store_error(
+    store: PriceStore, frame: pd.DataFrame
+) -> None:
+    with FileLock(store.root / ".write.lock"):
+        busy = PriceStore(store.root, lock_timeout=0.2)
+        with pytest.raises(
+            StoreError, match=r"another process has been writing for more than 0\.2 s"
+        ):
+            busy.upsert(frame)
+        pd.testing.assert_frame_equal(busy.prices(), store.prices())  # readers never wait

@@ -177,3 +177,27 @@ def test_readers_see_whole_snapshots_while_another_process_writes(tmp_path: Path
     # Each write rewrites three year files; the reader saw several complete versions.
     assert summary["versions"] >= 2
     assert store.prices()["adj_close"].nunique() == 1
+
+
+MANY_WRITES = """
+import sys
+import pandas as pd
+from analytics.store import PriceStore
+store = PriceStore(sys.argv[1])
+for i in range(5):
+    store.upsert(pd.DataFrame({
+        "ticker": [f"{sys.argv[2]}{i}"] * 2,
+        "date": ["2024-12-31", "2025-01-02"],
+        "adj_close": [1.0, 2.0],
+    }))
+"""
+
+
+def test_concurrent_writers_lose_no_update(tmp_path: Path) -> None:
+    store = PriceStore(tmp_path / "store")
+    writers = [_start(MANY_WRITES, store.root, prefix) for prefix in ("A", "B", "C")]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    assert store.tickers() == [f"{p}{i}" for p in "ABC" for i in range(5)]
+    assert json.loads((store.root / "manifest.json").read_text())["generation"] == 15
