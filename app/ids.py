@@ -44,7 +44,7 @@ RUN_STATUS: Final = "run-status"
 # Results
 RESULTS_TABS: Final = "results-tabs"
 RESULTS_ALERT: Final = "results-alert"
-TESTS_WINDOW: Final = "tests-window"
+FOCUS_WINDOW: Final = "focus-window"
 TESTS_PANEL: Final = "tests-panel"
 GRID: Final = "results-grid"
 GRID_CSV: Final = "results-grid-csv"
@@ -59,8 +59,15 @@ COMPANY_MENTION: Final = "company-mention"
 FIGURE: Final = "figure"
 PNG_BUTTON: Final = "png-button"
 
-# The charts, by the name used in figure ids, PNG buttons and export file names.
-CHARTS: Final = ("prices", "abnormal", "caar", "sectors", "dollars")
+# The charts, by the names app.figures.all_figures uses (also PNG file names).
+CHARTS: Final = (
+    "price_paths",
+    "abnormal_returns",
+    "caar",
+    "sector_treemap",
+    "dollar_impact",
+    "tests",
+)
 
 
 def company_mention(ticker: str, index: int) -> dict[str, str | int]:

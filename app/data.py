@@ -1,0 +1,343 @@
+"""The dashboard's data: memoized loaders and the study-result cache keyed by spec.
+
+Callbacks never load files themselves: they ask a :class:`DashboardData`, which reads each
+reference table and the news folder once per process and keeps study results in a file cache
+that the background study worker (a separate process) writes and the page callbacks read.
+A result's key hashes the spec together with the store's snapshot, so a refresh of the prices
+invalidates results computed on the old data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+from flask_caching.backends import FileSystemCache
+
+from analytics import calendar
+from analytics.errors import AftershockError, SpecError
+from analytics.fetch import FetchReport, fetch
+from analytics.news import Article, load_articles
+from analytics.reference import (
+    company_aliases,
+    sec_companies,
+    sectors,
+    sp500,
+    sp500_market_caps,
+)
+from analytics.result import StudyResult
+from analytics.sources import Source
+from analytics.sources.files import DataPackSource
+from analytics.spec import SpecWarning, StudySpec
+from analytics.store import PriceStore
+from analytics.study import RISK_FREE, run_study
+from app.settings import Settings
+from app.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
+
+__all__ = ["DashboardData", "Prepared", "Progress", "study_span"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+"""Receives one line of progress text for the running indicator."""
+
+_RECENT_RESULTS = 8
+_MAX_CACHED_RESULTS = 500
+_TICKER_NAME_CHARS = 28
+_PRICE_MARGIN = 10
+"""Sessions of price path shown on each side of the event windows."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """A study ready to run or render: its spec and the key of its result."""
+
+    spec: StudySpec
+    key: str
+
+
+def study_span(
+    spec: StudySpec, *, extra: Sequence[pd.Timestamp] = ()
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last session whose prices a study needs (``extra`` dates widen the span)."""
+    day0 = min(e.day0 for e in spec.firm_events)
+    last = max(e.day0 for e in spec.firm_events)
+    start = calendar.offset(day0, spec.estimation[0] - 1)
+    end = calendar.offset(last, max(spec.event_span[1], _PRICE_MARGIN))
+    return min([start, *extra]), max([end, *extra])
+
+
+class DashboardData:
+    """Memoized access to everything the dashboard reads (one instance per app).
+
+    Parameters
+    ----------
+    settings
+        Where the store, data pack, news and reference folders are.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._results = FileSystemCache(
+            str(settings.store / "dashboard" / "results"),
+            threshold=_MAX_CACHED_RESULTS,
+            default_timeout=0,
+        )
+        self._recent: OrderedDict[str, StudyResult] = OrderedDict()
+        self._lock = threading.Lock()
+        self._stores: dict[int, PriceStore] = {}
+
+    # -- reference data and news ---------------------------------------------------------------
+
+    @cached_property
+    def articles(self) -> dict[str, Article]:
+        """Articles of the news folder by file name; empty without a news folder."""
+        if self.settings.news is None:
+            return {}
+        return {a.source: a for a in load_articles(self.settings.news)}
+
+    def article_options(self) -> list[dict[str, str]]:
+        """``{"value": file, "label": headline}`` for the article picker."""
+        return [{"value": name, "label": a.headline} for name, a in self.articles.items()]
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Company names (lower case) → ticker, for finding mentions in articles."""
+        if self.settings.reference is None:
+            return {}
+        return company_aliases(self.settings.reference)
+
+    @cached_property
+    def sp500(self) -> pd.DataFrame:
+        """The S&P 500 snapshot (empty without a reference folder)."""
+        if self.settings.reference is None:
+            return pd.DataFrame({"ticker": [], "name": [], "sector": []})
+        return sp500(self.settings.reference)
+
+    @cached_property
+    def sector_members(self) -> dict[str, tuple[str, ...]]:
+        """S&P 500 sector → member tickers, largest market cap first."""
+        frame = self.sp500
+        if "market_cap" in frame.columns:
+            frame = frame.sort_values("market_cap", ascending=False)
+        return {
+            str(sector): tuple(group["ticker"].astype(str))
+            for sector, group in frame.groupby("sector", sort=True)
+        }
+
+    @cached_property
+    def sectors(self) -> pd.Series:
+        """Ticker → sector (S&P 500 snapshot, then SIC for other technology companies)."""
+        if self.settings.reference is None:
+            return pd.Series(dtype="str")
+        return sectors(self.settings.reference)
+
+    @cached_property
+    def market_caps(self) -> pd.DataFrame | None:
+        """``ticker, date, market_cap`` of the S&P 500 snapshot, for the dollar impact."""
+        if self.settings.reference is None:
+            return None
+        return sp500_market_caps(self.settings.reference)
+
+    @cached_property
+    def ticker_options(self) -> list[dict[str, str]]:
+        """Options of the ticker picker: the demo universe and ETFs, then the SEC list."""
+        names: dict[str, str] = dict.fromkeys((*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH"), "")
+        if self.settings.reference is not None:
+            sec = sec_companies(self.settings.reference)
+            for ticker, name in zip(
+                sec["ticker"].astype(str), sec["name"].astype(str), strict=True
+            ):
+                if not names.get(ticker):
+                    names[ticker] = name
+        return [{"value": t, "label": _ticker_label(t, n)} for t, n in names.items()]
+
+    # -- prices --------------------------------------------------------------------------------
+
+    def store(self) -> PriceStore:
+        """The price store, one per process (the background worker is a forked process)."""
+        pid = os.getpid()
+        with self._lock:
+            if pid not in self._stores:
+                self._stores[pid] = PriceStore(self.settings.store)
+            return self._stores[pid]
+
+    def sources(self) -> list[Source]:
+        """The source chain: the data pack, then Yahoo Finance unless offline."""
+        chain: list[Source] = []
+        if self.settings.data_pack is not None:
+            chain.append(DataPackSource(self.settings.data_pack))
+        if not self.settings.offline:
+            from analytics.sources.yahoo import YahooSource  # yfinance is slow to import
+
+            chain.append(YahooSource(cache_dir=self.settings.store / "yahoo-cache"))
+        return chain
+
+    def ensure_prices(
+        self,
+        tickers: Sequence[str],
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        *,
+        progress: Progress | None = None,
+    ) -> FetchReport | None:
+        """Fetch what the store lacks of ``tickers`` in ``[start, end]``; None without sources."""
+        chain = self.sources()
+        if not chain:
+            return None
+        end = min(end, pd.Timestamp.today().normalize())
+
+        def report(done: int, planned: int) -> None:
+            if progress is not None:
+                progress(f"Fetching prices: request {done} of {planned}")
+
+        return fetch(self.store(), list(tickers), start, end, sources=chain, progress=report)
+
+    def prepare_demo(self) -> list[str]:
+        """Make sure the store holds the DeepSeek demo's prices; return banner lines if not."""
+        spec = self.prepare(DEFAULT_STATE).spec
+        start, end = study_span(spec, extra=self._cap_dates())
+        tickers = [*spec.tickers, spec.benchmark, RISK_FREE]
+        try:
+            report = self.ensure_prices(tickers, start, end)
+        except AftershockError as exc:
+            return [f"Fetching the demo's prices failed: {exc}"]
+        lines = []
+        if report is None:
+            lines.append(
+                "No price source is configured (AFTERSHOCK_OFFLINE is set and AFTERSHOCK_DATA "
+                "is not): studies can only use prices already in the store."
+            )
+        else:
+            lines += [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
+            lines += list(report.errors)
+        if lines:
+            logger.warning("demo data incomplete: %s", "; ".join(lines))
+        return lines
+
+    def price_panel(self, key: str) -> pd.DataFrame:
+        """Adjusted closes around the event of result ``key``: its firms and benchmark."""
+        result = self.result(key)
+        if result is None:
+            return pd.DataFrame()
+        spec = result.spec
+        day0 = min(e.day0 for e in spec.firm_events)
+        first, last = spec.event_span
+        start = calendar.offset(day0, min(first, 0) - _PRICE_MARGIN)
+        end = calendar.offset(day0, max(last, 0) + _PRICE_MARGIN)
+        end = min(end, calendar.previous_session(pd.Timestamp.today().normalize()))
+        return self.store().panel([*spec.tickers, spec.benchmark], start, max(start, end))
+
+    def _cap_dates(self) -> list[pd.Timestamp]:
+        caps = self.market_caps
+        if caps is None or caps.empty:
+            return []
+        return [pd.Timestamp(d) for d in pd.to_datetime(caps["date"]).dropna().unique()]
+
+    # -- studies -------------------------------------------------------------------------------
+
+    def prepare(self, state: ViewState) -> Prepared:
+        """The spec of a view and its result key; raises :class:`SpecError` for a bad view."""
+        members = [t for t in universe(state, self.sector_members) if t != state.benchmark]
+        if not members:
+            raise SpecError(
+                f"tickers: the universe holds only the benchmark {state.benchmark}; add tickers"
+            )
+        estimation_length = state.estimation[1] - state.estimation[0] + 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SpecWarning)
+            spec = StudySpec.create(
+                tickers=members,
+                date=state.date,
+                timing=state.timing,
+                benchmark=state.benchmark,
+                model=state.model,
+                estimation=state.estimation,
+                windows=state.windows,
+                min_estimation=min(120, estimation_length),
+            )
+        return Prepared(spec=spec, key=self._key(spec))
+
+    def _key(self, spec: StudySpec) -> str:
+        snapshot = ",".join(p.name for p in self.store().files())
+        return hashlib.sha256(f"{spec!r}|{snapshot}".encode()).hexdigest()[:32]
+
+    def result(self, key: str | None) -> StudyResult | None:
+        """The cached result of ``key``, or None."""
+        if not key:
+            return None
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        result = self._results.get(key)
+        if isinstance(result, StudyResult):
+            self._remember(key, result)
+            return result
+        return None
+
+    def _remember(self, key: str, result: StudyResult) -> None:
+        with self._lock:
+            self._recent[key] = result
+            self._recent.move_to_end(key)
+            while len(self._recent) > _RECENT_RESULTS:
+                self._recent.popitem(last=False)
+
+    def run(self, state: ViewState, *, progress: Progress | None = None) -> str:
+        """Fetch missing prices, run the study of ``state``, cache it; return the result key.
+
+        Raises the engine's :class:`AftershockError` when the study cannot run.
+        """
+        say = progress or (lambda text: None)
+        spec = self.prepare(state).spec
+        start, end = study_span(spec, extra=self._cap_dates())
+        extra = [RISK_FREE] if spec.model == "capm" else []
+        say(f"Checking prices of {len(spec.tickers)} tickers")
+        self.ensure_prices([*spec.tickers, spec.benchmark, *extra], start, end, progress=say)
+        key = self._key(spec)
+        cached = self.result(key)
+        if cached is not None:
+            return key
+
+        def engine(step: str, fraction: float) -> None:
+            say(f"{step.capitalize()} ({fraction:.0%})")
+
+        result = run_study(spec, self.store(), market_caps=self.market_caps, progress=engine)
+        self._results.set(key, result)
+        self._remember(key, result)
+        return key
+
+    def sector_of(self, tickers: Sequence[str]) -> pd.Series:
+        """Sector of each ticker: the reference tables', else its DeepSeek-demo group, else
+        "Unknown" (foreign listings such as ASML or BABA are in neither reference table)."""
+        known = self.sectors
+        labels = [str(known.get(t, DEEPSEEK_UNIVERSE.get(t, "Unknown"))) for t in tickers]
+        return pd.Series(labels, index=pd.Index(tickers, name="ticker"))
+
+    def caps_of(self, tickers: Sequence[str]) -> pd.Series:
+        """Snapshot market cap of each ticker (NaN when not an S&P 500 member)."""
+        caps = self.market_caps
+        if caps is None:
+            return pd.Series(math.nan, index=pd.Index(tickers, name="ticker"))
+        table: Mapping[str, float] = dict(
+            zip(caps["ticker"].astype(str), caps["market_cap"].astype(float), strict=True)
+        )
+        return pd.Series(
+            [table.get(t, math.nan) for t in tickers], index=pd.Index(tickers, name="ticker")
+        )
+
+
+def _ticker_label(ticker: str, name: str) -> str:
+    if not name:
+        return ticker
+    short = name if len(name) <= _TICKER_NAME_CHARS else name[: _TICKER_NAME_CHARS - 1] + "…"
+    return f"{ticker} · {short}"
