@@ -139,3 +139,9 @@ def test_main_turns_user_errors_into_one_red_line(
     err = capsys.readouterr().err
     assert err.startswith(f"error: data pack {missing} does not exist")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert all(command in result.output for command in ("import", "fetch", "info"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -315,3 +316,12 @@ def test_busy_writer_lock_times_out_with_store_error(
         ):
             busy.upsert(frame)
         pd.testing.assert_frame_equal(busy.prices(), store.prices())  # readers never wait
+
+
+def test_one_store_serves_many_threads(store: PriceStore) -> None:
+    requests = [["AAA"], ["BBB", "AAA"], ["^IRX", "BBB"], ["AAA", "NOPE", "BBB"]] * 20
+    expected = {tuple(r): store.panel(r, START, END) for r in requests[:4]}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        panels = list(pool.map(lambda r: store.panel(r, START, END), requests))
+    for names, got in zip(requests, panels, strict=True):
+        pd.testing.assert_frame_equal(got, expected[tuple(names)])
