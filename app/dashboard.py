@@ -24,6 +24,7 @@ from app import callbacks, layout
 from app.data import DashboardData
 from app.export import FigureExporter
 from app.settings import Settings, load_settings
+from app.state import MODELS, ONLINE_MODELS
 
 __all__ = ["ASSETS", "SharedExporter", "create_app", "create_server"]
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Das
         articles=data.article_options(),
         sectors=sorted(data.sector_members),
         ticker_options=data.ticker_options,
+        models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
         banner=banner,
     )
     callbacks.register(app, data, SharedExporter())

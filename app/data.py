@@ -35,15 +35,14 @@ from analytics.reference import (
     sp500_market_caps,
 )
 from analytics.result import StudyResult
-from analytics.sources import Source
-from analytics.sources.files import DataPackSource
 from analytics.spec import SpecWarning, StudySpec
 from analytics.store import PriceStore
-from analytics.study import RISK_FREE, run_study
+from analytics.study import data_requirements, run_study
+from app.pipeline import sources_for
 from app.settings import Settings
 from app.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
 
-__all__ = ["DashboardData", "Prepared", "Progress", "study_span"]
+__all__ = ["DashboardData", "Prepared", "Progress"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +62,6 @@ class Prepared:
 
     spec: StudySpec
     key: str
-
-
-def study_span(
-    spec: StudySpec, *, extra: Sequence[pd.Timestamp] = ()
-) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last session whose prices a study needs (``extra`` dates widen the span)."""
-    day0 = min(e.day0 for e in spec.firm_events)
-    last = max(e.day0 for e in spec.firm_events)
-    start = calendar.offset(day0, spec.estimation[0] - 1)
-    end = calendar.offset(last, max(spec.event_span[1], _PRICE_MARGIN))
-    return min([start, *extra]), max([end, *extra])
 
 
 class DashboardData:
@@ -171,54 +159,40 @@ class DashboardData:
                 self._stores[pid] = PriceStore(self.settings.store)
             return self._stores[pid]
 
-    def sources(self) -> list[Source]:
-        """The source chain: the data pack, then Yahoo Finance unless offline."""
-        chain: list[Source] = []
-        if self.settings.data_pack is not None:
-            chain.append(DataPackSource(self.settings.data_pack))
-        if not self.settings.offline:
-            from analytics.sources.yahoo import YahooSource  # yfinance is slow to import
+    def requirements(self, spec: StudySpec) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
+        """Tickers and date range a study reads, widened to the price chart's sessions."""
+        tickers, start, end = data_requirements(spec, market_caps=self.market_caps)
+        last = max(e.day0 for e in spec.firm_events)
+        return tickers, start, max(end, calendar.offset(last, _PRICE_MARGIN))
 
-            chain.append(YahooSource(cache_dir=self.settings.store / "yahoo-cache"))
-        return chain
+    def ensure_prices(self, spec: StudySpec, *, progress: Progress | None = None) -> FetchReport:
+        """Fetch what the store lacks for ``spec`` through the source chain.
 
-    def ensure_prices(
-        self,
-        tickers: Sequence[str],
-        start: pd.Timestamp,
-        end: pd.Timestamp,
-        *,
-        progress: Progress | None = None,
-    ) -> FetchReport | None:
-        """Fetch what the store lacks of ``tickers`` in ``[start, end]``; None without sources."""
-        chain = self.sources()
+        Raises :class:`SpecError` when no source is configured (offline without a data pack).
+        """
+        chain = sources_for(self.settings)
         if not chain:
-            return None
+            raise SpecError(
+                "no price source: AFTERSHOCK_OFFLINE is set and AFTERSHOCK_DATA is not; "
+                "point AFTERSHOCK_DATA at a data pack or unset AFTERSHOCK_OFFLINE"
+            )
+        tickers, start, end = self.requirements(spec)
         end = min(end, pd.Timestamp.today().normalize())
 
         def report(done: int, planned: int) -> None:
             if progress is not None:
                 progress(f"Fetching prices: request {done} of {planned}")
 
-        return fetch(self.store(), list(tickers), start, end, sources=chain, progress=report)
+        return fetch(self.store(), tickers, start, end, sources=chain, progress=report)
 
     def prepare_demo(self) -> list[str]:
         """Make sure the store holds the DeepSeek demo's prices; return banner lines if not."""
-        spec = self.prepare(DEFAULT_STATE).spec
-        start, end = study_span(spec, extra=self._cap_dates())
-        tickers = [*spec.tickers, spec.benchmark, RISK_FREE]
         try:
-            report = self.ensure_prices(tickers, start, end)
+            report = self.ensure_prices(self.prepare(DEFAULT_STATE).spec)
         except AftershockError as exc:
-            return [f"Fetching the demo's prices failed: {exc}"]
-        lines = []
-        if report is None:
-            lines.append(
-                "No price source is configured (AFTERSHOCK_OFFLINE is set and AFTERSHOCK_DATA "
-                "is not): studies can only use prices already in the store."
-            )
+            lines = [f"The demo's prices could not be fetched: {exc}"]
         else:
-            lines += [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
+            lines = [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
             lines += list(report.errors)
         if lines:
             logger.warning("demo data incomplete: %s", "; ".join(lines))
@@ -236,12 +210,6 @@ class DashboardData:
         end = calendar.offset(day0, max(last, 0) + _PRICE_MARGIN)
         end = min(end, calendar.previous_session(pd.Timestamp.today().normalize()))
         return self.store().panel([*spec.tickers, spec.benchmark], start, max(start, end))
-
-    def _cap_dates(self) -> list[pd.Timestamp]:
-        caps = self.market_caps
-        if caps is None or caps.empty:
-            return []
-        return [pd.Timestamp(d) for d in pd.to_datetime(caps["date"]).dropna().unique()]
 
     # -- studies -------------------------------------------------------------------------------
 
@@ -299,10 +267,8 @@ class DashboardData:
         """
         say = progress or (lambda text: None)
         spec = self.prepare(state).spec
-        start, end = study_span(spec, extra=self._cap_dates())
-        extra = [RISK_FREE] if spec.model == "capm" else []
         say(f"Checking prices of {len(spec.tickers)} tickers")
-        self.ensure_prices([*spec.tickers, spec.benchmark, *extra], start, end, progress=say)
+        self.ensure_prices(spec, progress=say)
         key = self._key(spec)
         cached = self.result(key)
         if cached is not None:

@@ -160,8 +160,13 @@ def news_pane(articles: Sequence[Mapping[str, str]]) -> Component:
     )
 
 
-def controls(*, sectors: Sequence[str], ticker_options: Sequence[Mapping[str, str]]) -> Component:
-    """The study controls, initialised to the DeepSeek demo."""
+def controls(
+    *,
+    sectors: Sequence[str],
+    ticker_options: Sequence[Mapping[str, str]],
+    models: Mapping[str, str],
+) -> Component:
+    """The study controls, initialised to the DeepSeek demo; ``models`` maps key → label."""
     d = DEFAULT_STATE
     return dmc.Paper(
         [
@@ -186,7 +191,7 @@ def controls(*, sectors: Sequence[str], ticker_options: Sequence[Mapping[str, st
                     dmc.Select(
                         id=ids.MODEL,
                         label="Normal-return model",
-                        data=[{"value": k, "label": v} for k, v in MODELS.items()],
+                        data=[{"value": k, "label": v} for k, v in models.items()],
                         value=d.model,
                         allowDeselect=False,
                     ),
@@ -412,6 +417,7 @@ def page(
     articles: Sequence[Mapping[str, str]],
     sectors: Sequence[str],
     ticker_options: Sequence[Mapping[str, str]],
+    models: Mapping[str, str] = MODELS,
     banner: Sequence[str] = (),
 ) -> Component:
     """The whole page; ``banner`` lines (missing data) show above everything when given."""
@@ -434,7 +440,11 @@ def page(
                         dmc.GridCol(
                             dmc.Stack(
                                 [
-                                    controls(sectors=sectors, ticker_options=ticker_options),
+                                    controls(
+                                        sectors=sectors,
+                                        ticker_options=ticker_options,
+                                        models=models,
+                                    ),
                                     results(),
                                 ],
                                 gap="md",

@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_STATE",
     "MAX_TICKERS",
     "MODELS",
+    "ONLINE_MODELS",
     "PRESETS",
     "TIMING_LABELS",
     "WINDOW_CHOICES",
@@ -69,7 +70,13 @@ MODELS: Final[Mapping[str, str]] = {
     "market_adjusted": "Market-adjusted",
     "constant_mean": "Constant mean",
     "capm": "CAPM",
+    "etf_factors": "4 factors (ETF proxies)",
+    "ff3": "Fama–French 3 (online)",
+    "carhart": "Carhart 4 (online)",
+    "ff5": "Fama–French 5 (online)",
 }
+ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
+"""Models whose factors are downloaded (Kenneth French's data library)."""
 
 WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 

@@ -144,7 +144,7 @@ def test_good_parameters_survive_next_to_a_bad_one() -> None:
     assert state.windows == ((-1, 1),)
     assert problems == [
         "link parameter model='nope' ignored: model: 'nope' is not one of "
-        "market, market_adjusted, constant_mean, capm"
+        "market, market_adjusted, constant_mean, capm, etf_factors, ff3, carhart, ff5"
     ]
 
 
