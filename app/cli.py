@@ -8,7 +8,7 @@ import sys
 import typer
 
 from analytics.errors import AftershockError
-from app.commands import data, study
+from app.commands import data, export, study
 
 cli = typer.Typer(
     name="aftershock",
@@ -19,6 +19,7 @@ cli = typer.Typer(
 )
 cli.add_typer(data.cli, name="data")
 cli.command("study")(study.study)
+cli.command("export")(export.export)
 
 
 def main() -> None:

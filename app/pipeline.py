@@ -11,20 +11,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
+from analytics import calendar
 from analytics.fetch import FetchReport, fetch
-from analytics.reference import sp500_market_caps
+from analytics.reference import sectors, sp500_market_caps
 from analytics.result import StudyResult
 from analytics.sources import Source
 from analytics.sources.files import DataPackSource
 from analytics.spec import StudySpec
 from analytics.store import PriceStore
 from analytics.study import data_requirements, run_study
+from app.figures import all_figures
 from app.settings import Settings
 
-__all__ = ["ensure_prices", "market_caps", "run", "sources_for"]
+__all__ = ["ensure_prices", "market_caps", "run", "sources_for", "study_figures"]
 
 log = logging.getLogger(__name__)
+
+CHART_SESSIONS = 10
+"""Sessions shown on the price chart before and after the event windows."""
 
 
 def sources_for(settings: Settings) -> list[Source]:
@@ -56,6 +62,9 @@ def ensure_prices(
 ) -> FetchReport:
     """Fetch whatever the study needs that the store lacks (a no-op when all is stored)."""
     tickers, start, end = data_requirements(spec, market_caps=caps)
+    # A few sessions past the last window so the price chart shows the aftermath too.
+    chart_end = calendar.offset(end, CHART_SESSIONS) if end < pd.Timestamp.today() else end
+    end = min(chart_end, pd.Timestamp.today().normalize())
     return fetch(store, tickers, start, end, sources=sources, progress=progress)
 
 
@@ -72,3 +81,46 @@ def run(
     if report.missing:
         log.info("no source had prices for %s", ", ".join(sorted(report.missing)))
     return run_study(spec, store, market_caps=caps), report
+
+
+def _market_values(caps: pd.DataFrame, store: PriceStore, day0: pd.Timestamp) -> pd.Series:
+    """Ticker → market value on the session before day 0: snapshot cap × adjusted-price ratio."""
+    anchor = pd.Timestamp(caps["date"].max())
+    before = calendar.previous_session(day0)
+    tickers = caps["ticker"].astype(str).tolist()
+    panel = store.panel(tickers, min(anchor, before), max(anchor, before)).ffill()
+    ratio = panel.iloc[-1 if before >= anchor else 0] / panel.iloc[0 if before >= anchor else -1]
+    caps_now = caps["market_cap"].to_numpy("float64") * ratio.reindex(tickers).to_numpy("float64")
+    return pd.Series(caps_now, index=tickers, name="market_value").dropna()
+
+
+def study_figures(
+    result: StudyResult,
+    settings: Settings,
+    *,
+    window: str,
+    headline: str | None = None,
+    sessions_around: int = CHART_SESSIONS,
+) -> dict[str, go.Figure]:
+    """Every chart of ``result`` with the prices, sectors and market values it needs."""
+    store = PriceStore(settings.store)
+    day0 = pd.Timestamp(result.firms["day0"].mode().iloc[0])
+    firms = result.firms.loc[result.firms["status"] == "ok", "ticker"].astype(str).unique()
+    first, last = result.spec.event_span
+    prices = store.panel(
+        [*firms, result.spec.benchmark],
+        calendar.offset(day0, min(first, 0) - sessions_around),
+        calendar.offset(day0, max(last, 0) + sessions_around),
+    )
+    caps = market_caps(settings.reference)
+    reference = settings.reference
+    return all_figures(
+        result,
+        window=window,
+        headline=headline,
+        prices=prices,
+        day0=day0,
+        sectors=sectors(reference) if reference is not None and reference.is_dir() else None,
+        market_caps=None if caps is None else _market_values(caps, store, day0),
+        benchmark=result.spec.benchmark,
+    )
