@@ -84,6 +84,16 @@ def _stars(p: float) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*"
 
 
+def _usd(value: float) -> str:
+    """Compact signed dollars: ``-6.74e11 -> "-$674.0B"``."""
+    sign = "-" if value < 0 else "+"
+    size = abs(value)
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if size >= scale:
+            return f"{sign}${size / scale:,.1f}{unit}"
+    return f"{sign}${size:,.0f}"
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready Python value: NaN and NaT become None, numpy scalars become Python ones."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -409,7 +419,7 @@ class StudyResult:
             aggregate["dollar_impact_n"].to_numpy(),
             strict=True,
         ):
-            dollars = f"   dollar impact {total:+,.0f}" if n_dollars > 0 else ""
+            dollars = f"   dollar impact {_usd(total)} ({n_dollars} firms)" if n_dollars > 0 else ""
             lines += [
                 "",
                 f"Window {key:>7}   n = {n}   CAAR = {caar:+.4%}{dollars}",
@@ -421,6 +431,7 @@ class StudyResult:
             ):
                 extra = f"  (k = {self.placebo[key].k})" if name == "placebo" else ""
                 lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
+        lines += self._firm_lines()
         excluded = self.excluded
         if len(excluded):
             lines += ["", "Excluded:"]
@@ -430,6 +441,33 @@ class StudyResult:
             ]
         lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
         return "\n".join(lines)
+
+    def _firm_lines(self, most: int = 30) -> list[str]:
+        """Per-firm CARs (t-stars) sorted by the first window; the extremes when there are many."""
+        windows = self._tables["windows"]
+        ok = windows[windows["status"] == STATUS_OK]
+        if ok.empty:
+            return []
+        keys = list(self.spec.window_keys)
+        car = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="car")
+        p = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="p")
+        car = car.reindex(columns=keys).sort_values(keys[0])
+        head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
+        lines = ["", "Firms (CAR, stars from the firm t-test):", head]
+        rows = list(car.index)
+        shown = rows if len(rows) <= most else rows[: most // 2] + [None] + rows[-most // 2 :]
+        for row in shown:
+            if row is None:
+                lines.append(f"  ... {len(rows) - most} more firms ...")
+                continue
+            cells = "".join(
+                f"{car.at[row, k]:>+12.2%} {_stars(float(p.at[row, k])):<3}"
+                if pd.notna(car.at[row, k])
+                else f"{'-':>16}"
+                for k in keys
+            )
+            lines.append(f"  {row[1]:<10}{cells}")
+        return lines
 
     def __str__(self) -> str:
         return self.summary()
