@@ -455,7 +455,7 @@ class StudyResult:
         head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
         lines = ["", "Firms (CAR, stars from the firm t-test):", head]
         rows = list(car.index)
-        shown = rows if len(rows) <= most else rows[: most // 2] + [None] + rows[-most // 2 :]
+        shown = rows if len(rows) <= most else [*rows[: most // 2], None, *rows[-most // 2 :]]
         for row in shown:
             if row is None:
                 lines.append(f"  ... {len(rows) - most} more firms ...")
