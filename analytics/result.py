@@ -452,21 +452,23 @@ class StudyResult:
         car = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="car")
         p = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="p")
         car = car.reindex(columns=keys).sort_values(keys[0])
+        cars = car.to_numpy("float64")
+        pvalues = p.reindex(index=car.index, columns=keys).to_numpy("float64")
+        names = [str(ticker) for _, ticker in car.index]
         head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
         lines = ["", "Firms (CAR, stars from the firm t-test):", head]
-        rows = list(car.index)
-        shown = rows if len(rows) <= most else [*rows[: most // 2], None, *rows[-most // 2 :]]
-        for row in shown:
-            if row is None:
-                lines.append(f"  ... {len(rows) - most} more firms ...")
+        order = list(range(len(names)))
+        if len(order) > most:
+            order = [*order[: most // 2], -1, *order[-most // 2 :]]
+        for i in order:
+            if i < 0:
+                lines.append(f"  ... {len(names) - most} more firms ...")
                 continue
             cells = "".join(
-                f"{car.at[row, k]:>+12.2%} {_stars(float(p.at[row, k])):<3}"
-                if pd.notna(car.at[row, k])
-                else f"{'-':>16}"
-                for k in keys
+                f"{c:>+12.2%} {_stars(q):<3}" if np.isfinite(c) else f"{'-':>16}"
+                for c, q in zip(cars[i], pvalues[i], strict=True)
             )
-            lines.append(f"  {row[1]:<10}{cells}")
+            lines.append(f"  {names[i]:<10}{cells}")
         return lines
 
     def __str__(self) -> str:
