@@ -8,7 +8,7 @@ import sys
 import typer
 
 from analytics.errors import AftershockError
-from app.commands import data, export, study
+from app.commands import data, export, refresh, study
 
 cli = typer.Typer(
     name="aftershock",
@@ -20,6 +20,7 @@ cli = typer.Typer(
 cli.add_typer(data.cli, name="data")
 cli.command("study")(study.study)
 cli.command("export")(export.export)
+cli.command("refresh")(refresh.refresh)
 
 
 def main() -> None:
