@@ -695,6 +695,7 @@ def _register_state(app: Dash, data: DashboardData) -> None:
         running=[
             (Output(ids.RUN_BUTTON, "loading"), True, False),
             (Output(ids.CANCEL_BUTTON, "display"), "inline-block", "none"),
+            (Output(ids.RUN_STATUS, "style"), {"display": "block"}, {"display": "none"}),
         ],
         cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
         prevent_initial_call=True,

@@ -11,7 +11,6 @@ Settings come from the environment (``AFTERSHOCK_HOME``, ``AFTERSHOCK_DATA``, ..
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 from pathlib import Path
@@ -35,7 +34,11 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
 class SharedExporter:
-    """One :class:`FigureExporter` for the server's PNG downloads, started on first use."""
+    """One :class:`FigureExporter` for the server's PNG downloads, started on first use.
+
+    It lives as long as the server process; its Chromium is stopped by kaleido's watchdog when
+    the process exits (closing it from an ``atexit`` hook can stall interpreter shutdown).
+    """
 
     def __init__(self) -> None:
         self._exporter: FigureExporter | None = None
@@ -45,15 +48,7 @@ class SharedExporter:
         with self._lock:
             if self._exporter is None:
                 self._exporter = FigureExporter().__enter__()
-                atexit.register(self.close)
             return self._exporter
-
-    def close(self) -> None:
-        """Stop the browser, if started."""
-        with self._lock:
-            if self._exporter is not None:
-                self._exporter.__exit__(None, None, None)
-                self._exporter = None
 
 
 def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Dash:

@@ -323,7 +323,7 @@ def _grid() -> Component:
         rowData=[],
         columnDefs=[],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
-        dashGridOptions={"animateRows": False, "tooltipShowDelay": 300},
+        dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True},
         csvExportParams={"fileName": "aftershock-results.csv"},
         className="ag-theme-quartz results-grid",
         style={"height": "520px"},
