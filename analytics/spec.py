@@ -43,6 +43,7 @@ __all__ = [
     "SpikeScreen",
     "StudySpec",
     "Window",
+    "parse_tickers",
     "parse_window",
     "window_key",
 ]
@@ -150,6 +151,18 @@ def _split_tickers(tickers: str | Iterable[str]) -> list[object]:
     if isinstance(tickers, str):
         return [t for t in re.split(r"[,\s]+", tickers) if t]
     return list(tickers)
+
+
+def parse_tickers(tickers: str | Iterable[str], *, name: str = "tickers") -> list[str]:
+    """Validate and normalize ticker symbols (text split on commas/spaces, or a list).
+
+    >>> parse_tickers("nvda, brk-b NVDA")
+    ['NVDA', 'BRK-B']
+    """
+    symbols = list(dict.fromkeys(_ticker(t, name) for t in _split_tickers(tickers)))
+    if not symbols:
+        raise SpecError(f"{name}: {tickers!r} names no ticker; pass symbols like NVDA,SPY")
+    return symbols
 
 
 def _windows(windows: WindowLike | Iterable[WindowLike]) -> list[WindowLike]:

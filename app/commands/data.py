@@ -17,6 +17,7 @@ from analytics.fetch import fetch
 from analytics.sources import Source
 from analytics.sources.files import DataPackSource, read_pack, split_pack
 from analytics.sources.yahoo import YahooSource
+from analytics.spec import parse_tickers
 from analytics.store import PriceStore
 from app.settings import Settings, load_settings
 
@@ -52,13 +53,6 @@ def _progress(console: Console) -> Progress:
         console=console,
         transient=True,
     )
-
-
-def _tickers(text: str, *, name: str) -> list[str]:
-    names = [t.strip().upper() for t in text.split(",") if t.strip()]
-    if not names:
-        raise SpecError(f"{name}: {text!r} names no ticker; pass symbols like NVDA,SPY")
-    return names
 
 
 @cli.command("import")
@@ -126,7 +120,7 @@ def fetch_prices(
 
     Exits with status 1 if some ticker ends up without any price in the range.
     """
-    names = _tickers(tickers, name="TICKERS")
+    names = parse_tickers(tickers, name="TICKERS")
     first = parse_date(start, name="--start")
     last = parse_date(pd.Timestamp.today() if end is None else end, name="--end")
     settings = load_settings(store)
@@ -168,7 +162,7 @@ def info(
     """Show what the store holds: coverage per ticker, totals and size on disk."""
     console = _console()
     target = PriceStore(load_settings(store).store)
-    names = None if tickers is None else _tickers(tickers, name="TICKERS")
+    names = None if tickers is None else parse_tickers(tickers, name="TICKERS")
     coverage = target.coverage(names)
     totals = coverage if names is None else target.coverage()
     if totals.empty:
