@@ -47,7 +47,7 @@ from analytics.factors import ETF_PROXY_TICKERS, FactorModel, load_factors
 from analytics.models import ModelFit, market_adjusted, ols
 from analytics.result import STATUS_OK, Placebo, StudyResult
 from analytics.returns import align, daily_risk_free, price_returns, spikes
-from analytics.significance import window_tests
+from analytics.significance import mean_pairwise_correlation, window_tests
 from analytics.spec import FACTOR_MODELS, StudySpec
 
 __all__ = ["RISK_FREE", "PriceProvider", "Progress", "data_requirements", "run_study"]
@@ -183,6 +183,7 @@ def _cars(spec: StudySpec, ar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _symbols_known(prices: PriceProvider, tickers: Sequence[str]) -> np.ndarray:
+    """Whether the provider stores any row of each ticker (one ``coverage`` call)."""
     coverage = prices.coverage(list(tickers))
     rows = pd.to_numeric(coverage["rows"], errors="coerce").fillna(0).to_numpy()
     stored = set(coverage.loc[rows > 0, "ticker"].astype(str))
@@ -265,7 +266,7 @@ def _load(
         factor_values, factor_rf, names = _factor_table(spec, factors, prices, sessions)
         if factor_rf is not None:
             rf = factor_rf
-    columns = [request.index(t) for t in tickers]
+    columns = pd.Index(request).get_indexer(pd.Index(tickers))
     screen = spec.spike_screen != "off"
     firm_returns = returns[:, columns]
     panel = _Panel(
@@ -545,11 +546,16 @@ def run_study(
     report("loading prices", 0.0)
     panel, factor_names = _load(spec, prices, factors, start, end)
     tickers = list(spec.tickers)
-    columns = np.array([tickers.index(t) for t in events["ticker"]], dtype=np.intp)
+    columns = pd.Index(tickers).get_indexer(pd.Index(events["ticker"])).astype(np.intp)
     day0_rows = panel.sessions.searchsorted(day0)
     report("estimating models", 0.2)
     core = _core(spec, panel, day0_rows, columns)
-    known = _symbols_known(prices, tickers)[columns]
+    # A ticker with a price in the panel is stored; only the others need the (slower) coverage.
+    known = np.isfinite(panel.prices).any(axis=0)
+    if not known.all():
+        unseen = [t for t, seen in zip(tickers, known, strict=True) if not seen]
+        known[~known] = _symbols_known(prices, unseen)
+    known = known[columns]
     core = replace(core, code=np.where(known, core.code, _UNKNOWN))
     fit = core.fit
     fitted = (core.code == _OK) | (core.code == _SPIKE)
@@ -571,6 +577,11 @@ def run_study(
         )
     report("testing", 0.4)
     scar = car / np.sqrt(np.where(var_car > 0, var_car, np.nan))
+    # r̄ depends only on which firms a window includes, usually the same in every window.
+    rbar = {
+        inside.tobytes(): mean_pairwise_correlation(fit.resid[:, inside])
+        for inside in np.unique(included[included.any(axis=1)], axis=0)
+    }
     tests = {
         key: window_tests(
             car=car[j, inside],
@@ -579,6 +590,7 @@ def run_study(
             est_resid=fit.resid[:, inside],
             window_ar=ar[window_rows[j]][:, inside],
             est_n=fit.n[inside],
+            rbar=rbar[inside.tobytes()],
         )
         for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
         if inside.any()
