@@ -526,7 +526,8 @@ def run_study(
         Factor returns for factor models: indexed by date (or with a ``date`` column), one
         column per factor in decimal daily returns and an optional ``RF``. Without it, factor
         models call :func:`analytics.factors.load_factors` (``etf_factors`` from ETF prices in
-        ``prices``; Fama-French/Carhart from Kenneth French's data library).
+        ``prices``; Fama-French/Carhart downloaded from Kenneth French's data library on every
+        call: pass ``factors=french_factors(model, cache_dir=...)`` to keep a copy).
     progress
         Called with ``(step, fraction)`` as the work advances.
 

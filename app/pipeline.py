@@ -1,7 +1,8 @@
 """One path from a study spec to a result: make sure the store has the prices, then run.
 
 Shared by the CLI (`study`, `export`), the dashboard and the scheduled refresh, so every entry
-point fetches the same data and computes the same numbers.
+point fetches the same data and computes the same numbers. Factor models read a user's factor
+file, or Kenneth French's data library cached under ``<store>/factors/`` (offline: the cache only).
 """
 
 from __future__ import annotations
@@ -9,23 +10,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import calendar
+from analytics.errors import SourceError, SpecError
+from analytics.factors import FRENCH_FILES, FactorModel, FrenchModel, french_factors, load_factors
 from analytics.fetch import FetchReport, fetch
 from analytics.reference import sectors, sp500_market_caps
 from analytics.result import StudyResult
 from analytics.sources import Source
 from analytics.sources.files import DataPackSource
-from analytics.spec import StudySpec
+from analytics.spec import FACTOR_MODELS, StudySpec
 from analytics.store import PriceStore
 from analytics.study import data_requirements, run_study
 from app.figures import all_figures
 from app.settings import Settings
 
-__all__ = ["ensure_prices", "market_caps", "run", "sources_for", "study_figures"]
+__all__ = ["ensure_prices", "factors_for", "market_caps", "run", "sources_for", "study_figures"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,42 @@ def market_caps(reference: Path | None) -> pd.DataFrame | None:
     return sp500_market_caps(reference)
 
 
+def _offline_download(url: str) -> bytes:
+    raise SourceError("offline (AFTERSHOCK_OFFLINE) and no cached copy")
+
+
+def factors_for(
+    spec: StudySpec, settings: Settings, path: Path | None = None
+) -> pd.DataFrame | None:
+    """Factor returns for the spec's factor model, or None when the engine needs none.
+
+    A user's file (``path``) serves any factor model; otherwise ff3, ff5 and carhart come from
+    Kenneth French's data library through the cache ``<store>/factors/``, and etf_factors is left
+    to the engine (built from stored ETF prices).
+
+    Raises
+    ------
+    SpecError
+        ``path`` given for a model without factors.
+    SourceError
+        The library is unreachable (or offline) and nothing is cached.
+    """
+    if path is not None:
+        if spec.model not in FACTOR_MODELS:
+            raise SpecError(
+                f"--factors: model {spec.model} uses no factor returns; pass --model ff3, ff5, "
+                "carhart or etf_factors, or leave out --factors"
+            )
+        return load_factors(cast(FactorModel, spec.model), path=path)
+    if spec.model not in FRENCH_FILES:
+        return None
+    return french_factors(
+        cast(FrenchModel, spec.model),
+        cache_dir=settings.store,
+        download=_offline_download if settings.offline else None,
+    )
+
+
 def ensure_prices(
     spec: StudySpec,
     store: PriceStore,
@@ -73,14 +113,16 @@ def run(
     settings: Settings,
     *,
     progress: Callable[[int, int], None] | None = None,
+    factors_file: Path | None = None,
 ) -> tuple[StudyResult, FetchReport]:
-    """Fetch what is missing, then run the study on the store."""
+    """Fetch what is missing, then run the study on the store (factors: see :func:`factors_for`)."""
     store = PriceStore(settings.store)
     caps = market_caps(settings.reference)
+    factors = factors_for(spec, settings, factors_file)
     report = ensure_prices(spec, store, sources_for(settings), caps=caps, progress=progress)
     if report.missing:
         log.info("no source had prices for %s", ", ".join(sorted(report.missing)))
-    return run_study(spec, store, market_caps=caps), report
+    return run_study(spec, store, market_caps=caps, factors=factors), report
 
 
 def _market_values(caps: pd.DataFrame, store: PriceStore, day0: pd.Timestamp) -> pd.Series:

@@ -15,6 +15,7 @@ __all__ = [
     "Benchmark",
     "EstimationOpt",
     "EventDate",
+    "FactorsFile",
     "MinEstimation",
     "ModelOpt",
     "Placebo",
@@ -51,6 +52,15 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         help="market | market_adjusted | constant_mean | capm | ff3 | ff5 | carhart | etf_factors.",
+    ),
+]
+FactorsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--factors",
+        help="Daily factor returns for ff3/ff5/carhart/etf_factors: CSV or Parquet with a date "
+        "column and one column per factor (e.g. Mkt-RF, SMB, HML, RF), or a Kenneth French daily "
+        "file. Default: Kenneth French's data library, cached in the store.",
     ),
 ]
 EstimationOpt = Annotated[

@@ -12,6 +12,7 @@ from app.commands.options import (
     Benchmark,
     EstimationOpt,
     EventDate,
+    FactorsFile,
     MinEstimation,
     ModelOpt,
     Placebo,
@@ -35,6 +36,7 @@ def study(
     universe_file: UniverseFile = None,
     benchmark: Benchmark = "SPY",
     model: ModelOpt = "market",
+    factors: FactorsFile = None,
     estimation: EstimationOpt = "-250:-11",
     window: WindowsOpt = None,
     returns: ReturnsOpt = "simple",
@@ -50,7 +52,8 @@ def study(
 ) -> None:
     """Run an event study; prints the summary unless --json is given.
 
-    Missing prices are fetched first (data pack, then Yahoo Finance when online).
+    Missing prices are fetched first (data pack, then Yahoo Finance when online). Factor models
+    read --factors FILE, else Kenneth French's data library, cached in the store.
     """
     spec = build_spec(
         event_date=event_date,
@@ -65,7 +68,7 @@ def study(
         min_estimation=min_estimation,
         placebo=placebo,
     )
-    result, report = pipeline.run(spec, load_settings(store))
+    result, report = pipeline.run(spec, load_settings(store), factors_file=factors)
     for ticker, reason in sorted(report.missing.items()):
         typer.secho(f"no prices for {ticker}: {reason}", err=True, fg=typer.colors.YELLOW)
     if csv_dir is not None:
