@@ -109,7 +109,7 @@ def test_list_runs_newest_first(store: PriceStore, tmp_path: Path) -> None:
     assert frame["status"].tolist() == ["failed", "ok", "ok"]
     assert frame["errors"].tolist() == ["no usable firm", "", ""]
     assert frame.loc[2, "caar -1:1"] == pytest.approx(older.caar["-1:1"], rel=1e-15)
-    assert np.isnan(frame.loc[0, "caar -1:1"])
+    assert frame["caar -1:1"].isna().tolist() == [True, False, False]
     assert frame.loc[2, "data_end"] == pd.Timestamp("2025-02-03")
     assert frame.loc[0, "started"] == pd.Timestamp(newer.started)
     assert list_runs(tmp_path, "power")["run_id"].tolist() == [other.run_id]
