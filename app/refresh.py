@@ -29,7 +29,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, cast
+from typing import Final
 
 import pandas as pd
 from filelock import FileLock, Timeout
@@ -43,7 +43,7 @@ from analytics.store import PriceStore, _write_atomic
 from analytics.study import data_requirements, run_study
 from app import pipeline
 from app.config import ProjectConfig, SavedStudy
-from app.export import FigureExporter, ImageFormat, export_figures
+from app.export import FigureExporter, export_figures
 from app.runs import (
     RefreshRecord,
     RunRecord,
@@ -180,6 +180,14 @@ def _refresh_lock(store_dir: Path) -> Iterator[RefreshOwner]:
         lock.release()
 
 
+def _message(exc: Exception, study: str) -> str:
+    """The text recorded for a study's failure; unexpected errors also log their traceback."""
+    if isinstance(exc, AftershockError):
+        return str(exc)
+    logger.exception("refresh %s: unexpected error", study)
+    return f"{type(exc).__name__}: {exc}"
+
+
 @dataclass
 class _Job:
     """One refresh in progress: what every study run shares."""
@@ -224,14 +232,9 @@ class _Job:
             errors += [f"fetch: {error}" for error in fetched.errors]
             errors += [f"no prices for {t}: {why}" for t, why in sorted(fetched.missing.items())]
             result = run_study(saved.spec, self.store, market_caps=self.caps)
-        # A batch job: one study's failure, even a bug, must not stop the others; it is
-        # recorded in the run and its traceback logged.
+        # A batch job: one study's failure, even a bug, must not stop the others.
         except Exception as exc:
-            if not isinstance(exc, AftershockError):
-                logger.exception("refresh %s: unexpected error", saved.name)
-            message = (
-                str(exc) if isinstance(exc, AftershockError) else f"{type(exc).__name__}: {exc}"
-            )
+            message = _message(exc, saved.name)
             record = RunRecord(
                 run_id=run_id,
                 study=saved.name,
@@ -246,8 +249,8 @@ class _Job:
         if self.export:
             try:
                 exports = self._export(saved, result)
-            except AftershockError as exc:
-                errors.append(f"export: {exc}")
+            except Exception as exc:
+                errors.append(f"export: {_message(exc, saved.name)}")
         first, last = self._data_range(saved)
         status: RunStatus = "partial" if errors else "ok"
         record = RunRecord.from_result(
@@ -304,7 +307,7 @@ class _Job:
             written += export_figures(
                 named,
                 folder / saved.name,
-                fmt=cast(ImageFormat, options.format),
+                fmt=options.format,
                 width=options.width,
                 height=options.height,
                 scale=options.scale,
@@ -342,6 +345,8 @@ def refresh(
         When another refresh of the store is running.
     SpecError
         For an unknown study name, or when no price source is configured.
+    StoreError
+        When the store or the results folder cannot be written.
     """
     selected = config.select(studies)
     sources = pipeline.sources_for(settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
@@ -22,7 +23,9 @@ import pytest
 from analytics import calendar
 from analytics.errors import SpecError
 from analytics.sources.files import read_pack
+from analytics.spec import StudySpec
 from analytics.store import PriceStore
+from app import refresh as refreshing
 from app.config import load_config
 from app.refresh import (
     WATCHLIST_SESSIONS,
@@ -222,6 +225,43 @@ def test_a_stale_owner_file_is_ignored(store: Path, tmp_path: Path) -> None:
     assert refresh_owner(store) is None
     config = load_config(write_config(tmp_path))
     assert refresh(config, settings_for(store), studies=["chips"], export=False).runs
+
+
+def test_a_bug_in_one_study_does_not_stop_the_others(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    again = '[[studies]]\nname = "chips-again"\nwatchlist = "chips"\nevent_date = 2025-01-27\n'
+    config = load_config(write_config(tmp_path, CONFIG + again))
+    real = refreshing.run_study
+    calls: list[str] = []
+
+    def buggy_once(spec: StudySpec, *args: object, **kwargs: object) -> object:
+        calls.append(spec.tickers[0])
+        if len(calls) == 1:
+            raise KeyError("boom")
+        return real(spec, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(refreshing, "run_study", buggy_once)
+    with caplog.at_level(logging.ERROR, logger="app.refresh"):
+        report = refresh(
+            config, settings_for(store), studies=["chips", "chips-again"], export=False
+        )
+    first, second = report.runs
+    assert first.status == "failed" and first.errors == ("KeyError: 'boom'",)
+    assert second.status == "ok"
+    assert "refresh chips: unexpected error" in caplog.text and "Traceback" in caplog.text
+
+
+def test_an_export_failure_makes_the_run_partial(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    config = load_config(write_config(tmp_path))
+    (run,) = refresh(config, settings_for(store), studies=["chips"]).runs
+    assert run.status == "partial" and run.exports == ()
+    assert re.match(r"export: no Chrome/Chromium found \(looked at .*no-chromium\)", run.errors[0])
+    assert load_run(store, "chips").frames["aggregate"]["caar"].tolist() == list(run.caar.values())
+    assert last_refresh(store).status == "partial"  # type: ignore[union-attr]
 
 
 def test_no_source_is_a_config_error(store: Path, tmp_path: Path) -> None:
