@@ -10,6 +10,8 @@ import typer
 from analytics.errors import AftershockError
 from app.commands import data, export, refresh, study
 
+__all__ = ["cli", "main"]
+
 cli = typer.Typer(
     name="aftershock",
     help="Aftershock: what did this news do to which stocks, and is it real or noise?",

@@ -21,7 +21,7 @@ from analytics.spec import parse_tickers
 from analytics.store import PriceStore
 from app.settings import Settings, load_settings
 
-__all__ = ["cli"]
+__all__ = ["cli", "fetch_prices", "import_pack", "info"]
 
 cli = typer.Typer(
     name="data",
