@@ -84,7 +84,8 @@ def _nvda_ols(factors: pd.DataFrame) -> sm.regression.linear_model.RegressionRes
     close = close.reindex(sessions)
     assert close.notna().all(), "NVDA has a price on every session of the span"
     returns = close / close.shift(1) - 1
-    zero = sessions.get_loc(DAY0)
+    zero = int(sessions.searchsorted(DAY0))
+    assert sessions[zero] == DAY0
     window = sessions[zero - 250 : zero - 10]
     table = factors.set_index("date").reindex(window)
     y = returns.reindex(window) - table["RF"]
