@@ -4,7 +4,7 @@
 ``AFTERSHOCK_DATA``      offline data-pack directory (Parquet/CSV files), consulted before Yahoo.
 ``AFTERSHOCK_NEWS``      news directory (``index.json`` + plain-text articles).
 ``AFTERSHOCK_REFERENCE`` reference directory (SEC tickers, S&P 500 snapshot).
-``AFTERSHOCK_OFFLINE``   set to 1 to never call Yahoo Finance.
+``AFTERSHOCK_OFFLINE``   set to 1 to never call Yahoo Finance or Kenneth French's library.
 """
 
 from __future__ import annotations
