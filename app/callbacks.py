@@ -689,7 +689,7 @@ def _register_state(app: Dash, data: DashboardData) -> None:
         Output(ids.RESULTS_ALERT, "children"),
         Input(ids.RUN_REQUEST, "data"),
         background=True,
-        interval=250,
+        interval=100,
         progress=Output(ids.RUN_STATUS, "children"),
         progress_default="",
         running=[
@@ -736,6 +736,15 @@ def _register_news(app: Dash, data: DashboardData) -> None:
         return upload_article(contents, filename)
 
     @app.callback(
+        Output(ids.UNIVERSE_TICKERS, "data"),
+        Input(ids.UNIVERSE_TICKERS, "searchValue"),
+        Input(ids.UNIVERSE_TICKERS, "value"),
+        prevent_initial_call=True,
+    )
+    def _ticker_choices(search: str | None, selected: list[str] | None) -> list[dict[str, str]]:
+        return data.search_tickers(search, selected or [])
+
+    @app.callback(
         Output(ids.UNIVERSE_TICKERS, "value", allow_duplicate=True),
         Input({"type": ids.COMPANY_MENTION, "ticker": ALL, "index": ALL}, "n_clicks"),
         State(ids.UNIVERSE_TICKERS, "value"),
@@ -746,24 +755,29 @@ def _register_news(app: Dash, data: DashboardData) -> None:
 
 
 def _register_results(app: Dash, data: DashboardData) -> None:
-    app.callback(Output(ids.SUMMARY, "children"), Input(ids.STUDY_KEY, "data"))(
-        lambda key: summary(data, key)
-    )
+    # Everything below draws the study whose key the state or run callback stores: no study
+    # exists at page load, hence no initial calls.
+    app.callback(
+        Output(ids.SUMMARY, "children"), Input(ids.STUDY_KEY, "data"), prevent_initial_call=True
+    )(lambda key: summary(data, key))
     app.callback(
         Output(ids.DOLLAR_HEADLINE, "children"),
         Input(ids.STUDY_KEY, "data"),
         Input(ids.FOCUS_WINDOW, "value"),
+        prevent_initial_call=True,
     )(lambda key, focus: dollar_headline(data, key, focus))
     app.callback(
         Output(ids.GRID, "columnDefs"),
         Output(ids.GRID, "rowData"),
         Output(ids.EXCLUDED, "children"),
         Input(ids.STUDY_KEY, "data"),
+        prevent_initial_call=True,
     )(lambda key: grid_table(data, key))
     app.callback(
         Output(ids.TESTS_PANEL, "children"),
         Input(ids.STUDY_KEY, "data"),
         Input(ids.FOCUS_WINDOW, "value"),
+        prevent_initial_call=True,
     )(lambda key, focus: significance_panel(data, key, focus))
     app.callback(
         Output(ids.GRID, "exportDataAsCsv"),
@@ -784,6 +798,7 @@ def _register_chart(app: Dash, data: DashboardData, name: str) -> None:
         *inputs,
         State(ids.ARTICLE_SELECT, "value"),
         State(ids.ARTICLE_TEXT, "value"),
+        prevent_initial_call=True,
     )
     def _chart(key: str | None, *rest: Any) -> Any:
         focus, selected, text = rest if len(rest) == 3 else (None, *rest)

@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Das
     app.layout = layout.page(
         articles=data.article_options(),
         sectors=sorted(data.sector_members),
-        ticker_options=data.ticker_options,
+        ticker_options=data.search_tickers(None),
         models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
         banner=banner,
     )

@@ -26,7 +26,7 @@ from flask_caching.backends import FileSystemCache
 from analytics import calendar
 from analytics.errors import AftershockError, SpecError
 from analytics.fetch import FetchReport, fetch
-from analytics.news import Article, load_articles
+from analytics.news import Article, find_companies, load_articles
 from analytics.reference import (
     company_aliases,
     sec_companies,
@@ -149,6 +149,27 @@ class DashboardData:
                     names[ticker] = name
         return [{"value": t, "label": _ticker_label(t, n)} for t, n in names.items()]
 
+    def search_tickers(
+        self, query: str | None, selected: Sequence[str] = (), *, limit: int = 40
+    ) -> list[dict[str, str]]:
+        """Ticker options matching ``query`` (ticker prefix first, then company name), plus
+        the ``selected`` tickers, so the picker never ships the whole SEC list to the page."""
+        options = self.ticker_options
+        by_ticker = {o["value"]: o for o in options}
+        chosen = [by_ticker.get(t, {"value": t, "label": t}) for t in selected]
+        text = (query or "").strip().upper()
+        if not text:
+            matches = options[:limit]
+        else:
+            exact = [o for o in options if o["value"] == text]
+            prefix = [o for o in options if o["value"].startswith(text) and o["value"] != text]
+            named = [
+                o for o in options if text in o["label"].upper() and not o["value"].startswith(text)
+            ]
+            matches = (exact + prefix + named)[:limit]
+        taken = set(selected)
+        return chosen + [o for o in matches if o["value"] not in taken]
+
     # -- prices --------------------------------------------------------------------------------
 
     def store(self) -> PriceStore:
@@ -186,7 +207,11 @@ class DashboardData:
         return fetch(self.store(), tickers, start, end, sources=chain, progress=report)
 
     def prepare_demo(self) -> list[str]:
-        """Make sure the store holds the DeepSeek demo's prices; return banner lines if not."""
+        """Fetch the DeepSeek demo's missing prices and run it, so the first visit is fast.
+
+        Also builds the company-name matcher. Returns banner lines for whatever went wrong.
+        """
+        find_companies("", self.aliases)
         try:
             report = self.ensure_prices(self.prepare(DEFAULT_STATE).spec)
         except AftershockError as exc:
@@ -194,6 +219,10 @@ class DashboardData:
         else:
             lines = [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
             lines += list(report.errors)
+            try:
+                self.run(DEFAULT_STATE)
+            except AftershockError as exc:
+                lines.append(f"The demo study could not run: {exc}")
         if lines:
             logger.warning("demo data incomplete: %s", "; ".join(lines))
         return lines

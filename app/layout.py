@@ -232,6 +232,7 @@ def controls(
                 clearable=True,
                 limit=40,
                 hidePickedOptions=True,
+                debounce=150,
                 placeholder="Search tickers or company names",
                 nothingFoundMessage="No such ticker in the SEC list",
                 mt="xs",
@@ -401,6 +402,8 @@ def results() -> Component:
                 ],
                 id=ids.RESULTS_TABS,
                 value="prices",
+                # Hidden tabs stay unmounted: their charts are drawn when first shown.
+                keepMounted=False,
                 mt="sm",
             ),
             dcc.Download(id=ids.PNG_DOWNLOAD),

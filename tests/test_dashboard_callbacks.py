@@ -383,3 +383,16 @@ def test_real_png_export(data: DashboardData, demo_key: str) -> None:
 def test_store_is_per_process(data: DashboardData) -> None:
     assert data.store() is data.store()
     assert Path(data.store().root) == data.settings.store
+
+
+def test_ticker_search_ranks_tickers_then_names_and_keeps_the_selection(
+    data: DashboardData,
+) -> None:
+    found = data.search_tickers("nvd")
+    assert found[0]["value"] == "NVDA"
+    assert found[0]["label"].startswith("NVDA · NVIDIA")
+    by_name = [o["value"] for o in data.search_tickers("microsoft")]
+    assert "MSFT" in by_name
+    kept = data.search_tickers("xyzzy-nothing", ["IBM", "ZZZZ"])
+    assert [o["value"] for o in kept] == ["IBM", "ZZZZ"]
+    assert len(data.search_tickers(None)) == 40

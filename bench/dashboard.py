@@ -1,0 +1,344 @@
+"""Benchmark of the dashboard through the real server: first render and callback latency.
+
+Run ``python bench/dashboard.py [--changes N] [--loads N]`` from the repository root. It starts
+the production server (``waitress-serve --call app.dashboard:create_server``) on a fresh store
+filled from ``../shared`` (offline), then measures
+
+a. first render: headless Chromium opens the page until the article, the study summary and the
+   price chart are drawn; the cold load (study not yet cached, run in the background worker)
+   and warm loads. Target: < 2 s.
+b. a 50-ticker study change, by HTTP POSTs to ``/_dash-update-component`` exactly as the browser
+   sends them: the state callback (validate, URL, cache look-up), the background study (POST,
+   then polling until the result is ready, including the worker process start) and the eleven
+   render callbacks (summary, dollar headline, grid, tests, six figures), fired in parallel as
+   the browser does. Each change moves the estimation window, so no result is cached.
+   Target: p95 < 300 ms per callback.
+c. the same changes again (cached results): state callback plus render callbacks.
+
+Timings are wall-clock on this machine with whatever else runs on it (the load average is
+printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+# Runnable from a checkout without installing the package.
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from dash._utils import clean_property_name, split_callback_id  # noqa: E402
+
+from app.callbacks import controls_of  # noqa: E402
+from app.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
+
+SHARED = Path(os.environ.get("AFTERSHOCK_SHARED", REPO.parent / "shared")).resolve()
+EXTRA = ("AAPL", "IBM", "INTC", "TXN")
+"""Added to the 46-ticker demo universe for a 50-ticker study."""
+TARGET_RENDER_S = 2.0
+TARGET_CALLBACK_MS = 300.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(store: Path) -> Iterator[str]:
+    """The dashboard under waitress on a free port; yields its URL."""
+    port = _free_port()
+    env = os.environ | {
+        "AFTERSHOCK_HOME": str(store),
+        "AFTERSHOCK_DATA": str(SHARED / "market-data"),
+        "AFTERSHOCK_NEWS": str(SHARED / "news"),
+        "AFTERSHOCK_REFERENCE": str(SHARED / "reference"),
+        "AFTERSHOCK_OFFLINE": "1",
+    }
+    waitress = Path(sys.executable).with_name("waitress-serve")
+    command = [str(waitress), "--host", "127.0.0.1", f"--port={port}", "--threads=8"]
+    log = open(store / "server.log", "wb")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [*command, "--call", "app.dashboard:create_server"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic()
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited; see {store / 'server.log'}")
+            try:
+                urllib.request.urlopen(url, timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() - started > 120:
+                    raise RuntimeError("server did not start within 120 s") from None
+                time.sleep(0.2)
+        print(f"server up in {time.monotonic() - started:.1f} s (demo data imported)")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+
+
+# -- first render ------------------------------------------------------------------------------
+
+
+def first_render(url: str, loads: int) -> list[float]:
+    """Seconds from navigation to a fully drawn demo page, per load (the first one cold)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.common.by import By
+
+    options = Options()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1600,1200")
+    driver = webdriver.Chrome(options=options)
+    times = []
+    try:
+        for _ in range(loads):
+            driver.get("about:blank")
+            start = time.monotonic()
+            driver.get(url)
+            while True:
+                try:
+                    summary = driver.find_element(By.ID, "study-summary").text
+                    drawn = driver.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")
+                    article = driver.find_elements(By.CSS_SELECTOR, "#article-view h2")
+                    if "firms" in summary and drawn and article:
+                        break
+                except Exception:  # the DOM changes under us while React renders
+                    pass
+                if time.monotonic() - start > 60:
+                    raise RuntimeError("the page did not render within 60 s")
+                time.sleep(0.02)
+            times.append(time.monotonic() - start)
+    finally:
+        driver.quit()
+    return times
+
+
+# -- callbacks over HTTP -----------------------------------------------------------------------
+
+
+class Client:
+    """Posts callback requests the way the Dash renderer does."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        page = urllib.request.urlopen(url).read().decode()
+        config = re.search(
+            r'<script id="_dash-config" type="application/json">(.*?)</script>', page
+        )
+        if config is None:
+            raise RuntimeError("no _dash-config in the page")
+        self.end_id = json.loads(config.group(1))["end_id"]
+        deps = json.loads(urllib.request.urlopen(f"{url}/_dash-dependencies").read())
+        self.callbacks = {c["output"]: c for c in deps}
+
+    def find(self, fragment: str) -> dict[str, Any]:
+        """The callback whose output spec contains ``fragment``."""
+        matches = [c for out, c in self.callbacks.items() if fragment in out]
+        if len(matches) != 1:
+            raise RuntimeError(f"{len(matches)} callbacks output {fragment!r}")
+        return matches[0]
+
+    def post(
+        self,
+        callback: dict[str, Any],
+        values: dict[str, Any],
+        changed: list[str],
+        query: str = "",
+    ) -> tuple[dict[str, Any], float]:
+        """POST one callback request; returns the JSON answer and its wall time in seconds."""
+        output = callback["output"]
+        parsed = split_callback_id(output)
+        targets = parsed if isinstance(parsed, list) else [parsed]
+        outputs = [
+            {"id": _id(t["id"]), "property": clean_property_name(t["property"])} for t in targets
+        ]
+
+        def dep(d: dict[str, Any]) -> dict[str, Any]:
+            key = f"{d['id']}.{d['property']}"
+            return {"id": _id(d["id"]), "property": d["property"], "value": values.get(key)}
+
+        body = {
+            "output": output,
+            "outputs": outputs if isinstance(parsed, list) else outputs[0],
+            "inputs": [dep(d) for d in callback["inputs"]],
+            "state": [dep(d) for d in callback["state"]],
+            "changedPropIds": changed,
+        }
+        request = urllib.request.Request(
+            f"{self.url}/_dash-update-component?endId={self.end_id}{query}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        start = time.monotonic()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            raw = response.read()
+        elapsed = time.monotonic() - start
+        return (json.loads(raw) if raw else {}), elapsed
+
+
+def _id(raw: str) -> Any:
+    return json.loads(raw) if raw.startswith("{") else raw
+
+
+def _control_values(state: ViewState) -> dict[str, Any]:
+    ids = {
+        "article": "article-select",
+        "date": "event-date",
+        "timing": "event-timing",
+        "preset": "universe-preset",
+        "sector": "universe-sector",
+        "tickers": "universe-tickers",
+        "benchmark": "benchmark",
+        "model": "model",
+        "estimation_start": "estimation-start",
+        "estimation_end": "estimation-end",
+        "windows": "event-windows",
+    }
+    return {f"{ids[k]}.value": v for k, v in controls_of(state).items()}
+
+
+def study_change(
+    client: Client, state: ViewState, previous: ViewState, key: str | None
+) -> dict[str, Any]:
+    """One change of the estimation window: returns the timings and the new study key."""
+    sync = client.find("url.search")
+    values = _control_values(state) | {
+        "url.search": to_query(previous),
+        "run-button.n_clicks": 0,
+        "study-key.data": key,
+        "focus-window.value": "0:0",
+    }
+    answer, t_sync = client.post(sync, values, ["estimation-start.value"])
+    response = answer["response"]
+    timings: dict[str, Any] = {"sync": t_sync, "run": 0.0}
+    new_key = response.get("study-key", {}).get("data")
+    request = response.get("run-request", {}).get("data")
+    if request is not None:
+        background = client.find("results-alert.children..")
+        start = time.monotonic()
+        job, _ = client.post(background, {"run-request.data": request}, ["run-request.data"])
+        handles = f"&cacheKey={job['cacheKey']}&job={job['job']}"
+        while True:
+            answer, _ = client.post(
+                background, {"run-request.data": request}, ["run-request.data"], handles
+            )
+            if "response" in answer:
+                break
+            time.sleep(0.02)
+        timings["run"] = time.monotonic() - start
+        new_key = answer["response"]["study-key"]["data"]
+    if not new_key:
+        raise RuntimeError(f"no study key for {to_query(state)}")
+    render = [c for out, c in client.callbacks.items() if _renders_study(c)]
+    values = {
+        "study-key.data": new_key,
+        "focus-window.value": "0:0",
+        "article-select.value": state.article,
+        "article-text.value": "",
+    }
+    start = time.monotonic()
+    with ThreadPoolExecutor(len(render)) as pool:
+        results = list(pool.map(lambda c: client.post(c, values, ["study-key.data"])[1], render))
+    timings["render_wall"] = time.monotonic() - start
+    timings["render"] = results
+    timings["key"] = new_key
+    return timings
+
+
+def _renders_study(callback: dict[str, Any]) -> bool:
+    inputs = {(d["id"], d["property"]) for d in callback["inputs"]}
+    return ("study-key", "data") in inputs and not callback.get("background")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-quantile (0..1) by linear interpolation."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def report(name: str, seconds: list[float], target_ms: float | None = None) -> None:
+    """One line: median, p95 and max in milliseconds, and the target verdict."""
+    ms = [s * 1000 for s in seconds]
+    verdict = ""
+    if target_ms is not None:
+        verdict = "  ok" if percentile(ms, 0.95) < target_ms else f"  ABOVE {target_ms:.0f} ms"
+    print(
+        f"  {name:<34} n={len(ms):<4} median {statistics.median(ms):7.1f} ms   "
+        f"p95 {percentile(ms, 0.95):7.1f} ms   max {max(ms):7.1f} ms{verdict}"
+    )
+
+
+def run_changes(client: Client, changes: int, label: str) -> list[dict[str, Any]]:
+    base = replace(DEFAULT_STATE, tickers=EXTRA)
+    previous, key = DEFAULT_STATE, None
+    out = []
+    for i in range(changes):
+        state = replace(base, estimation=(-250 + i, -11))
+        timings = study_change(client, state, previous, key)
+        previous, key = state, timings["key"]
+        out.append(timings)
+    sync = [t["sync"] for t in out]
+    runs = [t["run"] for t in out if t["run"]]
+    render = [r for t in out for r in t["render"]]
+    total = [t["sync"] + t["run"] + t["render_wall"] for t in out]
+    print(f"{label} ({len(out)} changes of a 50-ticker study):")
+    report("state callback", sync, TARGET_CALLBACK_MS)
+    if runs:
+        report("background study (POST + polls)", runs, TARGET_CALLBACK_MS)
+    report("render callbacks (each)", render, TARGET_CALLBACK_MS)
+    report("render callbacks (11 in parallel)", [t["render_wall"] for t in out])
+    report("whole change, end to end", total)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--changes", type=int, default=20, help="study changes to time")
+    parser.add_argument("--loads", type=int, default=6, help="page loads to time")
+    args = parser.parse_args(argv)
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="aftershock-bench-") as tmp, server(Path(tmp)) as url:
+        times = first_render(url, args.loads)
+        print("first render (navigation → article, summary and chart drawn):")
+        print(f"  cold (study run in the background): {times[0]:.2f} s")
+        report("warm loads", times[1:], TARGET_RENDER_S * 1000)
+        client = Client(url)
+        run_changes(client, args.changes, "uncached studies")
+        run_changes(client, args.changes, "cached studies")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
