@@ -8,7 +8,7 @@ import sys
 import typer
 
 from analytics.errors import AftershockError
-from app.commands import data, export, refresh, study
+from app.commands import data, export, refresh, serve, study
 
 __all__ = ["cli", "main"]
 
@@ -23,6 +23,7 @@ cli.add_typer(data.cli, name="data")
 cli.command("study")(study.study)
 cli.command("export")(export.export)
 cli.command("refresh")(refresh.refresh)
+cli.command("serve")(serve.serve)
 
 
 def main() -> None:
