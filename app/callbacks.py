@@ -265,8 +265,13 @@ def render_article(
         if selected:
             article = data.articles.get(selected)
             if article is None:
+                where = (
+                    "the news folder"
+                    if data.settings.news
+                    else "any folder: no news folder is configured (AFTERSHOCK_NEWS or --news)"
+                )
                 return article_placeholder(), alert(
-                    f"article {selected!r} is not in the news folder; pick another one",
+                    f"article {selected!r} is not in {where}; pick another one or paste text",
                     title="Unknown article",
                     color="yellow",
                 )

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import pandas as pd
 from flask_caching.backends import FileSystemCache
@@ -46,6 +47,7 @@ __all__ = ["DashboardData", "Prepared", "Progress"]
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Progress = Callable[[str], None]
 """Receives one line of progress text for the running indicator."""
 
@@ -83,15 +85,28 @@ class DashboardData:
         self._recent: OrderedDict[str, StudyResult] = OrderedDict()
         self._lock = threading.Lock()
         self._stores: dict[int, PriceStore] = {}
+        # Why a news or reference folder could not be read (shown in the page's banner).
+        self.problems: list[str] = []
+
+    def _load(self, what: str, load: Callable[[], T], empty: T) -> T:
+        """``load()``, or ``empty`` with the reason kept in :attr:`problems`."""
+        try:
+            return load()
+        except AftershockError as exc:
+            logger.warning("%s unavailable: %s", what, exc)
+            self.problems.append(f"{what}: {exc}")
+            return empty
 
     # -- reference data and news ---------------------------------------------------------------
 
     @cached_property
     def articles(self) -> dict[str, Article]:
         """Articles of the news folder by file name; empty without a news folder."""
-        if self.settings.news is None:
+        folder = self.settings.news
+        if folder is None:
             return {}
-        return {a.source: a for a in load_articles(self.settings.news)}
+        articles: list[Article] = self._load("news", lambda: load_articles(folder), [])
+        return {a.source: a for a in articles}
 
     def article_options(self) -> list[dict[str, str]]:
         """``{"value": file, "label": headline}`` for the article picker."""
@@ -100,16 +115,19 @@ class DashboardData:
     @cached_property
     def aliases(self) -> dict[str, str]:
         """Company names (lower case) → ticker, for finding mentions in articles."""
-        if self.settings.reference is None:
+        folder = self.settings.reference
+        if folder is None:
             return {}
-        return company_aliases(self.settings.reference)
+        return self._load("company names", lambda: company_aliases(folder), {})
 
     @cached_property
     def sp500(self) -> pd.DataFrame:
         """The S&P 500 snapshot (empty without a reference folder)."""
-        if self.settings.reference is None:
-            return pd.DataFrame({"ticker": [], "name": [], "sector": []})
-        return sp500(self.settings.reference)
+        empty = pd.DataFrame({"ticker": [], "name": [], "sector": []})
+        folder = self.settings.reference
+        if folder is None:
+            return empty
+        return self._load("S&P 500 snapshot", lambda: sp500(folder), empty)
 
     @cached_property
     def sector_members(self) -> dict[str, tuple[str, ...]]:
@@ -125,23 +143,28 @@ class DashboardData:
     @cached_property
     def sectors(self) -> pd.Series:
         """Ticker → sector (S&P 500 snapshot, then SIC for other technology companies)."""
-        if self.settings.reference is None:
-            return pd.Series(dtype="str")
-        return sectors(self.settings.reference)
+        empty = pd.Series(dtype="str")
+        folder = self.settings.reference
+        if folder is None:
+            return empty
+        return self._load("sectors", lambda: sectors(folder), empty)
 
     @cached_property
     def market_caps(self) -> pd.DataFrame | None:
         """``ticker, date, market_cap`` of the S&P 500 snapshot, for the dollar impact."""
-        if self.settings.reference is None:
+        folder = self.settings.reference
+        if folder is None:
             return None
-        return sp500_market_caps(self.settings.reference)
+        return self._load("market caps", lambda: sp500_market_caps(folder), None)
 
     @cached_property
     def ticker_options(self) -> list[dict[str, str]]:
         """Options of the ticker picker: the demo universe and ETFs, then the SEC list."""
         names: dict[str, str] = dict.fromkeys((*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH"), "")
-        if self.settings.reference is not None:
-            sec = sec_companies(self.settings.reference)
+        folder = self.settings.reference
+        if folder is not None:
+            empty = pd.DataFrame({"ticker": [], "name": []})
+            sec = self._load("SEC tickers", lambda: sec_companies(folder), empty)
             for ticker, name in zip(
                 sec["ticker"].astype(str), sec["name"].astype(str), strict=True
             ):
@@ -212,6 +235,7 @@ class DashboardData:
         Also builds the company-name matcher. Returns banner lines for whatever went wrong.
         """
         find_companies("", self.aliases)
+        _ = self.articles, self.sector_members, self.sectors, self.market_caps
         try:
             report = self.ensure_prices(self.prepare(DEFAULT_STATE).spec)
         except AftershockError as exc:
@@ -225,7 +249,7 @@ class DashboardData:
                 lines.append(f"The demo study could not run: {exc}")
         if lines:
             logger.warning("demo data incomplete: %s", "; ".join(lines))
-        return lines
+        return [*self.problems, *lines]
 
     def price_panel(self, key: str) -> pd.DataFrame:
         """Adjusted closes around the event of result ``key``: its firms and benchmark."""

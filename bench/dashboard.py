@@ -9,7 +9,7 @@ a. first render: headless Chromium opens the page until the article, the study s
    and warm loads. Target: < 2 s.
 b. a 50-ticker study change, by HTTP POSTs to ``/_dash-update-component`` exactly as the browser
    sends them: the state callback (validate, URL, cache look-up), the background study (POST,
-   then polling until the result is ready, including the worker process start) and the eleven
+   then polling until the result is ready, including the worker process start) and the ten
    render callbacks (summary, dollar headline, grid, tests, six figures), fired in parallel as
    the browser does. Each change moves the estimation window, so no result is cached.
    Target: p95 < 300 ms per callback.
@@ -317,7 +317,7 @@ def run_changes(client: Client, changes: int, label: str) -> list[dict[str, Any]
     if runs:
         report("background study (POST + polls)", runs, TARGET_CALLBACK_MS)
     report("render callbacks (each)", render, TARGET_CALLBACK_MS)
-    report("render callbacks (11 in parallel)", [t["render_wall"] for t in out])
+    report("render callbacks (10 in parallel)", [t["render_wall"] for t in out])
     report("whole change, end to end", total)
     return out
 

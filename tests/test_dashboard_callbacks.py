@@ -30,6 +30,7 @@ from app.callbacks import (
     sync_state,
     upload_article,
 )
+from app.dashboard import create_app
 from app.data import DashboardData
 from app.export import FigureExporter
 from app.settings import Settings
@@ -396,3 +397,24 @@ def test_ticker_search_ranks_tickers_then_names_and_keeps_the_selection(
     kept = data.search_tickers("xyzzy-nothing", ["IBM", "ZZZZ"])
     assert [o["value"] for o in kept] == ["IBM", "ZZZZ"]
     assert len(data.search_tickers(None)) == 40
+
+
+def test_create_app_builds_the_demo_page(data: DashboardData) -> None:
+    app = create_app(data.settings, prepare=False)
+    found = {getattr(n, "id", None) for n in _nodes(app.layout)}
+    assert {ids.URL, ids.STUDY_KEY, ids.ARTICLE_SELECT, ids.GRID, ids.RUN_BUTTON} <= found
+
+
+def test_broken_news_folder_is_a_banner_not_a_crash(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "index.json").write_text("{not json")
+    settings = Settings(
+        store=tmp_path / "store", data_pack=MARKET_DATA, news=news, reference=None, offline=True
+    )
+    app = create_app(settings)
+    banner = next(n for n in _nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER)
+    text = " ".join(_texts(banner))
+    assert "news: index.json: malformed" in text
+    _, problem = render_article(DashboardData(settings), selected="x.txt", text=None)
+    assert "not in the news folder" in " ".join(_texts(problem))

@@ -41,9 +41,9 @@ def serve(
 ) -> None:
     """Open the dashboard on the DeepSeek demo (http://127.0.0.1:8050 by default).
 
-    On start the store is filled with the demo's missing prices (data pack first, then Yahoo
-    Finance unless AFTERSHOCK_OFFLINE=1). Without --debug it is served by waitress; for a
-    managed deployment use: waitress-serve --call app.dashboard:create_server
+    First fills the store with the demo's missing prices (data pack, then Yahoo unless offline).
+
+    Served by waitress; in production: waitress-serve --call app.dashboard:create_server
     """
     from app.dashboard import create_app  # Dash is slow to import; keep `--help` fast.
 
