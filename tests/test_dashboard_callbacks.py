@@ -401,7 +401,7 @@ def test_ticker_search_ranks_tickers_then_names_and_keeps_the_selection(
 
 def test_create_app_builds_the_demo_page(data: DashboardData) -> None:
     app = create_app(data.settings, prepare=False)
-    found = {getattr(n, "id", None) for n in _nodes(app.layout)}
+    found = {n_id for n in _nodes(app.layout) if isinstance(n_id := getattr(n, "id", None), str)}
     assert {ids.URL, ids.STUDY_KEY, ids.ARTICLE_SELECT, ids.GRID, ids.RUN_BUTTON} <= found
 
 
