@@ -6,6 +6,7 @@ Screenshots of the main views are saved under ``test-artifacts/`` for a human to
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,8 +78,15 @@ def _until(condition: Callable[[], object], what: str, timeout: float = TIMEOUT)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
+def _free_port() -> int:
+    # dash's runner counts ports up from 58050 in every process: clashes under pytest-xdist.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _start(duo: DashComposite, settings: Settings, query: str = "") -> None:
-    duo.start_server(create_app(settings))
+    duo.start_server(create_app(settings), port=_free_port())
     if query:
         duo.driver.get(duo.server_url + "/" + query)
     duo.wait_for_contains_text("#study-summary", "firms", timeout=TIMEOUT)
