@@ -942,10 +942,16 @@ def dollar_impact_bar(windows: pd.DataFrame, *, window: str, top: int = 10) -> g
             "zeroline": True,
             "zerolinecolor": "#616161",
         },
-        yaxis={"type": "category", "ticks": ""},
+        # Every firm labelled: plotly would skip category labels when rows are tight.
+        yaxis={
+            "type": "category",
+            "ticks": "",
+            "tickmode": "array",
+            "tickvals": shown["label"].tolist(),
+        },
         bargap=0.25,
         showlegend=False,
-        height=_bar_height(len(shown)),
+        height=max(_bar_height(len(shown)) or 0, 180 + 26 * len(shown)),
     )
     _footnote(fig, SURVIVORSHIP_NOTE)
     return fig
@@ -954,6 +960,10 @@ def dollar_impact_bar(windows: pd.DataFrame, *, window: str, top: int = 10) -> g
 # --------------------------------------------------------------------------------------------
 # 5. Test statistics
 # --------------------------------------------------------------------------------------------
+
+
+_READING_CHARS_PER_LINE = 42
+"""Characters of a reading that fit on one table line at the dashboard's narrowest width."""
 
 
 def test_statistics_table(tests: pd.DataFrame, *, window: str, alpha: float = 0.05) -> go.Figure:
@@ -1022,8 +1032,12 @@ def test_statistics_table(tests: pd.DataFrame, *, window: str, alpha: float = 0.
             "height": 32,
         },
     )
+    # Readings wrap in narrow containers (the dashboard's right column): budget their lines so
+    # the last rows are never clipped.
+    lines = [max(1, math.ceil(len(r) / _READING_CHARS_PER_LINE)) for r in readings]
     fig.update_layout(
-        margin={"l": 20, "r": 20, "t": 100, "b": 20}, height=100 + 34 + 32 * len(names) + 40
+        margin={"l": 20, "r": 20, "t": 100, "b": 20},
+        height=100 + 34 + sum(12 + 20 * n for n in lines) + 40,
     )
     return fig
 
