@@ -14,7 +14,7 @@ import pytest
 
 from analytics.errors import SourceError, SpecError
 from analytics.sources import Source
-from analytics.sources.yahoo import NO_PRICES, YahooSource, download_yahoo
+from analytics.sources.yahoo import NO_PRICES, HostUnreachableError, YahooSource, download_yahoo
 
 with warnings.catch_warnings():
     # requests/urllib3 warn at import about a deprecated extra some installs carry.
@@ -292,20 +292,35 @@ def test_default_download_calls_yfinance_with_the_right_arguments(
 
 
 @pytest.mark.parametrize(
-    ("logged", "raised"),
+    ("logged", "raised", "message", "waits"),
     [
         (
             "['NVDA']: YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')",
             YFRateLimitError,
+            "failed after 3 attempts",
+            [1.0, 2.0],
         ),
         (
-            "['NVDA', 'SPY']: DNSError('Failed to perform, curl: (6) Could not resolve host')",
+            "['NVDA', 'SPY']: ReadTimeout('Operation timed out after 30001 milliseconds')",
             ConnectionError,
+            "failed after 3 attempts",
+            [1.0, 2.0],
+        ),
+        (
+            # Offline: the host name does not resolve, so waiting and retrying cannot help.
+            "['NVDA', 'SPY']: DNSError('Failed to perform, curl: (6) Could not resolve host')",
+            HostUnreachableError,
+            "unreachable",
+            [],
         ),
     ],
 )
 def test_default_download_raises_what_yfinance_only_logs(
-    monkeypatch: pytest.MonkeyPatch, logged: str, raised: type[BaseException]
+    monkeypatch: pytest.MonkeyPatch,
+    logged: str,
+    raised: type[BaseException],
+    message: str,
+    waits: list[float],
 ) -> None:
     def fake_download(**kwargs: Any) -> pd.DataFrame:
         logging.getLogger("yfinance").error(logged)
@@ -315,9 +330,9 @@ def test_default_download_raises_what_yfinance_only_logs(
     with pytest.raises(raised):
         download_yahoo(["NVDA", "SPY"], "2025-01-23", "2025-01-28")
     sleeps: list[float] = []
-    with pytest.raises(SourceError, match="failed after 3 attempts"):
+    with pytest.raises(SourceError, match=message):
         YahooSource(retries=2, sleep=sleeps.append).get(["NVDA", "SPY"], START, END)
-    assert sleeps == [1.0, 2.0]
+    assert sleeps == waits
 
 
 def test_default_download_passes_delisted_tickers_through(monkeypatch: pytest.MonkeyPatch) -> None:

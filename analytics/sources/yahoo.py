@@ -31,7 +31,7 @@ from analytics.errors import SourceError, SpecError
 from analytics.schema import empty_prices, split_invalid
 from analytics.sources import SourceResult
 
-__all__ = ["NO_PRICES", "Download", "YahooSource", "download_yahoo"]
+__all__ = ["NO_PRICES", "Download", "HostUnreachableError", "YahooSource", "download_yahoo"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,15 @@ _FIELDS = {"Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "
 # With auto_adjust=True, Close (and Open/High/Low) are split- and dividend-adjusted.
 _RENAME = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume"}
 _RATE_LIMIT = re.compile(r"YFRateLimitError|Too Many Requests|Rate limited", re.IGNORECASE)
+_NO_HOST = re.compile(r"DNSError|Could not resolve|Name or service not known", re.IGNORECASE)
 _NETWORK = re.compile(
     r"Timeout|timed out|ConnectionError|DNSError|Could not resolve|curl: \(\d+\)|SSLError",
     re.IGNORECASE,
 )
+
+
+class HostUnreachableError(ConnectionError):
+    """Yahoo's host name does not resolve: the machine is offline, so retrying is pointless."""
 
 
 @functools.cache
@@ -130,6 +135,8 @@ def download_yahoo(
     if any(_RATE_LIMIT.search(m) for m in errors.messages):
         raise YFRateLimitError()
     network = [m for m in errors.messages if _NETWORK.search(m)]
+    if any(_NO_HOST.search(m) for m in network):
+        raise HostUnreachableError(network[-1])
     if network:
         raise ConnectionError(network[-1])
     return frame if frame is not None else pd.DataFrame()
@@ -284,6 +291,11 @@ class YahooSource:
             try:
                 frame = self._download(batch, first, after)
                 break
+            except HostUnreachableError as exc:
+                raise SourceError(
+                    f"Yahoo Finance is unreachable ({exc}); check the network, or set "
+                    "AFTERSHOCK_OFFLINE=1 to use only the data pack"
+                ) from exc
             except (OSError, YFRateLimitError) as exc:
                 attempt += 1
                 if attempt > self.retries:
