@@ -35,7 +35,7 @@ def _optional_dir(name: str) -> Path | None:
 
 
 def load_settings(store: Path | None = None) -> Settings:
-    """Read settings from the environment; ``store`` (from ``--store``) wins over ``AFTERSHOCK_HOME``."""
+    """Read settings from the environment; ``store`` (``--store``) wins over ``AFTERSHOCK_HOME``."""
     home = store or _optional_dir("AFTERSHOCK_HOME")
     if home is None:
         home = Path(platformdirs.user_data_dir("aftershock", appauthor=False))
