@@ -9,6 +9,68 @@ from __future__ import annotations
 
 from typing import Final
 
+__all__ = [
+    "ARTICLE_ALERT",
+    "ARTICLE_SELECT",
+    "ARTICLE_TEXT",
+    "ARTICLE_UPLOAD",
+    "ARTICLE_VIEW",
+    "BENCHMARK",
+    "CANCEL_BUTTON",
+    "CHARTS",
+    "COMPANY_MENTION",
+    "COMPARE_A",
+    "COMPARE_ALERT",
+    "COMPARE_B",
+    "COMPARE_GRID",
+    "CONTROLS_ALERT",
+    "DATA_BANNER",
+    "DATE_MENTION",
+    "DOLLAR_HEADLINE",
+    "ESTIMATION_END",
+    "ESTIMATION_START",
+    "EVENT_DATE",
+    "EVENT_TIMING",
+    "EVENT_WINDOWS",
+    "EXCLUDED",
+    "EXPORT_ALL",
+    "EXPORT_DOWNLOAD",
+    "FIGURE",
+    "FOCUS_WINDOW",
+    "GRID",
+    "GRID_CSV",
+    "MODEL",
+    "PNG_BUTTON",
+    "PNG_DOWNLOAD",
+    "REFRESH_ALERT",
+    "REFRESH_BUTTON",
+    "REFRESH_PROGRESS",
+    "RESULTS_ALERT",
+    "RESULTS_TABS",
+    "RUNS_DRAWER",
+    "RUNS_GRID",
+    "RUNS_OPEN",
+    "RUNS_POLL",
+    "RUNS_STAMP",
+    "RUNS_STATUS",
+    "RUNS_STUDY",
+    "RUN_BUTTON",
+    "RUN_REQUEST",
+    "RUN_STATUS",
+    "STUDY_KEY",
+    "SUMMARY",
+    "TESTS_PANEL",
+    "UNIVERSE_PRESET",
+    "UNIVERSE_SECTOR",
+    "UNIVERSE_TICKERS",
+    "UPLOAD_REJECTED",
+    "URL",
+    "company_mention",
+    "date_mention",
+    "figure",
+    "png_button",
+]
+
 # Page state
 URL: Final = "url"
 STUDY_KEY: Final = "study-key"
@@ -24,6 +86,8 @@ ARTICLE_TEXT: Final = "article-text"
 ARTICLE_UPLOAD: Final = "article-upload"
 ARTICLE_VIEW: Final = "article-view"
 ARTICLE_ALERT: Final = "article-alert"
+UPLOAD_REJECTED: Final = "upload-rejected"
+"""Set by ``assets/aftershock.js`` when a chosen file is over the upload limit."""
 
 # Study controls
 EVENT_DATE: Final = "event-date"
@@ -54,8 +118,25 @@ PNG_DOWNLOAD: Final = "png-download"
 EXPORT_ALL: Final = "export-all"
 EXPORT_DOWNLOAD: Final = "export-download"
 
+# Saved studies (app.runs_view)
+RUNS_OPEN: Final = "runs-open"
+RUNS_DRAWER: Final = "runs-drawer"
+RUNS_POLL: Final = "runs-poll"
+RUNS_STAMP: Final = "runs-stamp"
+RUNS_STATUS: Final = "runs-status"
+REFRESH_BUTTON: Final = "refresh-button"
+REFRESH_PROGRESS: Final = "refresh-progress"
+REFRESH_ALERT: Final = "refresh-alert"
+RUNS_STUDY: Final = "runs-study"
+RUNS_GRID: Final = "runs-grid"
+COMPARE_A: Final = "compare-a"
+COMPARE_B: Final = "compare-b"
+COMPARE_ALERT: Final = "compare-alert"
+COMPARE_GRID: Final = "compare-grid"
+
 # Pattern-matching id types
 COMPANY_MENTION: Final = "company-mention"
+DATE_MENTION: Final = "date-mention"
 FIGURE: Final = "figure"
 PNG_BUTTON: Final = "png-button"
 
@@ -73,6 +154,11 @@ CHARTS: Final = (
 def company_mention(ticker: str, index: int) -> dict[str, str | int]:
     """Id of one highlighted company mention (``index`` keeps repeated mentions unique)."""
     return {"type": COMPANY_MENTION, "ticker": ticker, "index": index}
+
+
+def date_mention(date: str, index: int) -> dict[str, str | int]:
+    """Id of one highlighted date of the article (``date`` in ISO form)."""
+    return {"type": DATE_MENTION, "date": date, "index": index}
 
 
 def figure(name: str) -> dict[str, str]:
