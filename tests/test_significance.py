@@ -7,6 +7,7 @@ plainest form, independently of the vectorized code under test.
 from __future__ import annotations
 
 import math
+from typing import Any, TypeAlias
 
 import numpy as np
 import pytest
@@ -14,6 +15,9 @@ from scipy import stats
 
 from analytics import significance as sig
 from analytics.significance import TestResult, window_tests
+
+Inputs: TypeAlias = dict[str, Any]
+"""Keyword arguments of ``window_tests``."""
 
 KEYS = [
     "cs_t",
@@ -105,7 +109,9 @@ def _oracle_sign(car: np.ndarray, est_resid: np.ndarray) -> float:
 # --- data --------------------------------------------------------------------------------------
 
 
-def _panel(seed: int, n_firms: int = 30, l_est: int = 60, l_w: int = 3, missing: float = 0.05):
+def _panel(
+    seed: int, n_firms: int = 30, l_est: int = 60, l_w: int = 3, missing: float = 0.05
+) -> Inputs:
     """Hand-made inputs with NaNs sprinkled in the residuals and ties (values on a 1e-3 grid)."""
     rng = np.random.default_rng(seed)
     common = rng.standard_normal((l_est + l_w, 1))
@@ -129,20 +135,20 @@ def _panel(seed: int, n_firms: int = 30, l_est: int = 60, l_w: int = 3, missing:
 
 
 @pytest.fixture(params=[1, 2, 3])
-def panel(request: pytest.FixtureRequest) -> dict[str, np.ndarray]:
+def panel(request: pytest.FixtureRequest) -> Inputs:
     return _panel(request.param)
 
 
 # --- each statistic against its oracle ---------------------------------------------------------
 
 
-def test_window_tests_keys_and_types(panel: dict[str, np.ndarray]) -> None:
+def test_window_tests_keys_and_types(panel: Inputs) -> None:
     out = window_tests(**panel)
     assert list(out) == KEYS
     assert all(isinstance(r, TestResult) and r.alternative == "two-sided" for r in out.values())
 
 
-def test_cross_sectional_t(panel: dict[str, np.ndarray]) -> None:
+def test_cross_sectional_t(panel: Inputs) -> None:
     car = list(panel["car"])
     t = _mean(car) / (_sd(car) / math.sqrt(len(car)))
     r = window_tests(**panel)["cs_t"]
@@ -151,7 +157,7 @@ def test_cross_sectional_t(panel: dict[str, np.ndarray]) -> None:
     assert r.pvalue == pytest.approx(_two_sided_t(t, len(car) - 1), rel=1e-12)
 
 
-def test_patell_z(panel: dict[str, np.ndarray]) -> None:
+def test_patell_z(panel: Inputs) -> None:
     est_n = panel["est_n"]
     # DESIGN.md's market-model form, with L_i the valid estimation returns.
     z = sum(panel["scar"]) / math.sqrt(sum((n - 2) / (n - 4) for n in est_n))
@@ -161,7 +167,7 @@ def test_patell_z(panel: dict[str, np.ndarray]) -> None:
     assert r.df is None
 
 
-def test_bmp_and_kolari_pynnonen(panel: dict[str, np.ndarray]) -> None:
+def test_bmp_and_kolari_pynnonen(panel: Inputs) -> None:
     scar = list(panel["scar"])
     n = len(scar)
     t = _mean(scar) / (_sd(scar) / math.sqrt(n))
@@ -175,7 +181,7 @@ def test_bmp_and_kolari_pynnonen(panel: dict[str, np.ndarray]) -> None:
     assert out["kp_bmp_t"].df == n - 1
 
 
-def test_portfolio_t(panel: dict[str, np.ndarray]) -> None:
+def test_portfolio_t(panel: Inputs) -> None:
     t, df = _oracle_portfolio(panel["window_ar"], panel["est_resid"])
     r = window_tests(**panel)["portfolio_t"]
     assert r.stat == pytest.approx(t, rel=1e-12)
@@ -183,18 +189,40 @@ def test_portfolio_t(panel: dict[str, np.ndarray]) -> None:
     assert r.pvalue == pytest.approx(_two_sided_t(t, df), rel=1e-12)
 
 
-def test_generalized_sign_z(panel: dict[str, np.ndarray]) -> None:
+def test_generalized_sign_z(panel: Inputs) -> None:
     z = _oracle_sign(panel["car"], panel["est_resid"])
     r = window_tests(**panel)["gen_sign_z"]
     assert r.stat == pytest.approx(z, rel=1e-12)
     assert r.pvalue == pytest.approx(_two_sided_z(z), rel=1e-12)
 
 
-def test_corrado_rank_z(panel: dict[str, np.ndarray]) -> None:
+def test_corrado_rank_z(panel: Inputs) -> None:
     z = _oracle_corrado(panel["window_ar"], panel["est_resid"])
     r = window_tests(**panel)["corrado_z"]
     assert r.stat == pytest.approx(z, rel=1e-12)
     assert r.pvalue == pytest.approx(_two_sided_z(z), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_corrado_overlapping_windows_with_ties_and_nans(seed: int) -> None:
+    # Several windows cut from one stretch of days -5..5, as the engine does: each window ranks
+    # its own days with the estimation residuals, never the other windows' days.
+    rng = np.random.default_rng(seed)
+    n_firms, l_est = 12, 40
+    est = np.round(0.01 * rng.standard_normal((l_est, n_firms)), 3)  # ties on a 1e-3 grid
+    days = np.round(0.01 * rng.standard_normal((11, n_firms)), 3)
+    est[rng.random(est.shape) < 0.15] = np.nan
+    days[rng.random(days.shape) < 0.1] = np.nan
+    days[:, 0] = est[:11, 0]  # window values tied with estimation values
+    est[:, 1] = 0.0  # a firm tied everywhere
+    days[:, 1] = 0.0
+    est[:, 2] = np.nan  # a firm with window values only
+    days[:, 3] = np.nan  # a firm with estimation values only
+    days[:, 4] = 0.0  # each day keeps at least one value
+    for a, b in [(0, 0), (-1, 1), (-5, 5), (-3, 0), (2, 5), (-5, -5)]:
+        window = days[a + 5 : b + 6]
+        z = _oracle_corrado(window, est)
+        assert sig.corrado_rank_z(window, est).stat == pytest.approx(z, rel=1e-12, abs=1e-14)
 
 
 def test_corrado_skips_days_without_any_value() -> None:
@@ -204,7 +232,7 @@ def test_corrado_skips_days_without_any_value() -> None:
     assert sig.corrado_rank_z(data["window_ar"], data["est_resid"]).stat == pytest.approx(z, 1e-12)
 
 
-def test_wilcoxon_is_scipy_default(panel: dict[str, np.ndarray]) -> None:
+def test_wilcoxon_is_scipy_default(panel: Inputs) -> None:
     car = panel["car"]
     ranks = stats.rankdata(np.abs(car[car != 0]))
     positive = sum(r for r, c in zip(ranks, car[car != 0], strict=True) if c > 0)
@@ -240,6 +268,48 @@ def test_mean_pairwise_correlation_blocks_and_degenerate_pairs(
     assert sig.mean_pairwise_correlation(x) == pytest.approx(_brute_rbar(x), rel=1e-12)
 
 
+@pytest.mark.parametrize("max_groups", [256, 2])
+def test_kolari_pynnonen_with_shared_missing_patterns(
+    monkeypatch: pytest.MonkeyPatch, max_groups: int
+) -> None:
+    # Real panels: many firms miss the same days (listed later, delisted earlier), a few have
+    # gaps of their own, most are complete. Shared patterns take the grouped closed form;
+    # with max_groups=2 the smaller shared patterns go through the pairwise path too.
+    rng = np.random.default_rng(11)
+    l_est = 50
+    x = 0.01 * (rng.standard_normal((l_est, 30)) + 0.6 * rng.standard_normal((l_est, 1)))
+    x[:20, 0:5] = np.nan  # listed on day 20: five firms
+    x[35:, 5:9] = np.nan  # delisted after day 34: four firms
+    x[::7, 9:12] = np.nan  # a shared gap every 7th day: three firms
+    x[25:, 12:14] = np.nan  # days 0..24 only...
+    x[:25, 14:16] = np.nan  # ...and days 25..49 only: no common day with the previous pair
+    x[:30, 16] = np.nan  # two firms of a shared pattern, one of them constant
+    x[:30, 17] = np.nan
+    x[30:, 17] = 0.004
+    for j in range(18, 24):  # patterns of their own
+        x[rng.random(l_est) < 0.2, j] = np.nan
+    # firms 24..29 are complete
+    patterns = {np.isnan(x[:, j]).tobytes() for j in range(x.shape[1])}
+    assert len(patterns) == 6 + 6 + 1  # six shared, six unique, one complete
+    monkeypatch.setattr(sig, "_MAX_GROUPS", max_groups)
+    grouped_sums = sig._grouped_sums
+    groups: list[int] = []
+
+    def spy(centred: np.ndarray, days: np.ndarray, members: list[np.ndarray]) -> tuple[float, int]:
+        groups.append(len(members))
+        return grouped_sums(centred, days, members)
+
+    monkeypatch.setattr(sig, "_grouped_sums", spy)
+    rbar = _brute_rbar(x)
+    assert sig.mean_pairwise_correlation(x) == pytest.approx(rbar, rel=1e-12, abs=1e-14)
+    assert groups == [min(7, max_groups)]  # the six shared patterns and the complete one
+    scar = rng.standard_normal(30) + 0.3
+    n = scar.size
+    t = _mean(list(scar)) / (_sd(list(scar)) / math.sqrt(n))
+    kp = t * math.sqrt((1 - rbar) / (1 + (n - 1) * rbar))
+    assert sig.kolari_pynnonen(scar, x).stat == pytest.approx(kp, rel=1e-12)
+
+
 def test_mean_pairwise_correlation_undefined() -> None:
     assert math.isnan(sig.mean_pairwise_correlation(np.ones((5, 3))))
     assert math.isnan(sig.mean_pairwise_correlation(np.zeros((5, 1))))
@@ -258,7 +328,7 @@ HAND_EST = np.array(
     ]
 )
 HAND_WIN = np.array([[0.04, 0.005, 0.02], [-0.01, 0.005, 0.03]])
-HAND = {
+HAND: Inputs = {
     "car": np.array([0.03, 0.01, 0.05]),
     "scar": np.array([1.5, 0.5, 2.0]),
     "dof": np.array([10.0, 10.0, 6.0]),
@@ -300,7 +370,7 @@ def _assert_nan(result: TestResult) -> None:
 
 
 def test_no_firm() -> None:
-    empty = {
+    empty: Inputs = {
         "car": np.array([]),
         "scar": np.array([]),
         "dof": np.array([]),
