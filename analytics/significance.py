@@ -429,6 +429,21 @@ def generalized_sign_z(car: np.ndarray, est_resid: np.ndarray) -> TestResult:
     return _z_result((w - n * p) / math.sqrt(n * p * (1.0 - p)), null)
 
 
+def _rank_sums(ordered: np.ndarray) -> np.ndarray:
+    """``first + last`` for each value of columns sorted ascending: the 0-based positions of the
+    first and the last of its ties, so its average rank is ``(first + last) / 2 + 1``."""
+    n_rows = ordered.shape[0]
+    row = np.arange(n_rows, dtype=np.int32)[:, None]
+    starts = np.ones(ordered.shape, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    ends = np.ones(ordered.shape, dtype=bool)
+    ends[:-1] = starts[1:]
+    first = np.maximum.accumulate(np.where(starts, row, 0), axis=0)
+    last = np.minimum.accumulate(np.where(ends, row, n_rows)[::-1], axis=0)[::-1]
+    first += last
+    return first
+
+
 def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     """Corrado's rank test in Cowan's window form, p-value from the normal.
 
@@ -452,12 +467,22 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
     null = "event-window ranks distributed as estimation-window ranks"
     valid = np.isfinite(stacked)
-    ranks = stats.rankdata(stacked, axis=0, nan_policy="omit")
-    u = np.where(valid, ranks / (valid.sum(axis=0) + 1.0) - 0.5, 0.0)
+    n_days = stacked.shape[0]
+    n_valid = valid.sum(axis=0)
     count = valid.sum(axis=1)
+    # Missing values become +inf: they sort after every valid value, and numpy's vectorized
+    # sorts avoid their slow path for NaN. Each column is sorted once; a value's rank is read at
+    # its sorted position and its U summed back to its day (row) through ``order``.
+    stacked[~valid] = np.inf
+    order = np.argsort(stacked, axis=0)
+    stacked.sort(axis=0)
+    # U = K / (T + 1) - 1/2 with the average rank K = (first + last) / 2 + 1.
+    u = (_rank_sums(stacked) + 2.0) / (2.0 * (n_valid + 1.0)) - 0.5
+    u[np.arange(n_days)[:, None] >= n_valid] = 0.0
+    day_sums = np.bincount(order.ravel(), weights=u.ravel(), minlength=n_days)
     has = count > 0
-    ubar = u.sum(axis=1)[has] / count[has]
-    in_window = has[stacked.shape[0] - w.shape[0] :]
+    ubar = day_sums[has] / count[has]
+    in_window = has[n_days - w.shape[0] :]
     if not in_window.any():
         return _z_result(_NAN, null)
     s_u = math.sqrt(float(np.mean(ubar * ubar)))
