@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal, TypeAlias
 
@@ -30,10 +31,12 @@ __all__ = [
     "DateLike",
     "Timing",
     "day_zero",
+    "day_zero_many",
     "is_session",
     "next_session",
     "offset",
     "parse_date",
+    "parse_dates",
     "previous_session",
     "relative_days",
     "session_positions",
@@ -58,23 +61,65 @@ def _sessions() -> np.ndarray:
     return cal.sessions.tz_localize(None).values.astype("datetime64[D]")
 
 
+def _not_a_date(name: str, value: object) -> SpecError:
+    return SpecError(f"{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27")
+
+
+def _out_of_range(name: str, ts: pd.Timestamp) -> SpecError:
+    return SpecError(
+        f"{name}: {ts.date()} is outside the supported range "
+        f"{FIRST_DATE.date()} .. {LAST_DATE.date()}"
+    )
+
+
 def parse_date(value: DateLike, *, name: str = "date") -> pd.Timestamp:
     """Parse a date once at the boundary; errors name the parameter and the accepted range."""
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise SpecError(f"{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27") from exc
+        raise _not_a_date(name, value) from exc
     if ts is pd.NaT or pd.isna(ts):
-        raise SpecError(f"{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27")
+        raise _not_a_date(name, value)
     if ts.tzinfo is not None:
         ts = ts.tz_convert(None)
     ts = ts.normalize()
     if not FIRST_DATE <= ts <= LAST_DATE:
-        raise SpecError(
-            f"{name}: {ts.date()} is outside the supported range "
-            f"{FIRST_DATE.date()} .. {LAST_DATE.date()}"
-        )
+        raise _out_of_range(name, ts)
     return ts
+
+
+def parse_dates(
+    values: Sequence[object] | pd.Index | pd.Series | np.ndarray, *, name: str = "date"
+) -> pd.DatetimeIndex:
+    """Parse many dates as :func:`parse_date` does each, in one vectorized pass.
+
+    ISO 8601 text, dates, timestamps and ``datetime64`` are parsed together; anything else
+    (e.g. ``"Jan 27 2025"``) falls back to :func:`parse_date` one value at a time. An error names
+    the parameter and the first bad row (0-based position).
+
+    >>> parse_dates(["2025-01-27", "2025-01-28T09:30"]).strftime("%Y-%m-%d").tolist()
+    ['2025-01-27', '2025-01-28']
+    """
+    if isinstance(values, pd.Series):
+        values = values.to_numpy()
+    items = values if isinstance(values, (pd.Index, np.ndarray)) else np.asarray(values, object)
+    try:
+        parsed = pd.to_datetime(items, errors="coerce", utc=True, format="ISO8601")
+    except (TypeError, ValueError, OverflowError):
+        parsed = pd.DatetimeIndex(np.full(len(items), np.datetime64("NaT", "us")), tz="UTC")
+    days = pd.DatetimeIndex(parsed).tz_localize(None).normalize()
+    missing = np.asarray(days.isna())
+    outside = np.flatnonzero(~missing & np.asarray((days < FIRST_DATE) | (days > LAST_DATE)))
+    first_outside = int(outside[0]) if outside.size else len(days)
+    unparsed = np.flatnonzero(missing)
+    unparsed = unparsed[unparsed < first_outside]
+    # Each fallback either parses its value or raises: it is the first bad row.
+    fixed = [parse_date(items[int(i)], name=f"{name} in row {i}") for i in unparsed]
+    if first_outside < len(days):
+        raise _out_of_range(f"{name} in row {first_outside}", days[first_outside])
+    answer = days.as_unit("ns").to_numpy().copy()
+    answer[unparsed] = [ts.to_datetime64() for ts in fixed]
+    return pd.DatetimeIndex(answer)
 
 
 def _day(value: DateLike, name: str) -> np.datetime64:
@@ -129,6 +174,42 @@ def day_zero(date: DateLike, timing: Timing = "before_open") -> pd.Timestamp:
     side: Literal["left", "right"] = "right" if timing == "after_close" else "left"
     position = int(np.searchsorted(_sessions(), day, side=side))
     return _at(position, f"day 0 of {date}")
+
+
+def day_zero_many(
+    dates: pd.DatetimeIndex | np.ndarray | Sequence[DateLike],
+    timings: Timing | Sequence[str] | np.ndarray | pd.Series,
+) -> pd.DatetimeIndex:
+    """:func:`day_zero` of many events at once (one ``searchsorted`` on the session array).
+
+    ``timings`` is one timing for every date or one per date. Errors name the first bad row.
+
+    >>> day_zero_many(["2025-01-24", "2025-01-25"], ["after_close", "before_open"]).day.tolist()
+    [27, 27]
+    """
+    days = parse_dates(dates, name="event date").to_numpy().astype("datetime64[D]")
+    given = np.asarray(timings, dtype=object)
+    if given.ndim and given.shape != days.shape:
+        raise SpecError(f"timings: {given.size} timings for {days.size} dates; give one per date")
+    how = np.broadcast_to(given, days.shape)
+    unknown = np.flatnonzero(~np.isin(how, TIMINGS))
+    if unknown.size:
+        row = int(unknown[0])
+        raise SpecError(f"timing in row {row}: {how[row]!r} is not one of {', '.join(TIMINGS)}")
+    all_sessions = _sessions()
+    positions = np.where(
+        how == "after_close",
+        np.searchsorted(all_sessions, days, side="right"),
+        np.searchsorted(all_sessions, days, side="left"),
+    )
+    beyond = np.flatnonzero(positions >= len(all_sessions))
+    if beyond.size:
+        row = int(beyond[0])
+        raise SpecError(
+            f"day 0 of {pd.Timestamp(days[row]).date()} (row {row}) falls outside the supported "
+            "calendar range"
+        )
+    return pd.DatetimeIndex(all_sessions[positions].astype("datetime64[ns]"), name="day0")
 
 
 def offset(session: DateLike, n: int) -> pd.Timestamp:
