@@ -34,7 +34,15 @@ from analytics.result import StudyResult
 from app import figures, ids
 from app.data import DashboardData
 from app.export import FigureExporter, export_bundle
-from app.layout import alert, article_placeholder, window_options
+from app.layout import (
+    NUM_FORMAT,
+    P_FORMAT,
+    PCT_FORMAT,
+    SIGN_CLASSES,
+    alert,
+    article_placeholder,
+    window_options,
+)
 from app.state import (
     DEEPSEEK_UNIVERSE,
     MODELS,
@@ -443,12 +451,6 @@ def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> 
     )
 
 
-_PCT_FORMAT = {"function": "params.value == null ? '' : d3.format('+.2%')(params.value)"}
-_NUM_FORMAT = {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"}
-_P_FORMAT = {"function": "params.value == null ? '' : d3.format('.3f')(params.value)"}
-_SIGN_CLASSES = {"negative": "params.value < 0", "positive": "params.value > 0"}
-
-
 def _stars(p: float) -> str:
     if not math.isfinite(p):
         return ""
@@ -489,12 +491,12 @@ def grid_table(data: DashboardData, key: str | None) -> tuple[Any, Any, Any]:
     columns: list[dict[str, Any]] = [
         {"field": "ticker", "headerName": "Firm", "pinned": "left", "width": 100},
         {"field": "sector", "headerName": "Sector", "width": 170},
-        {"field": "beta", "headerName": "Beta", "valueFormatter": _NUM_FORMAT, "width": 90},
+        {"field": "beta", "headerName": "Beta", "valueFormatter": NUM_FORMAT, "width": 90},
         {
             "field": "ar0",
             "headerName": "AR day 0",
-            "valueFormatter": _PCT_FORMAT,
-            "cellClassRules": _SIGN_CLASSES,
+            "valueFormatter": PCT_FORMAT,
+            "cellClassRules": SIGN_CLASSES,
             "width": 110,
         },
     ]
@@ -506,17 +508,17 @@ def grid_table(data: DashboardData, key: str | None) -> tuple[Any, Any, Any]:
                     {
                         "field": f"car{i}",
                         "headerName": "CAR",
-                        "valueFormatter": _PCT_FORMAT,
-                        "cellClassRules": _SIGN_CLASSES,
+                        "valueFormatter": PCT_FORMAT,
+                        "cellClassRules": SIGN_CLASSES,
                         "width": 105,
                     },
                     {
                         "field": f"t{i}",
                         "headerName": "t",
-                        "valueFormatter": _NUM_FORMAT,
+                        "valueFormatter": NUM_FORMAT,
                         "width": 85,
                     },
-                    {"field": f"p{i}", "headerName": "p", "valueFormatter": _P_FORMAT, "width": 85},
+                    {"field": f"p{i}", "headerName": "p", "valueFormatter": P_FORMAT, "width": 85},
                     {"field": f"sig{i}", "headerName": "", "width": 70, "filter": False},
                 ],
             }

@@ -44,6 +44,7 @@ __all__ = [
     "PNG_DOWNLOAD",
     "REFRESH_ALERT",
     "REFRESH_BUTTON",
+    "REFRESH_CANCEL",
     "REFRESH_PROGRESS",
     "RESULTS_ALERT",
     "RESULTS_TABS",
@@ -125,6 +126,7 @@ RUNS_POLL: Final = "runs-poll"
 RUNS_STAMP: Final = "runs-stamp"
 RUNS_STATUS: Final = "runs-status"
 REFRESH_BUTTON: Final = "refresh-button"
+REFRESH_CANCEL: Final = "refresh-cancel"
 REFRESH_PROGRESS: Final = "refresh-progress"
 REFRESH_ALERT: Final = "refresh-alert"
 RUNS_STUDY: Final = "runs-study"

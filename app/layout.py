@@ -7,7 +7,7 @@ at :data:`app.state.DEFAULT_STATE`; the URL callback then sets them from the lin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
@@ -22,6 +22,10 @@ from app.theme import NEGATIVE, POSITIVE
 __all__ = [
     "BENCHMARKS",
     "CHART_TITLES",
+    "NUM_FORMAT",
+    "PCT_FORMAT",
+    "P_FORMAT",
+    "SIGN_CLASSES",
     "THEME",
     "alert",
     "article_placeholder",
@@ -51,6 +55,12 @@ THEME: dict[str, Any] = {
     "defaultRadius": "md",
     "other": {"negative": NEGATIVE, "positive": POSITIVE},
 }
+
+# ag-grid cell formats (JavaScript run by the grid) and the classes that colour signed values.
+PCT_FORMAT: Final = {"function": "params.value == null ? '' : d3.format('+.2%')(params.value)"}
+NUM_FORMAT: Final = {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"}
+P_FORMAT: Final = {"function": "params.value == null ? '' : d3.format('.3f')(params.value)"}
+SIGN_CLASSES: Final = {"negative": "params.value < 0", "positive": "params.value > 0"}
 
 _GRAPH_CONFIG: Any = {
     "displaylogo": False,
@@ -93,7 +103,19 @@ def header() -> Component:
                     gap="sm",
                     wrap="nowrap",
                 ),
-                html.Div(id=ids.SUMMARY, className="summary"),
+                dmc.Group(
+                    [
+                        html.Div(id=ids.SUMMARY, className="summary"),
+                        dmc.Button(
+                            "Saved studies",
+                            id=ids.RUNS_OPEN,
+                            variant="light",
+                            n_clicks=0,
+                        ),
+                    ],
+                    gap="md",
+                    wrap="nowrap",
+                ),
             ],
             justify="space-between",
             align="center",
@@ -422,8 +444,12 @@ def page(
     ticker_options: Sequence[Mapping[str, str]],
     models: Mapping[str, str] = MODELS,
     banner: Sequence[str] = (),
+    saved_studies: Component | None = None,
 ) -> Component:
-    """The whole page; ``banner`` lines (missing data) show above everything when given."""
+    """The whole page; ``banner`` lines (missing data) show above everything when given.
+
+    ``saved_studies`` is the drawer the header's "Saved studies" button opens.
+    """
     return dmc.MantineProvider(
         html.Div(
             [
@@ -457,6 +483,7 @@ def page(
                     ],
                     gutter="md",
                 ),
+                saved_studies,
             ],
             className="app",
         ),
