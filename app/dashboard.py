@@ -6,12 +6,15 @@ factory with waitress (one process; background studies run in worker processes i
     waitress-serve --host 127.0.0.1 --port 8050 --call app.dashboard:create_server
 
 Settings come from the environment (``AFTERSHOCK_HOME``, ``AFTERSHOCK_DATA``, ...; see
-:mod:`app.settings`).
+:mod:`app.settings`). :func:`create_server` also reads ``AFTERSHOCK_AUTH`` (``user:password``: HTTP
+basic auth on every request, which any server reachable beyond this machine needs) and
+``AFTERSHOCK_CONFIG`` (the project config whose saved studies the dashboard shows).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -19,13 +22,15 @@ import diskcache
 from dash import Dash, DiskcacheManager
 from flask import Flask
 
-from app import callbacks, layout
+from app import callbacks, layout, runs_view
+from app.config import ProjectConfig, find_config, load_config
 from app.data import DashboardData
 from app.export import FigureExporter
+from app.security import MAX_REQUEST_BYTES, Credentials, install_basic_auth, parse_credentials
 from app.settings import Settings, load_settings
 from app.state import MODELS, ONLINE_MODELS
 
-__all__ = ["ASSETS", "SharedExporter", "create_app", "create_server"]
+__all__ = ["ASSETS", "SharedExporter", "create_app", "create_server", "project_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +56,25 @@ class SharedExporter:
             return self._exporter
 
 
-def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Dash:
+def project_config(path: Path | None) -> ProjectConfig | None:
+    """The project config at ``path``; without one, ``./aftershock.toml`` if it exists, else None.
+
+    Raises :class:`~analytics.errors.SpecError` for a missing ``path`` or an invalid file.
+    """
+    file = find_config(path)
+    if path is None and not file.is_file():
+        return None
+    return load_config(file)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    prepare: bool = True,
+    config: ProjectConfig | None = None,
+    scheduled: bool = False,
+    credentials: Credentials | None = None,
+) -> Dash:
     """Build the dashboard.
 
     Parameters
@@ -61,6 +84,12 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Das
     prepare
         Fetch the DeepSeek demo's missing prices into the store before serving (the page shows
         a banner for whatever stays missing).
+    config
+        The project config: its saved studies can be refreshed from the page.
+    scheduled
+        Whether this process runs the config's schedules (shown with the saved studies).
+    credentials
+        ``(user, password)`` required on every request (HTTP basic auth), static files included.
     """
     settings = settings or load_settings()
     data = DashboardData(settings)
@@ -79,13 +108,29 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Das
         ticker_options=data.search_tickers(None),
         models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
         banner=banner,
+        saved_studies=runs_view.drawer(),
     )
     callbacks.register(app, data, SharedExporter())
+    runs_view.register(app, settings, config, scheduled=scheduled)
+    server: Flask = app.server
+    # An oversized body is refused before it is parsed (uploads are capped client-side too).
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    if credentials is not None:
+        install_basic_auth(server, credentials)
     return app
 
 
 def create_server() -> Flask:
-    """WSGI application factory (``waitress-serve --call app.dashboard:create_server``)."""
+    """WSGI application factory (``waitress-serve --call app.dashboard:create_server``).
+
+    Binding anything but 127.0.0.1 (``--host 0.0.0.0``) needs ``AFTERSHOCK_AUTH=user:password``.
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    server: Flask = create_app().server
+    auth = os.environ.get("AFTERSHOCK_AUTH", "")
+    config_path = os.environ.get("AFTERSHOCK_CONFIG", "").strip()
+    app = create_app(
+        config=project_config(Path(config_path) if config_path else None),
+        credentials=parse_credentials(auth) if auth else None,
+    )
+    server: Flask = app.server
     return server

@@ -1,4 +1,4 @@
-"""``aftershock serve``: the dashboard on a local web server."""
+"""``aftershock serve``: the dashboard on a local web server, optionally running the schedules."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ from typing import Annotated
 
 import typer
 
+from analytics.errors import AftershockError
+from app.security import check_exposure, parse_credentials
 from app.settings import load_settings
 
-__all__ = ["serve"]
+__all__ = ["EXIT_USAGE", "serve"]
+
+EXIT_USAGE = 2
+"""Exit code for a bad option or config (as ``aftershock`` exits for every user error)."""
 
 
 def serve(
@@ -32,9 +37,34 @@ def serve(
         ),
     ] = None,
     host: Annotated[
-        str, typer.Option(help="Interface to listen on; 0.0.0.0 exposes it to the network.")
+        str,
+        typer.Option(help="Interface to listen on; anything but 127.0.0.1 needs --auth."),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8050,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            "--auth",
+            envvar="AFTERSHOCK_AUTH",
+            help="user:password required on every request (HTTP basic auth). Prefer the "
+            "environment variable: a command line is visible to other users of the machine.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="AFTERSHOCK_CONFIG",
+            help="Project config (TOML) whose saved studies the dashboard shows and refreshes. "
+            "Default: AFTERSHOCK_CONFIG, else ./aftershock.toml if present.",
+            show_default=False,
+        ),
+    ] = None,
+    schedule: Annotated[
+        bool,
+        typer.Option("--schedule", help="Also run the config's [[schedules]] in this process."),
+    ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Dash dev server with dev tools (not for sharing).")
     ] = False,
@@ -45,26 +75,45 @@ def serve(
 
     Served by waitress; in production: waitress-serve --call app.dashboard:create_server
     """
-    from app.dashboard import create_app  # Dash is slow to import; keep `--help` fast.
+    # Dash is slow to import: keep `--help` and option errors fast.
+    from app.dashboard import create_app, project_config
+    from app.scheduler import start_scheduler
 
-    logging.getLogger("app").setLevel(logging.INFO)
-    logging.getLogger("analytics").setLevel(logging.INFO)
     settings = load_settings(store)
     if news is not None:
         settings = dataclasses.replace(settings, news=news)
+    try:
+        credentials = parse_credentials(auth) if auth else None
+        check_exposure(host, credentials)
+        # --schedule needs a config: the default file must then exist.
+        project = project_config(Path("aftershock.toml") if schedule and not config else config)
+        scheduler = start_scheduler(project, settings) if schedule and project else None
+    except AftershockError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_USAGE) from None
+    logging.getLogger("app").setLevel(logging.INFO)
+    logging.getLogger("analytics").setLevel(logging.INFO)
     typer.echo(f"store: {settings.store}")
-    typer.echo("checking the DeepSeek demo's prices ...")
-    app = create_app(settings)
-    typer.echo(f"Aftershock is running on http://{host}:{port}/ (Ctrl+C to stop)")
-    if debug:
-        app.run(
-            host=host,
-            port=port,
-            debug=True,
-            use_reloader=False,
-            dev_tools_disable_version_check=True,
+    if project is not None:
+        typer.echo(f"config: {project.path}" + (" (running its schedules)" if scheduler else ""))
+    try:
+        typer.echo("checking the DeepSeek demo's prices ...")
+        app = create_app(
+            settings, config=project, scheduled=scheduler is not None, credentials=credentials
         )
-        return
-    import waitress
+        typer.echo(f"Aftershock is running on http://{host}:{port}/ (Ctrl+C to stop)")
+        if debug:
+            app.run(
+                host=host,
+                port=port,
+                debug=True,
+                use_reloader=False,
+                dev_tools_disable_version_check=True,
+            )
+            return
+        import waitress
 
-    waitress.serve(app.server, host=host, port=port, threads=8, ident="aftershock")
+        waitress.serve(app.server, host=host, port=port, threads=8, ident="aftershock")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
