@@ -299,7 +299,7 @@ def refresh_now(
     progress: Callable[[str], None],
     *,
     export: bool = True,
-) -> Component:
+) -> dmc.Alert:
     """Background job of "Refresh now": refresh every saved study; returns the inline report."""
     if config is None:
         return alert(NO_CONFIG, title="Nothing to refresh", color="yellow")
