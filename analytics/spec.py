@@ -25,11 +25,21 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, TypeAlias, cast, get_args
 
+import numpy as np
 import pandas as pd
 
-from analytics.calendar import TIMINGS, DateLike, Timing, day_zero, parse_date
+from analytics.calendar import (
+    TIMINGS,
+    DateLike,
+    Timing,
+    day_zero,
+    day_zero_many,
+    parse_date,
+    parse_dates,
+)
 from analytics.errors import SpecError
 
 __all__ = [
@@ -61,7 +71,7 @@ FACTOR_MODELS: tuple[ModelName, ...] = ("ff3", "ff5", "carhart", "etf_factors")
 MAX_SESSIONS = 1000
 """Bound on any window's length and on how far from day 0 a window may reach, in sessions."""
 
-_SYMBOL = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$")
+_SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]{0,19}")
 _MAX_PLACEBO = 100_000
 
 
@@ -118,7 +128,7 @@ def _ticker(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise SpecError(f"{name}: {value!r} is not a ticker symbol")
     symbol = value.strip().upper()
-    if not _SYMBOL.match(symbol):
+    if not _SYMBOL.fullmatch(symbol):
         raise SpecError(
             f"{name}: {value!r} is not a valid ticker symbol; use letters, digits, '.', '-', '=' "
             "and an optional leading '^' (e.g. BRK-B, ^IRX)"
@@ -132,6 +142,39 @@ def _timing(value: object, name: str) -> Timing:
     return cast(Timing, value)
 
 
+def _label(name: str, row: int, by_row: bool) -> str:
+    return f"{name} in row {row}" if by_row else name
+
+
+def _objects(values: Iterable[object]) -> pd.Series:
+    """Values as an object Series, each kept whole (``np.array`` would unpack tuples)."""
+    return pd.Series(np.fromiter(values, dtype=object))
+
+
+def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray:
+    """:func:`_ticker` of many values at once; an error names the first bad one (and its row)."""
+    raw = _objects(values)
+    if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
+        row = int(np.flatnonzero(~raw.map(lambda v: isinstance(v, str)).to_numpy())[0])
+        _ticker(raw.iloc[row], _label(name, row, by_row))
+    symbols = raw.astype("string").str.strip().str.upper()
+    bad = np.flatnonzero(~symbols.str.fullmatch(_SYMBOL.pattern).to_numpy(dtype=bool))
+    if bad.size:
+        row = int(bad[0])
+        _ticker(raw.iloc[row], _label(name, row, by_row))
+    return symbols.to_numpy(dtype=object)
+
+
+def _timings(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray:
+    """:func:`_timing` of many values at once; an error names the first bad one (and its row)."""
+    raw = _objects(values)
+    bad = np.flatnonzero(~raw.isin(TIMINGS).to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        _timing(raw.iloc[row], _label(name, row, by_row))
+    return raw.to_numpy()
+
+
 @dataclass(frozen=True, kw_only=True)
 class FirmEvent:
     """One firm-event: a ticker, the event's calendar date and its timing."""
@@ -141,9 +184,9 @@ class FirmEvent:
     date: pd.Timestamp
     timing: Timing = "before_open"
 
-    @property
+    @cached_property
     def day0(self) -> pd.Timestamp:
-        """The resolved day-0 session (see :func:`analytics.calendar.day_zero`)."""
+        """The resolved day-0 session (see :func:`analytics.calendar.day_zero`), computed once."""
         return day_zero(self.date, self.timing)
 
 
@@ -175,9 +218,17 @@ def _windows(windows: WindowLike | Iterable[WindowLike]) -> list[WindowLike]:
     return cast(list[WindowLike], items)
 
 
-def _event_rows(
+def _timestamps(dates: pd.DatetimeIndex) -> list[pd.Timestamp]:
+    """The dates as ``Timestamp`` objects, each distinct date boxed once (events share days)."""
+    codes, distinct = pd.factorize(dates)
+    boxed = list(distinct)
+    return [boxed[c] for c in codes.tolist()]
+
+
+def _event_columns(
     events: pd.DataFrame | Iterable[Sequence[object]], timing: Timing
-) -> list[tuple[object, object, object]]:
+) -> tuple[np.ndarray, np.ndarray | pd.Series, np.ndarray]:
+    """Tickers, dates and timings of an events table (or rows), ``timing`` where absent."""
     if isinstance(events, pd.DataFrame):
         columns = {str(c).strip().lower(): c for c in events.columns}
         absent = [c for c in ("ticker", "date") if c not in columns]
@@ -186,19 +237,21 @@ def _event_rows(
                 f"events: missing column(s) {', '.join(absent)}; "
                 "give a table with columns ticker, date and optionally timing"
             )
-        tickers = events[columns["ticker"]].tolist()
-        dates = events[columns["date"]].tolist()
-        timings = events[columns["timing"]].tolist() if "timing" in columns else None
-        return [
-            (t, d, timing if timings is None else timings[i])
-            for i, (t, d) in enumerate(zip(tickers, dates, strict=True))
-        ]
+        timings = (
+            events[columns["timing"]].to_numpy(dtype=object)
+            if "timing" in columns
+            else np.full(len(events), timing, dtype=object)
+        )
+        return events[columns["ticker"]].to_numpy(dtype=object), events[columns["date"]], timings
     rows: list[tuple[object, object, object]] = []
     for row in events:
         if isinstance(row, str) or len(row) not in (2, 3):
             raise SpecError(f"events: {row!r} is not a (ticker, date[, timing]) row")
         rows.append((row[0], row[1], row[2] if len(row) == 3 else timing))
-    return rows
+    tickers, dates, timings = (
+        np.fromiter((r[k] for r in rows), object, len(rows)) for k in range(3)
+    )
+    return tickers, dates, timings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,26 +319,28 @@ class StudySpec:
     def _check_events(self) -> None:
         if not self.firm_events:
             raise SpecError("tickers: no firm to study; give at least one ticker")
-        seen: set[tuple[str, pd.Timestamp]] = set()
-        for event in self.firm_events:
-            if _ticker(event.ticker, "ticker") != event.ticker:
-                raise SpecError(
-                    f"ticker: {event.ticker!r} is not normalized; build specs with StudySpec.create"
-                )
-            if event.ticker == self.benchmark:
-                raise SpecError(
-                    f"tickers: the benchmark {self.benchmark} cannot also be a firm; remove it"
-                )
-            _timing(event.timing, "timing")
-            key = (event.ticker, event.day0)
-            if key in seen:
-                raise SpecError(
-                    f"tickers: {event.ticker} on day 0 {event.day0.date()} is listed twice; "
-                    "remove the duplicate (StudySpec.create drops it)"
-                )
-            seen.add(key)
-        ids = [e.event_id for e in self.firm_events]
-        if len(set(ids)) != len(ids):
+        given = np.fromiter((e.ticker for e in self.firm_events), object, len(self.firm_events))
+        normalized = _tickers(given, "ticker", by_row=False)
+        changed = np.flatnonzero(normalized != given)
+        if changed.size:
+            raise SpecError(
+                f"ticker: {given[changed[0]]!r} is not normalized; build specs with "
+                "StudySpec.create"
+            )
+        if (normalized == self.benchmark).any():
+            raise SpecError(
+                f"tickers: the benchmark {self.benchmark} cannot also be a firm; remove it"
+            )
+        _timings([e.timing for e in self.firm_events], "timing", by_row=False)
+        table = self._events
+        repeated = np.flatnonzero(table.duplicated(["ticker", "day0"]).to_numpy())
+        if repeated.size:
+            row = table.iloc[int(repeated[0])]
+            raise SpecError(
+                f"tickers: {row['ticker']} on day 0 {row['day0'].date()} is listed twice; "
+                "remove the duplicate (StudySpec.create drops it)"
+            )
+        if not table["event_id"].is_unique:
             raise SpecError("firm_events: event_id values repeat; number firm-events uniquely")
 
     def _check_windows(self) -> None:
@@ -360,7 +415,7 @@ class StudySpec:
         and ``timing``, or ``events``: a table with columns ``ticker``, ``date`` and optionally
         ``timing`` (or an iterable of such rows), whose missing timings default to ``timing``.
         Duplicate firm-events and the benchmark listed as a firm are dropped with a
-        :class:`SpecWarning`.
+        :class:`SpecWarning`. An error in an events table names its first bad row (0-based).
         """
         default_timing = _timing(timing, "timing")
         if events is not None:
@@ -368,47 +423,50 @@ class StudySpec:
                 raise SpecError(
                     "events: give either an events table or tickers with one date, not both"
                 )
-            rows = _event_rows(events, default_timing)
+            raw_tickers, raw_dates, raw_timings = _event_columns(events, default_timing)
         else:
             if tickers is None or date is None:
                 raise SpecError(
                     "tickers/date: give tickers and the event date (or an events table)"
                 )
-            rows = [(t, date, default_timing) for t in _split_tickers(tickers)]
-        if not rows:
+            raw_tickers = np.fromiter(_split_tickers(tickers), dtype=object)
+        if not len(raw_tickers):
             raise SpecError("tickers: no firm to study; give at least one ticker")
         bench = _ticker(benchmark, "benchmark")
-        firm_events: list[FirmEvent] = []
-        seen: set[tuple[str, pd.Timestamp]] = set()
-        dropped: list[str] = []
-        for ticker, when, how in rows:
-            event = FirmEvent(
-                event_id=len(firm_events),
-                ticker=_ticker(ticker, "tickers"),
-                date=parse_date(cast(DateLike, when), name="date"),
-                timing=_timing(how, "timing"),
-            )
-            key = (event.ticker, event.day0)
-            if event.ticker == bench or key in seen:
-                dropped.append(f"{event.ticker} {event.day0.date()}")
-                continue
-            seen.add(key)
-            firm_events.append(event)
-        if not firm_events:
+        if events is not None:
+            symbols = _tickers(raw_tickers, "ticker", by_row=True)
+            dates = parse_dates(raw_dates, name="date")
+            timings = _timings(raw_timings, "timing", by_row=True)
+        else:
+            symbols = _tickers(raw_tickers, "tickers", by_row=False)
+            dates = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")] * len(symbols))
+            timings = np.full(len(symbols), default_timing, dtype=object)
+        keys = pd.DataFrame({"ticker": symbols, "day0": day_zero_many(dates, timings)})
+        dropped = ((keys["ticker"] == bench) | keys.duplicated()).to_numpy()
+        if dropped.all():
             raise SpecError(
                 f"tickers: no firm to study once the benchmark {bench} is left out; "
                 "give at least one other ticker"
             )
-        if dropped:
+        if dropped.any():
+            gone = keys[dropped]
+            listed = gone["ticker"] + " " + gone["day0"].dt.strftime("%Y-%m-%d")
             warnings.warn(
-                f"dropped {len(dropped)} firm-event(s) that repeat another or are the benchmark "
-                f"{bench}: {', '.join(dropped)}",
+                f"dropped {len(gone)} firm-event(s) that repeat another or are the benchmark "
+                f"{bench}: {', '.join(listed)}",
                 SpecWarning,
                 stacklevel=2,
             )
+        kept = ~dropped
+        firm_events = tuple(
+            FirmEvent(event_id=k, ticker=t, date=d, timing=m)
+            for k, (t, d, m) in enumerate(
+                zip(symbols[kept], _timestamps(dates[kept]), timings[kept], strict=True)
+            )
+        )
         unique_windows = dict.fromkeys(parse_window(w, name="windows") for w in _windows(windows))
         return cls(
-            firm_events=tuple(firm_events),
+            firm_events=firm_events,
             benchmark=bench,
             model=cast(ModelName, model),
             estimation=parse_window(estimation, name="estimation"),
@@ -422,22 +480,33 @@ class StudySpec:
             spike_jump=spike_jump,
         )
 
-    @property
-    def events(self) -> pd.DataFrame:
-        """The firm-events as a table: ``event_id, ticker, date, timing, day0``."""
+    @cached_property
+    def _events(self) -> pd.DataFrame:
+        """The events table, built once with every day 0 resolved in one vectorized pass."""
+        dates = parse_dates([e.date for e in self.firm_events], name="date")
+        timings = np.array([e.timing for e in self.firm_events], dtype=object)
+        day0 = day_zero_many(dates, timings)
+        # Seed each event's cached day0 (a cached_property lives in the instance __dict__), so
+        # per-event access stays cheap.
+        for event, day in zip(self.firm_events, _timestamps(day0), strict=True):
+            event.__dict__["day0"] = day
         return pd.DataFrame(
             {
-                "event_id": [e.event_id for e in self.firm_events],
+                "event_id": np.array([e.event_id for e in self.firm_events], dtype=np.int64),
                 "ticker": pd.array([e.ticker for e in self.firm_events], dtype="string"),
-                "date": pd.DatetimeIndex([e.date for e in self.firm_events]).astype(
-                    "datetime64[ns]"
-                ),
-                "timing": pd.array([e.timing for e in self.firm_events], dtype="string"),
-                "day0": pd.DatetimeIndex([e.day0 for e in self.firm_events]).astype(
-                    "datetime64[ns]"
-                ),
+                "date": dates.astype("datetime64[ns]"),
+                "timing": pd.array(timings, dtype="string"),
+                "day0": day0.astype("datetime64[ns]").rename(None),
             }
         )
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The firm-events as a table: ``event_id, ticker, date, timing, day0``.
+
+        Built once per spec; each call returns a shallow copy (copy-on-write keeps it private).
+        """
+        return self._events.copy(deep=False)
 
     @property
     def tickers(self) -> tuple[str, ...]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from analytics.calendar import day_zero, parse_date
 from analytics.errors import SpecError
 from analytics.spec import FirmEvent, SpecWarning, StudySpec, parse_window, window_key
 
@@ -131,10 +134,11 @@ def test_direct_construction_is_validated_too() -> None:
 
 
 def test_windows_accept_text_and_are_deduplicated() -> None:
+    windows: list[str | tuple[int, int]] = ["-1:1", (0, 0), "-1,1"]
     spec = StudySpec.create(
         tickers="NVDA",
         date="2025-01-27",
-        windows=["-1:1", (0, 0), "-1,1"],
+        windows=windows,
         estimation="-120:-21",
         min_estimation=80,
     )
@@ -161,3 +165,74 @@ def test_window_key_round_trips(start: int, length: int) -> None:
     window = (start, min(start + length, 1000))
     assert parse_window(window_key(window)) == window
     assert window_key((-1, 1)) == "-1:1"
+
+
+def _plain_events(table: pd.DataFrame, benchmark: str) -> list[tuple[int, str, str, str, str]]:
+    """DESIGN.md's day-0 rule and create's normalization, one row at a time."""
+    kept: list[tuple[int, str, str, str, str]] = []
+    seen: set[tuple[str, pd.Timestamp]] = set()
+    for ticker, date, timing in table.itertuples(index=False):
+        symbol = ticker.strip().upper()
+        day0 = day_zero(date, timing)
+        if symbol == benchmark or (symbol, day0) in seen:
+            continue
+        seen.add((symbol, day0))
+        when = parse_date(date).strftime("%Y-%m-%d")
+        kept.append((len(kept), symbol, when, timing, day0.strftime("%Y-%m-%d")))
+    return kept
+
+
+def test_events_table_matches_a_row_by_row_build() -> None:
+    rng = np.random.default_rng(3)
+    n = 400
+    days = pd.date_range("2024-12-20", "2025-01-31").strftime("%Y-%m-%d").to_numpy()
+    spelled = {d: pd.Timestamp(d).strftime("%b %d %Y") for d in days}  # non-ISO text
+    dates = [spelled[d] if rng.random() < 0.1 else d for d in rng.choice(days, n)]
+    table = pd.DataFrame(
+        {
+            "ticker": rng.choice([" nvda", "NVDA", "amd ", "brk-b", "^irx", "spy"], n),
+            "date": dates,
+            "timing": rng.choice(["before_open", "during_session", "after_close"], n),
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = StudySpec.create(events=table)
+    expected = _plain_events(table, "SPY")
+    assert len(caught) == 1 and f"dropped {n - len(expected)} " in str(caught[0].message)
+    events = spec.events
+    got = [
+        (i, t, d.strftime("%Y-%m-%d"), m, z.strftime("%Y-%m-%d"))
+        for i, t, d, m, z in events.itertuples(index=False)
+    ]
+    assert got == expected
+    assert [e.day0 for e in spec.firm_events] == list(events["day0"])
+    assert all(e.day0 == day_zero(e.date, e.timing) for e in spec.firm_events)
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        ([("NVDA", "2025-01-27"), ("AMD", "2025-01-27"), ("A B", "2025-01-27")], "ticker in row 2"),
+        ([("NVDA", "2025-01-27"), (7, "2025-01-27")], "ticker in row 1: 7 is not a ticker"),
+        ([("NVDA", "2025-01-27"), ("AMD", "2025-02-30")], "date in row 1: '2025-02-30'"),
+        ([("NVDA", "2025-01-27"), ("AMD", "1900-01-02")], "date in row 1: 1900-01-02 is outside"),
+        ([("NVDA", "2025-01-27", "noon")], "timing in row 0: 'noon'"),
+    ],
+)
+def test_events_errors_name_the_first_bad_row(rows: list[tuple[object, ...]], match: str) -> None:
+    with pytest.raises(SpecError, match=match):
+        StudySpec.create(events=rows)
+
+
+def test_events_table_is_built_once_and_private() -> None:
+    spec = StudySpec.create(tickers="NVDA AMD", date="2025-01-27")
+    first = spec.events
+    first.loc[0, "ticker"] = "XXXX"
+    first["extra"] = 1
+    again = spec.events
+    assert again["ticker"].tolist() == ["NVDA", "AMD"] and "extra" not in again
+    assert spec._events is spec._events  # cached on the instance, not a field
+    same = StudySpec.create(tickers="NVDA AMD", date="2025-01-27")
+    assert same == spec and hash(same) == hash(spec)
+    assert "_events" not in {f.name for f in dataclasses.fields(spec)}
