@@ -476,9 +476,14 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     stacked[~valid] = np.inf
     order = np.argsort(stacked, axis=0)
     stacked.sort(axis=0)
-    # U = K / (T + 1) - 1/2 with the average rank K = (first + last) / 2 + 1.
-    u = (_rank_sums(stacked) + 2.0) / (2.0 * (n_valid + 1.0)) - 0.5
-    u[np.arange(n_days)[:, None] >= n_valid] = 0.0
+    # U = K / (T + 1) - 1/2: K is the 1-based position, except among ties, rare in real
+    # residuals, whose columns get the average rank K = (first + last) / 2 + 1.
+    row = np.arange(n_days)[:, None]
+    u = (row + 1.0) / (n_valid + 1.0) - 0.5
+    repeats = (stacked[1:] == stacked[:-1]) & (row[1:] < n_valid)
+    tied = np.flatnonzero(repeats.any(axis=0))
+    u[:, tied] = (_rank_sums(stacked[:, tied]) + 2.0) / (2.0 * (n_valid[tied] + 1.0)) - 0.5
+    u[row >= n_valid] = 0.0
     day_sums = np.bincount(order.ravel(), weights=u.ravel(), minlength=n_days)
     has = count > 0
     ubar = day_sums[has] / count[has]
