@@ -10,6 +10,7 @@ the grid and the tests are rendered from the cached result.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -20,8 +21,10 @@ import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
+from analytics import calendar
 from analytics.errors import AftershockError, SpecError
 from analytics.news import (
+    MAX_ARTICLE_BYTES,
     Article,
     Span,
     clean_text,
@@ -64,6 +67,7 @@ __all__ = [
     "download_png",
     "export_all",
     "grid_table",
+    "pick_date",
     "register",
     "render_article",
     "render_chart",
@@ -72,6 +76,7 @@ __all__ = [
     "summary",
     "sync_state",
     "upload_article",
+    "upload_rejected",
 ]
 
 logger = logging.getLogger(__name__)
@@ -178,13 +183,31 @@ def sync_state(
     except AftershockError as exc:
         out["alert"] = alert(str(exc), title="Check the study settings")
         return out
-    if notes:
-        out["alert"] = alert(notes, title="Parts of the link were ignored", color="yellow")
+    messages = (
+        [alert(notes, title="Parts of the link were ignored", color="yellow")] if notes else []
+    )
+    moved = _day0_note(state)
+    if moved is not None:
+        messages.append(moved)
+    out["alert"] = messages[0] if len(messages) == 1 else html.Div(messages) if messages else None
     if trigger == ids.RUN_BUTTON or data.result(prepared.key) is None:
         out["run"] = {"query": to_query(state), "nonce": run_clicks or 0}
     elif prepared.key != study_key:
         out["study_key"] = prepared.key
     return out
+
+
+def _day0_note(state: ViewState) -> Component | None:
+    """An info line when the event date is not a session, so day 0 is a later date."""
+    if calendar.is_session(state.date):
+        return None
+    day0 = calendar.day_zero(state.date, state.timing)
+    return alert(
+        f"{state.date:%a %d %b %Y} is not an NYSE trading day: day 0 is the next session, "
+        f"{day0:%a %d %b %Y}.",
+        title="Day 0 moved",
+        color="blue",
+    )
 
 
 def run_job(
@@ -225,6 +248,18 @@ def _mention(span: Span, index: int) -> Component:
     )
 
 
+def _date_mark(text: str, date: dt.date, index: int) -> Component:
+    return html.Mark(
+        text,
+        id=ids.date_mention(date.isoformat(), index),
+        n_clicks=0,
+        className="event-date",
+        title=f"{date:%a %d %b %Y}: click to make it the event date",
+        role="button",
+        tabIndex=0,
+    )
+
+
 def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component]:
     """Headline, event line and cleaned paragraphs with highlighted dates and companies.
 
@@ -246,7 +281,7 @@ def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component
         named = "1 company" if len(tickers) == 1 else f"{len(tickers)} companies"
         meta.append(f"{named} mentioned: click a name to add it to the study")
     children.append(html.Div(" · ".join(meta), className="article-meta"))
-    index = 0
+    index = dates_shown = 0
     offset = 0
     for paragraph in paragraphs:
         parts: list[str | Component] = []
@@ -255,9 +290,8 @@ def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component
                 parts.append(_mention(span, index))
                 index += 1
             elif span.kind == "date" and span.date is not None:
-                parts.append(
-                    html.Mark(span.text, className="event-date", title=span.date.isoformat())
-                )
+                parts.append(_date_mark(span.text, span.date, dates_shown))
+                dates_shown += 1
             else:
                 parts.append(span.text)
         children.append(html.P(parts))
@@ -284,25 +318,103 @@ def render_article(
                     color="yellow",
                 )
         elif text and text.strip():
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if size > MAX_ARTICLE_BYTES:
+                return article_placeholder(), alert(
+                    f"the pasted text is {_megabytes(size)}; the limit is "
+                    f"{_megabytes(MAX_ARTICLE_BYTES)}: paste only the article",
+                    title="This text is too long",
+                )
             article = parse_article(text)
         else:
             return article_placeholder(), None
-        return article_view(article, data.aliases), None
+        view = article_view(article, data.aliases)
     except AftershockError as exc:
         return article_placeholder(), alert(str(exc), title="This text cannot be shown")
+    if article.date is None and not _has_dates(view):
+        return view, alert(
+            "No date found in this text: set the event date with the picker on the right.",
+            title="No event date",
+            color="blue",
+        )
+    return view, None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _has_dates(view: Sequence[Component]) -> bool:
+    """Whether the rendered article highlights a date (paragraphs hold strings and marks)."""
+    return any(
+        getattr(part, "className", None) == "event-date"
+        for paragraph in view
+        if isinstance(paragraph, html.P)
+        for part in paragraph.children
+    )
 
 
 def upload_article(contents: str | None, filename: str | None) -> tuple[Any, Any, Any]:
     """An uploaded file into the paste box: ``(text, article picker value, alert)``."""
     if not contents:
         return no_update, no_update, no_update
+    name = str(filename or "upload")
     try:
         raw = base64.b64decode(contents.split(",", 1)[1], validate=True)
-        article = parse_article(raw, source=filename or "upload")
-    except (IndexError, ValueError, AftershockError) as exc:
-        message = str(exc) if isinstance(exc, AftershockError) else "the upload is not readable"
-        return no_update, no_update, alert(message, title="Upload failed")
+    except (IndexError, ValueError):
+        return no_update, no_update, alert("the upload is not readable", title="Upload failed")
+    if len(raw) > MAX_ARTICLE_BYTES:
+        return no_update, no_update, _too_large(name, len(raw))
+    try:
+        article = parse_article(raw, source=name)
+    except AftershockError as exc:
+        return (
+            no_update,
+            no_update,
+            alert(_encoding_hint(name, raw) or str(exc), title="Upload failed"),
+        )
     return f"{article.headline}\n{article.body}", None, None
+
+
+def _too_large(name: str, size: int) -> Component:
+    return alert(
+        f"{name} is {_megabytes(size)}; files up to {_megabytes(MAX_ARTICLE_BYTES)} can be "
+        "uploaded: save only the article's text",
+        title="Upload failed",
+    )
+
+
+def _encoding_hint(name: str, raw: bytes) -> str | None:
+    """What to do with text in another encoding than UTF-8 (news rejects it as binary)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"{name} is UTF-16 text; save it as UTF-8 and upload it again"
+    if b"\x00" in raw:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{name} is not UTF-8 (Latin-1 or Windows-1252?); save it as UTF-8 and upload again"
+    return None
+
+
+def upload_rejected(rejected: Mapping[str, Any] | None) -> Any:
+    """The alert for a file the browser refused to send (``assets/aftershock.js`` reports it)."""
+    if not isinstance(rejected, Mapping):
+        return no_update
+    size = rejected.get("size")
+    if isinstance(size, bool) or not isinstance(size, int | float) or size < 0:
+        return no_update
+    return _too_large(str(rejected.get("name") or "the file")[:120], int(size))
+
+
+def pick_date(triggered: Mapping[str, Any] | None, clicks: Sequence[int | None]) -> Any:
+    """A clicked date of the article, as the event date picker's value."""
+    if not isinstance(triggered, Mapping) or not any(clicks):
+        return no_update
+    try:
+        return dt.date.fromisoformat(str(triggered.get("date", ""))).isoformat()
+    except ValueError:
+        return no_update
 
 
 def add_mention(
@@ -545,7 +657,9 @@ def _excluded_note(result: StudyResult) -> Any:
             strict=True,
         )
     ]
-    return alert(items, title=f"{len(items)} exclusions", color="gray")
+    return alert(
+        items, title=f"{len(items)} exclusion{'' if len(items) == 1 else 's'}", color="gray"
+    )
 
 
 def significance_panel(data: DashboardData, key: str | None, focus: str | None) -> Any:
@@ -759,6 +873,20 @@ def _register_news(app: Dash, data: DashboardData) -> None:
     )
     def _mention(clicks: list[int | None], tickers: list[str] | None) -> Any:
         return add_mention(ctx.triggered_id, clicks, tickers)
+
+    @app.callback(
+        Output(ids.EVENT_DATE, "value", allow_duplicate=True),
+        Input({"type": ids.DATE_MENTION, "date": ALL, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _date(clicks: list[int | None]) -> Any:
+        return pick_date(ctx.triggered_id, clicks)
+
+    app.callback(
+        Output(ids.ARTICLE_ALERT, "children", allow_duplicate=True),
+        Input(ids.UPLOAD_REJECTED, "data"),
+        prevent_initial_call=True,
+    )(upload_rejected)
 
 
 def _register_results(app: Dash, data: DashboardData) -> None:

@@ -268,6 +268,14 @@ class DashboardData:
 
     def prepare(self, state: ViewState) -> Prepared:
         """The spec of a view and its result key; raises :class:`SpecError` for a bad view."""
+        day0 = calendar.day_zero(state.date, state.timing)
+        today = pd.Timestamp.today().normalize()
+        if day0 > today:
+            moved = f" (day 0 {day0:%a %d %b %Y})" if day0.date() != state.date else ""
+            raise SpecError(
+                f"event date: {state.date:%a %d %b %Y}{moved} is in the future: there are no "
+                f"prices yet; pick a date up to today ({today:%d %b %Y})"
+            )
         members = [t for t in universe(state, self.sector_members) if t != state.benchmark]
         if not members:
             raise SpecError(

@@ -14,6 +14,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from analytics.news import MAX_ARTICLE_BYTES
 from app import ids
 from app.figures import window_label
 from app.state import DEFAULT_STATE, MODELS, PRESETS, TIMING_LABELS, WINDOW_CHOICES, format_window
@@ -62,6 +63,9 @@ NUM_FORMAT: Final = {"function": "params.value == null ? '' : d3.format('.2f')(p
 P_FORMAT: Final = {"function": "params.value == null ? '' : d3.format('.3f')(params.value)"}
 SIGN_CLASSES: Final = {"negative": "params.value < 0", "positive": "params.value > 0"}
 
+_MAX_LINE: Final = 500
+"""Longest line of an alert: messages quote user input, which may be huge."""
+
 _GRAPH_CONFIG: Any = {
     "displaylogo": False,
     "responsive": True,
@@ -74,9 +78,17 @@ def window_options(keys: Iterable[str]) -> list[dict[str, str]]:
     return [{"value": key, "label": window_label(key)} for key in keys]
 
 
+def _line(text: str) -> str:
+    return text if len(text) <= _MAX_LINE else text[: _MAX_LINE - 1] + "…"
+
+
 def alert(message: str | Sequence[str], *, title: str, color: str = "red") -> dmc.Alert:
-    """An inline message: one line, or a short list of lines."""
-    body: Any = message if isinstance(message, str) else html.Ul([html.Li(m) for m in message])
+    """An inline message: one line, or a short list of lines (each cut to 500 characters)."""
+    body: Any = (
+        _line(message)
+        if isinstance(message, str)
+        else html.Ul([html.Li(_line(m)) for m in message])
+    )
     return dmc.Alert(body, title=title, color=color, variant="light", className="inline-alert")
 
 
@@ -125,6 +137,11 @@ def header() -> Component:
     )
 
 
+def _data_attributes(**values: str) -> dict[str, Any]:
+    """HTML ``data-*`` attributes (``max_bytes`` → ``data-max-bytes``) for an ``html.Div``."""
+    return {f"data-{name.replace('_', '-')}": value for name, value in values.items()}
+
+
 def article_placeholder() -> Component:
     """What the news pane shows before an article is chosen or pasted."""
     return dmc.Text(
@@ -153,25 +170,40 @@ def news_pane(articles: Sequence[Mapping[str, str]]) -> Component:
                         allowDeselect=False,
                         flex=1,
                     ),
-                    dcc.Upload(
-                        dmc.Button("Upload .txt", variant="default"),
-                        id=ids.ARTICLE_UPLOAD,
-                        accept=".txt,text/plain",
-                        max_size=1_000_000,
-                        className="upload",
+                    # assets/aftershock.js reports a file over max_size, which dcc.Upload
+                    # drops without a word, through the UPLOAD_REJECTED store.
+                    html.Div(
+                        [
+                            dcc.Upload(
+                                dmc.Button("Upload .txt", variant="default"),
+                                id=ids.ARTICLE_UPLOAD,
+                                accept=".txt,text/plain",
+                                max_size=MAX_ARTICLE_BYTES,
+                                className="upload",
+                            ),
+                            dcc.Store(id=ids.UPLOAD_REJECTED),
+                        ],
+                        **_data_attributes(
+                            max_bytes=str(MAX_ARTICLE_BYTES), rejected_store=ids.UPLOAD_REJECTED
+                        ),
                     ),
                 ],
                 align="flex-end",
                 wrap="nowrap",
             ),
-            dmc.Textarea(
-                id=ids.ARTICLE_TEXT,
-                placeholder="…or paste an article here (first line = headline) to analyse it.",
-                autosize=True,
-                minRows=2,
-                maxRows=6,
-                debounce=400,
-                mt="xs",
+            # Longer pastes are cut here (assets/aftershock.js) and still exceed the article
+            # limit, so they end in an inline message instead of an oversized request.
+            html.Div(
+                dmc.Textarea(
+                    id=ids.ARTICLE_TEXT,
+                    placeholder="…or paste an article here (first line = headline) to analyse it.",
+                    autosize=True,
+                    minRows=2,
+                    maxRows=6,
+                    debounce=400,
+                    mt="xs",
+                ),
+                **_data_attributes(max_chars=str(2 * MAX_ARTICLE_BYTES)),
             ),
             html.Div(id=ids.ARTICLE_ALERT),
             html.Article(article_placeholder(), id=ids.ARTICLE_VIEW, className="article"),

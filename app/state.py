@@ -34,6 +34,7 @@ __all__ = [
     "DEEPSEEK_UNIVERSE",
     "DEFAULT_ARTICLE",
     "DEFAULT_STATE",
+    "LINK_PARAMETERS",
     "MAX_TICKERS",
     "MODELS",
     "ONLINE_MODELS",
@@ -185,7 +186,18 @@ def _parse_windows(values: Iterable[str] | str | None) -> tuple[Window, ...]:
 def _parse_estimation(start: Any, end: Any, windows: Sequence[Window]) -> Window:
     if start in (None, "") or end in (None, ""):
         raise SpecError("estimation window: give both ends, e.g. -250 and -11")
-    estimation = parse_window((start, end), name="estimation window")
+    try:
+        estimation = int(start), int(end)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(
+            f"estimation window: {start!r} to {end!r} are not whole numbers of days; "
+            "e.g. -250 and -11"
+        ) from exc
+    if estimation[0] > estimation[1]:
+        raise SpecError(
+            f"estimation window: day {estimation[0]} to day {estimation[1]} starts after it "
+            "ends; put the earlier day first, e.g. -250 to -11"
+        )
     first = min(w[0] for w in windows)
     if estimation[1] >= first:
         raise SpecError(
@@ -265,6 +277,28 @@ def _benchmark(value: str) -> str:
     return parse_ticker(value, name="benchmark")
 
 
+LINK_PARAMETERS: Final = (
+    "article",
+    "date",
+    "timing",
+    "preset",
+    "sector",
+    "tickers",
+    "benchmark",
+    "model",
+    "est",
+    "windows",
+)
+"""The query-string keys :func:`to_query` writes and :func:`from_query` reads."""
+
+_MAX_PROBLEM = 300
+
+
+def _short(text: str, limit: int = _MAX_PROBLEM) -> str:
+    """``text`` cut to ``limit`` characters: a garbage link must not flood the page."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _lenient(
     params: Mapping[str, list[str]],
     key: str,
@@ -278,7 +312,7 @@ def _lenient(
     try:
         return parse(raw[-1])
     except SpecError as exc:
-        problems.append(f"link parameter {key}={raw[-1]!r} ignored: {exc}")
+        problems.append(_short(f"link parameter {key}={_short(raw[-1], 40)!r} ignored: {exc}"))
         return default
 
 
@@ -291,7 +325,11 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
     raw = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
     # A blank article means "no article from the list" (pasted text); other blanks mean "default".
     params = {key: [v for v in values if v.strip()] for key, values in raw.items()}
-    problems: list[str] = []
+    problems = [
+        _short(f"link parameter {key!r} ignored: it is not one of {', '.join(LINK_PARAMETERS)}")
+        for key in raw
+        if key not in LINK_PARAMETERS
+    ]
     d = DEFAULT_STATE
     preset = _lenient(params, "preset", _choice(PRESETS, "universe"), d.preset, problems)
     tickers = _lenient(params, "tickers", parse_tickers, d.tickers, problems)

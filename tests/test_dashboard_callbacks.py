@@ -22,6 +22,7 @@ from app.callbacks import (
     dollar_headline,
     download_png,
     grid_table,
+    pick_date,
     render_article,
     render_chart,
     run_job,
@@ -233,7 +234,26 @@ def test_pasted_text_finds_dates_and_companies(data: DashboardData) -> None:
     marks: list[Any] = [n for n in _nodes(view) if isinstance(n, html.Mark)]
     assert [m.className for m in marks] == ["company", "company", "event-date"]
     assert [m.id["ticker"] for m in marks[:2]] == ["AAPL", "MSFT"]
-    assert marks[2].title == "2024-08-05"
+    assert marks[2].id == ids.date_mention("2024-08-05", 0)
+    assert marks[2].title == "Mon 05 Aug 2024: click to make it the event date"
+    assert (marks[2].role, marks[2].tabIndex) == ("button", 0)
+
+
+def test_clicking_a_date_makes_it_the_event_date() -> None:
+    mention = ids.date_mention("2024-08-05", 1)
+    assert pick_date(mention, [0, 1]) == "2024-08-05"
+    assert pick_date(mention, [0, 0]) is no_update
+    assert pick_date({"type": ids.DATE_MENTION, "date": "2024-13-45"}, [1]) is no_update
+    assert pick_date(None, [1]) is no_update
+
+
+def test_a_weekend_date_says_where_day_0_moved(data: DashboardData) -> None:
+    out = _sync(data, ids.EVENT_DATE, values={"date": "2025-01-25"})
+    assert out["alert"].color == "blue"
+    assert " ".join(_texts(out["alert"])) == (
+        "Sat 25 Jan 2025 is not an NYSE trading day: day 0 is the next session, Mon 27 Jan 2025."
+    )
+    assert out["run"]["query"].startswith("?article=deepseek-market-jolt.txt&date=2025-01-25")
 
 
 def test_article_errors_are_inline(data: DashboardData) -> None:

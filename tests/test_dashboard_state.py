@@ -14,6 +14,7 @@ from analytics.errors import SpecError
 from app.state import (
     DEEPSEEK_UNIVERSE,
     DEFAULT_STATE,
+    LINK_PARAMETERS,
     MODELS,
     PRESETS,
     ViewState,
@@ -131,6 +132,18 @@ def test_bad_link_parameter_falls_back_and_is_reported(query: str, key: str) -> 
     assert len(problems) == 1
     assert f"{key}=" in problems[0]
     assert state == DEFAULT_STATE
+
+
+def test_unknown_and_huge_link_parameters_are_reported_briefly() -> None:
+    state, problems = from_query("?dat=2024-08-05&date=" + "9" * 100_000)
+    assert state == DEFAULT_STATE
+    assert problems[0].startswith("link parameter 'dat' ignored: it is not one of article, date")
+    assert problems[1].startswith("link parameter date='99999")
+    assert all(len(p) <= 300 for p in problems)
+    written = {
+        part.split("=")[0] for part in to_query(ViewState(sector="x")).lstrip("?").split("&")
+    }
+    assert written == set(LINK_PARAMETERS) - {"tickers"}
 
 
 def test_blank_article_means_pasted_text() -> None:
