@@ -57,21 +57,24 @@ NO_CONFIG: Final = (
 
 _STATUS_COLORS: Final = {"ok": "green", "partial": "yellow", "failed": "red"}
 _MAX_ERRORS: Final = 6
+_COMPARE_HEIGHT: Final = 360
 _GRID_DEFAULTS: Final = {"sortable": True, "resizable": True, "minWidth": 70}
 
 
 # -- layout ---------------------------------------------------------------------------------------
 
 
-def _grid(grid_id: str, height: int) -> Component:
+def _grid(grid_id: str, height: int, **options: Any) -> Component:
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
         columnDefs=[],
         defaultColDef=_GRID_DEFAULTS,
-        dashGridOptions={"animateRows": False, "overlayNoRowsTemplate": "No runs to show"},
+        dashGridOptions={"animateRows": False},
+        columnSize="responsiveSizeToFit",
         className="ag-theme-quartz runs-grid",
         style={"height": f"{height}px"},
+        **options,
     )
 
 
@@ -117,8 +120,20 @@ def drawer() -> Component:
                     dmc.Title("Compare two runs", order=4),
                     dmc.Group(
                         [
-                            dmc.Select(id=ids.COMPARE_A, label="Run A", data=[], w=250),
-                            dmc.Select(id=ids.COMPARE_B, label="Run B", data=[], w=250),
+                            dmc.Select(
+                                id=ids.COMPARE_A,
+                                label="Run A",
+                                data=[],
+                                placeholder="Pick a run",
+                                w=250,
+                            ),
+                            dmc.Select(
+                                id=ids.COMPARE_B,
+                                label="Run B",
+                                data=[],
+                                placeholder="Pick a run",
+                                w=250,
+                            ),
                         ],
                         gap="sm",
                     ),
@@ -128,7 +143,11 @@ def drawer() -> Component:
                 mt="sm",
             ),
             html.Div(id=ids.COMPARE_ALERT),
-            _grid(ids.COMPARE_GRID, 360),
+            _grid(
+                ids.COMPARE_GRID,
+                _COMPARE_HEIGHT,
+                rowClassRules={"caar-row": "params.data.caar"},
+            ),
         ],
         gap="xs",
     )
@@ -390,7 +409,7 @@ def history(
         for run in records
     ]
     columns: list[dict[str, Any]] = [
-        {"field": "started", "headerName": "Started (UTC)", "width": 150, "sort": "desc"},
+        {"field": "started", "headerName": "Started (UTC)", "width": 175, "sort": "desc"},
         {
             "field": "status",
             "headerName": "Status",
@@ -419,16 +438,21 @@ def history(
     return columns, rows, options, usable[1] if len(usable) > 1 else None, next(iter(usable), None)
 
 
-def _compare_columns(a: str, b: str) -> list[dict[str, Any]]:
-    change = {"valueFormatter": PCT_FORMAT, "cellClassRules": SIGN_CLASSES, "width": 130}
-    return [
-        {"field": "window", "headerName": "Window", "width": 110},
-        {"field": "firm", "headerName": "Firm", "width": 150},
-        {"field": "day0", "headerName": "Day 0", "width": 115},
-        {"field": "a", "headerName": f"A: {a}", **change, "width": 160},
-        {"field": "b", "headerName": f"B: {b}", **change, "width": 160},
-        {"field": "diff", "headerName": "Change (B − A)", **change, "width": 140},
-    ]
+_COMPARE_COLUMNS: Final = [
+    {"field": "window", "headerName": "Window", "width": 110},
+    {"field": "firm", "headerName": "Firm", "width": 150},
+    {"field": "day0", "headerName": "Day 0", "width": 115},
+    *(
+        {
+            "field": field,
+            "headerName": name,
+            "valueFormatter": PCT_FORMAT,
+            "cellClassRules": SIGN_CLASSES,
+            "width": 130,
+        }
+        for field, name in (("a", "Run A"), ("b", "Run B"), ("diff", "Change (B − A)"))
+    ),
+]
 
 
 def comparison(
@@ -442,11 +466,17 @@ def comparison(
     if not study or study not in _studies(store_dir, config):
         return [], [], None
     if not a or not b:
-        message = f"Pick two runs of {study}; a study has a second run after its next refresh."
+        listed = list_runs(store_dir, study)
+        usable = int((listed["status"] != "failed").sum()) if len(listed) else 0
+        if usable > 1:
+            message = f"Pick two runs of {study} to compare."
+        elif usable == 1:
+            message = f"{study} has one run with a result so far: compare after its next refresh."
+        else:
+            message = f"No run of {study} has a result yet (see Problems above); fix, refresh."
         return [], [], alert(message, title="Two runs needed", color="gray")
     try:
-        runs = load_run(store_dir, study, a), load_run(store_dir, study, b)
-        table = compare_runs(*runs)
+        table = compare_runs(load_run(store_dir, study, a), load_run(store_dir, study, b))
     except AftershockError as exc:
         return [], [], alert(str(exc), title="These runs cannot be compared", color="yellow")
     rows = [
@@ -459,13 +489,12 @@ def comparison(
         }
         for row in table.to_dict("records")
     ]
-    labels = [_time(run.record.started.astimezone(dt.UTC)) for run in runs]
     note = (
         alert("A and B are the same run: every change is zero.", title="Same run", color="gray")
         if a == b
         else None
     )
-    return _compare_columns(*labels), rows, note
+    return _COMPARE_COLUMNS, rows, note
 
 
 # -- registration ---------------------------------------------------------------------------------
@@ -531,14 +560,18 @@ def register(
     @app.callback(
         Output(ids.COMPARE_GRID, "columnDefs"),
         Output(ids.COMPARE_GRID, "rowData"),
+        Output(ids.COMPARE_GRID, "style"),
         Output(ids.COMPARE_ALERT, "children"),
         Input(ids.COMPARE_A, "value"),
         Input(ids.COMPARE_B, "value"),
         State(ids.RUNS_STUDY, "value"),
         prevent_initial_call=True,
     )
-    def _compare(a: str | None, b: str | None, study: str | None) -> tuple[Any, Any, Any]:
-        return comparison(store, config, study, a, b)
+    def _compare(a: str | None, b: str | None, study: str | None) -> tuple[Any, ...]:
+        columns, rows, note = comparison(store, config, study, a, b)
+        # An empty grid would only say "No Rows To Show" under the message.
+        style = {"height": f"{_COMPARE_HEIGHT}px", "display": "block" if rows else "none"}
+        return columns, rows, style, note
 
     @app.callback(
         Output(ids.REFRESH_ALERT, "children"),

@@ -237,9 +237,7 @@ def test_comparison_of_two_runs_on_the_same_data(store: Path, config: ProjectCon
     columns, rows, note = comparison(store, config, "chips", a, b)
     assert note is None
     assert [c["headerName"] for c in columns][:3] == ["Window", "Firm", "Day 0"]
-    assert columns[3]["headerName"].startswith("A: 20") and columns[5]["headerName"] == (
-        "Change (B − A)"
-    )
+    assert [c["headerName"] for c in columns][3:] == ["Run A", "Run B", "Change (B − A)"]
     caar = [r for r in rows if r["caar"]]
     assert [r["window"] for r in caar] == ["day 0", "[−1, +1]"]
     assert [r["firm"] for r in rows[:6]] == ["All firms (CAAR)", "AMD", "AVGO", "MU", "NVDA", "TSM"]
@@ -253,7 +251,9 @@ def test_comparison_problems_are_inline(store: Path, config: ProjectConfig) -> N
     _, rows, note = comparison(store, config, "chips", a, a)
     assert rows and note is not None and "same run" in _text(note)
     _, rows, note = comparison(store, config, "chips", a, None)
-    assert rows == [] and "Pick two runs of chips" in _text(note)
+    assert rows == [] and "Pick two runs of chips to compare." in _text(note)
+    _, rows, note = comparison(store, config, "broken", None, None)
+    assert rows == [] and "No run of broken has a result yet" in _text(note)
     failed = history(store, config, "broken")[2][0]["value"]
     _, rows, note = comparison(store, config, "broken", failed, failed)
     assert rows == [] and "has no result (failed)" in _text(note)
