@@ -23,7 +23,6 @@ import io
 import logging
 import os
 import re
-import tempfile
 import urllib.request
 import zipfile
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from typing import Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
+from analytics.atomic import write_atomic
 from analytics.errors import DataError, SourceError, SpecError
 
 __all__ = [
@@ -169,21 +169,6 @@ def _urllib_download(url: str) -> bytes:
     return data
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _french_table(
     name: str,
     *,
@@ -209,7 +194,7 @@ def _french_table(
     except DataError as exc:
         raise SourceError(f"{url} did not return a factor file: {exc}") from exc
     if cached is not None:
-        _write_atomic(cached, data)
+        write_atomic(cached, data)
         logger.info("factors: cached %s (%d bytes) at %s", name, len(data), cached)
     return table
 

@@ -29,13 +29,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -45,6 +43,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
+from analytics.atomic import TEMP_PREFIX, fsync_dir, write_atomic
 from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, parse_date, sessions
 from analytics.errors import SpecError, StoreError
 from analytics.schema import OPTIONAL_COLUMNS, validate_prices
@@ -74,7 +73,6 @@ _READ_ATTEMPTS = 5
 # empty answer only settles sessions at least this many days older than the request.
 _SETTLE_DAYS = 7
 _DATA_FILE = re.compile(r"^\d{4}\.g\d{6,}\.parquet$")
-_TEMP_PREFIX = ".tmp-"
 _REBUILD = "delete the store directory and re-import your data (aftershock data import PATH)"
 
 
@@ -94,29 +92,8 @@ def _sql_list(paths: Sequence[Path]) -> str:
     return "[" + ", ".join(quoted) + "]"
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write ``path`` via a synced temp file in the same directory and an atomic rename."""
-    temp = path.with_name(f"{_TEMP_PREFIX}{uuid.uuid4().hex}{path.suffix}")
-    try:
-        with open(temp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def _write_parquet(path: Path, table: pa.Table) -> None:
-    _write_atomic(
+    write_atomic(
         path,
         lambda handle: pq.write_table(
             table, handle, compression="zstd", row_group_size=_ROW_GROUP_ROWS
@@ -590,7 +567,7 @@ class PriceStore:
         with self._writing():
             merged = _compact_log(pa.concat_tables([self._read_log(), entries]))
             _write_parquet(self._log_path, merged)
-            _fsync_dir(self._root)
+            fsync_dir(self._root)
         logger.info(
             "store %s: recorded %s request(s) of %s for %s..%s in the fetch log (%s entries)",
             self._root,
@@ -641,7 +618,7 @@ class PriceStore:
             path
             for directory in (self._root, self._data_dir)
             for path in directory.iterdir()
-            if path.name.startswith(_TEMP_PREFIX)
+            if path.name.startswith(TEMP_PREFIX)
             or (
                 directory == self._data_dir
                 and _DATA_FILE.match(path.name) is not None
@@ -662,8 +639,8 @@ class PriceStore:
             "files": {str(year): path.name for year, path in sorted(snapshot.files.items())},
         }
         text = json.dumps(doc, indent=1).encode()
-        _write_atomic(self._manifest, lambda handle: handle.write(text))
-        _fsync_dir(self._root)
+        write_atomic(self._manifest, lambda handle: handle.write(text))
+        fsync_dir(self._root)
 
     def upsert(self, frame: pd.DataFrame, *, origin: str = "PriceStore.upsert") -> int:
         """Insert or update rows; return how many rows were new or changed.
@@ -694,7 +671,7 @@ class PriceStore:
                 changed_total += changed
                 rewritten += 1
             if rewritten:
-                _fsync_dir(self._data_dir)
+                fsync_dir(self._data_dir)
                 self._commit(_Snapshot(generation, files))
                 superseded = set(snapshot.files.values()) - set(files.values())
                 for path in superseded:

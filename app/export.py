@@ -19,7 +19,6 @@ import io
 import logging
 import os
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Coroutine, Mapping, Sequence
@@ -33,6 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from choreographer.errors import BrowserFailedError, ChromeNotFoundError
 
+from analytics.atomic import write_atomic
 from analytics.errors import AftershockError, SourceError, SpecError
 
 __all__ = [
@@ -237,19 +237,6 @@ class FigureExporter:
         return self.render([fig], fmt="png", width=width, height=height, scale=scale)[0]
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export_figures(
     figs: Mapping[str, go.Figure],
     out_dir: str | Path,
@@ -292,7 +279,7 @@ def export_figures(
     paths = []
     for name, data in zip(names, images, strict=True):
         path = out / f"{name}.{fmt}"
-        _write_atomic(path, data)
+        write_atomic(path, data)
         paths.append(path)
     logger.info("exported %s figures to %s", len(paths), out)
     return paths

@@ -29,7 +29,7 @@ from analytics.study import data_requirements, run_study
 from app.figures import all_figures
 from app.settings import Settings
 
-__all__ = ["ensure_prices", "factors_for", "market_caps", "run", "sources_for", "study_figures"]
+__all__ = ["ensure_prices", "factors_for", "market_caps", "run", "sources_for", "study_charts"]
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +136,18 @@ def _market_values(caps: pd.DataFrame, store: PriceStore, day0: pd.Timestamp) ->
     return pd.Series(caps_now, index=tickers, name="market_value").dropna()
 
 
-def study_figures(
+def study_charts(
     result: StudyResult,
     settings: Settings,
     *,
-    window: str,
     headline: str | None = None,
     sessions_around: int = CHART_SESSIONS,
 ) -> dict[str, go.Figure]:
-    """Every chart of ``result`` with the prices, sectors and market values it needs."""
+    """Every chart of ``result`` for every window, named for files: ``price_paths`` once (it does
+    not depend on the window), then ``<chart>_<a>_<b>`` per window (e.g. ``caar_-1_1``).
+
+    Prices, sectors and market values are loaded once for all windows.
+    """
     store = PriceStore(settings.store)
     day0 = pd.Timestamp(result.firms["day0"].mode().iloc[0])
     firms = result.firms.loc[result.firms["status"] == "ok", "ticker"].astype(str).unique()
@@ -156,13 +159,17 @@ def study_figures(
     )
     caps = market_caps(settings.reference)
     reference = settings.reference
-    return all_figures(
-        result,
-        window=window,
-        headline=headline,
-        prices=prices,
-        day0=day0,
-        sectors=sectors(reference) if reference is not None and reference.is_dir() else None,
-        market_caps=None if caps is None else _market_values(caps, store, day0),
-        benchmark=result.spec.benchmark,
-    )
+    inputs = {
+        "headline": headline,
+        "prices": prices,
+        "day0": day0,
+        "sectors": sectors(reference) if reference is not None and reference.is_dir() else None,
+        "market_caps": None if caps is None else _market_values(caps, store, day0),
+        "benchmark": result.spec.benchmark,
+    }
+    charts: dict[str, go.Figure] = {}
+    for key in result.spec.window_keys:
+        suffix = key.replace(":", "_")
+        for name, fig in all_figures(result, window=key, **inputs).items():  # type: ignore[arg-type]
+            charts.setdefault(name if name == "price_paths" else f"{name}_{suffix}", fig)
+    return charts

@@ -35,11 +35,12 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from analytics import calendar
+from analytics.atomic import write_atomic
 from analytics.errors import AftershockError, SpecError, StoreError
 from analytics.fetch import fetch
 from analytics.result import StudyResult
 from analytics.sources import Source
-from analytics.store import PriceStore, _write_atomic
+from analytics.store import PriceStore
 from analytics.study import data_requirements, run_study
 from app import pipeline
 from app.config import ProjectConfig, SavedStudy
@@ -173,7 +174,7 @@ def _refresh_lock(store_dir: Path) -> Iterator[RefreshOwner]:
     owner = RefreshOwner(pid=os.getpid(), started=dt.datetime.now(dt.UTC))
     text = json.dumps({"pid": owner.pid, "started": owner.started.isoformat()}).encode()
     try:
-        _write_atomic(store_dir / _OWNER, lambda handle: handle.write(text))
+        write_atomic(store_dir / _OWNER, lambda handle: handle.write(text))
         yield owner
     finally:
         (store_dir / _OWNER).unlink(missing_ok=True)
@@ -295,24 +296,15 @@ class _Job:
         folder = options.directory(self.settings.store)
         if self.exporter is None:
             self.exporter = self.exporters.enter_context(FigureExporter())
-        written: list[Path] = []
-        for key in saved.spec.window_keys:
-            figs = pipeline.study_figures(result, self.settings, window=key)
-            suffix = key.replace(":", "_")
-            named = {
-                name if name == "price_paths" else f"{name}_{suffix}": fig
-                for name, fig in figs.items()
-                if name != "price_paths" or not written
-            }
-            written += export_figures(
-                named,
-                folder / saved.name,
-                fmt=options.format,
-                width=options.width,
-                height=options.height,
-                scale=options.scale,
-                exporter=self.exporter,
-            )
+        written = export_figures(
+            pipeline.study_charts(result, self.settings),
+            folder / saved.name,
+            fmt=options.format,
+            width=options.width,
+            height=options.height,
+            scale=options.scale,
+            exporter=self.exporter,
+        )
         return [path.relative_to(folder).as_posix() for path in written]
 
 

@@ -33,9 +33,9 @@ from typing import Any, Final, Literal, cast
 
 import pandas as pd
 
+from analytics.atomic import TEMP_PREFIX, fsync_dir, write_atomic
 from analytics.errors import SpecError, StoreError
 from analytics.result import STATUS_OK, StudyResult
-from analytics.store import _fsync_dir, _write_atomic
 
 __all__ = [
     "RUN_STATUSES",
@@ -62,7 +62,6 @@ RUN_STATUSES: Final[tuple[RunStatus, ...]] = ("ok", "partial", "failed")
 """``ok``: computed without problems; ``partial``: computed, but some data, fetch or export
 failed (see ``errors``); ``failed``: no result."""
 
-_TEMP_PREFIX: Final = ".tmp-"
 _LAST_REFRESH: Final = "last-refresh.json"
 _RUN_ID = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{4}$")
 _LIST_COLUMNS: Final = (
@@ -278,18 +277,18 @@ def save_run(store_dir: Path | str, record: RunRecord, result: StudyResult | Non
     """
     study_dir = results_dir(store_dir) / record.study
     final = study_dir / record.run_id
-    temp = study_dir / f"{_TEMP_PREFIX}{record.run_id}"
+    temp = study_dir / f"{TEMP_PREFIX}{record.run_id}"
     try:
         (temp / "frames").mkdir(parents=True)
         if result is not None:
             _write_synced(temp / "result.json", result.to_json().encode())
             for name, frame in result.to_frames().items():
                 _write_synced(temp / "frames" / f"{name}.parquet", _parquet_bytes(frame))
-        _fsync_dir(temp / "frames")
+        fsync_dir(temp / "frames")
         _write_synced(temp / "run.json", json.dumps(record.to_dict(), indent=1).encode())
-        _fsync_dir(temp)
+        fsync_dir(temp)
         os.rename(temp, final)
-        _fsync_dir(study_dir)
+        fsync_dir(study_dir)
     except OSError as exc:
         shutil.rmtree(temp, ignore_errors=True)
         raise StoreError(
@@ -307,8 +306,8 @@ def save_refresh(store_dir: Path | str, record: RefreshRecord) -> Path:
     text = json.dumps(record.to_dict(), indent=1).encode()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, lambda handle: handle.write(text))
-        _fsync_dir(folder)
+        write_atomic(path, lambda handle: handle.write(text))
+        fsync_dir(folder)
     except OSError as exc:
         raise StoreError(
             f"results {folder}: cannot write {_LAST_REFRESH} ({exc.strerror or exc}); "
@@ -326,13 +325,13 @@ def clean_incomplete(store_dir: Path | str) -> int:
     folder = results_dir(store_dir)
     if not folder.is_dir():
         return 0
-    stale = [p for p in folder.iterdir() if p.name.startswith(_TEMP_PREFIX)]
+    stale = [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
     stale += [
         p
         for study in folder.iterdir()
-        if study.is_dir() and not study.name.startswith(_TEMP_PREFIX)
+        if study.is_dir() and not study.name.startswith(TEMP_PREFIX)
         for p in study.iterdir()
-        if p.name.startswith(_TEMP_PREFIX)
+        if p.name.startswith(TEMP_PREFIX)
     ]
     for path in stale:
         if path.is_dir():

@@ -24,7 +24,7 @@ from app.commands.options import (
     WindowsOpt,
     build_spec,
 )
-from app.export import FigureExporter, ImageFormat, export_figures
+from app.export import ImageFormat, export_figures
 from app.settings import load_settings
 
 __all__ = ["export"]
@@ -73,25 +73,13 @@ def export(
     )
     settings = load_settings(store)
     result, _ = pipeline.run(spec, settings)
-    written: list[Path] = []
-    with FigureExporter() as exporter:
-        for key in spec.window_keys:
-            figs = pipeline.study_figures(result, settings, window=key, headline=headline)
-            suffix = key.replace(":", "_")
-            # The price chart does not depend on the window: write it once.
-            named = {
-                name if name == "price_paths" else f"{name}_{suffix}": fig
-                for name, fig in figs.items()
-                if name != "price_paths" or not written
-            }
-            written += export_figures(
-                named,
-                out,
-                fmt=cast(ImageFormat, fmt),
-                width=width,
-                height=height,
-                scale=scale,
-                exporter=exporter,
-            )
+    written = export_figures(
+        pipeline.study_charts(result, settings, headline=headline),
+        out,
+        fmt=cast(ImageFormat, fmt),
+        width=width,
+        height=height,
+        scale=scale,
+    )
     (out / "study.json").write_text(result.to_json(), encoding="utf-8")
     typer.echo(f"wrote {len(written)} charts and study.json to {out}")
