@@ -1,9 +1,13 @@
 """The Dash app factory and the WSGI entry point.
 
 ``aftershock serve`` runs :func:`create_app` on a local server. For production, serve the WSGI
-factory with waitress (one process; background studies run in worker processes it spawns)::
+factory with waitress (one process; background studies run in processes forked by a helper, see
+:mod:`app.background`)::
 
-    waitress-serve --host 127.0.0.1 --port 8050 --call app.dashboard:create_server
+    waitress-serve --host 127.0.0.1 --port 8050 --threads 8 --connection-limit 500 \
+        --call app.dashboard:create_server
+
+(each browser keeps up to 6 connections open; waitress' default limit of 100 is too low).
 
 Settings come from the environment (``AFTERSHOCK_HOME``, ``AFTERSHOCK_DATA``, ...; see
 :mod:`app.settings`). :func:`create_server` also reads ``AFTERSHOCK_AUTH`` (``user:password``: HTTP
@@ -19,10 +23,11 @@ import threading
 from pathlib import Path
 
 import diskcache
-from dash import Dash, DiskcacheManager
+from dash import Dash
 from flask import Flask
 
 from app import callbacks, layout, runs_view
+from app.background import ForkingManager
 from app.config import ProjectConfig, find_config, load_config
 from app.data import DashboardData
 from app.export import FigureExporter
@@ -94,13 +99,13 @@ def create_app(
     settings = settings or load_settings()
     data = DashboardData(settings)
     banner = data.prepare_demo() if prepare else []
-    jobs = diskcache.Cache(str(settings.store / "dashboard" / "jobs"))
+    jobs = ForkingManager(diskcache.Cache(str(settings.store / "dashboard" / "jobs")))
     app = Dash(
         __name__,
         title="Aftershock",
         update_title="",
         assets_folder=str(ASSETS),
-        background_callback_manager=DiskcacheManager(jobs),
+        background_callback_manager=jobs,
     )
     app.layout = layout.page(
         articles=data.article_options(),
@@ -112,6 +117,7 @@ def create_app(
     )
     callbacks.register(app, data, SharedExporter())
     runs_view.register(app, settings, config, scheduled=scheduled)
+    jobs.start()
     server: Flask = app.server
     # An oversized body is refused before it is parsed (uploads are capped client-side too).
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
