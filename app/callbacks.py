@@ -15,6 +15,7 @@ import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from uuid import uuid4
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -191,7 +192,10 @@ def sync_state(
         messages.append(moved)
     out["alert"] = messages[0] if len(messages) == 1 else html.Div(messages) if messages else None
     if trigger == ids.RUN_BUTTON or data.result(prepared.key) is None:
-        out["run"] = {"query": to_query(state), "nonce": run_clicks or 0}
+        # The token makes every request its own background job: Dash keys a job's result by
+        # its inputs, so two visitors asking for the same study at once would share one result,
+        # and the second poll would find it taken.
+        out["run"] = {"query": to_query(state), "nonce": run_clicks or 0, "token": uuid4().hex}
     elif prepared.key != study_key:
         out["study_key"] = prepared.key
     return out

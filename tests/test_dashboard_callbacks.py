@@ -121,7 +121,9 @@ def test_cached_study_is_shown_without_running(data: DashboardData, demo_key: st
 
 def test_run_button_always_requests_a_run(data: DashboardData, demo_key: str) -> None:
     out = _sync(data, ids.RUN_BUTTON, run_clicks=3, study_key=demo_key)
-    assert out["run"] == {"query": DEMO_QUERY, "nonce": 3}
+    assert out["run"] == {"query": DEMO_QUERY, "nonce": 3, "token": out["run"]["token"]}
+    again = _sync(data, ids.RUN_BUTTON, run_clicks=3, study_key=demo_key)
+    assert again["run"]["token"] != out["run"]["token"], "each request is its own job"
 
 
 def test_changed_control_rewrites_the_url(data: DashboardData) -> None:
