@@ -13,10 +13,15 @@ from analytics.errors import AftershockError
 from app.security import check_exposure, parse_credentials
 from app.settings import load_settings
 
-__all__ = ["EXIT_USAGE", "serve"]
+__all__ = ["CONNECTION_LIMIT", "EXIT_USAGE", "THREADS", "serve"]
 
 EXIT_USAGE = 2
 """Exit code for a bad option or config (as ``aftershock`` exits for every user error)."""
+THREADS = 8
+"""waitress worker threads."""
+CONNECTION_LIMIT = 500
+"""Open connections waitress accepts. A browser keeps up to 6 open per site, so waitress' default
+of 100 makes the 17th simultaneous visitor wait until an idle connection times out (2 min)."""
 
 
 def serve(
@@ -113,7 +118,14 @@ def serve(
             return
         import waitress
 
-        waitress.serve(app.server, host=host, port=port, threads=8, ident="aftershock")
+        waitress.serve(
+            app.server,
+            host=host,
+            port=port,
+            threads=THREADS,
+            connection_limit=CONNECTION_LIMIT,
+            ident="aftershock",
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
