@@ -32,12 +32,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import requests
 
 # Runnable from a checkout without installing the package.
 REPO = Path(__file__).resolve().parents[1]
@@ -61,24 +63,40 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def server(store: Path) -> Iterator[str]:
-    """The dashboard under waitress on a free port; yields its URL."""
-    port = _free_port()
-    env = os.environ | {
+def demo_env(store: Path) -> dict[str, str]:
+    """Environment of an offline Aftershock process on ``store`` with the shared demo data."""
+    return dict(os.environ) | {
         "AFTERSHOCK_HOME": str(store),
         "AFTERSHOCK_DATA": str(SHARED / "market-data"),
         "AFTERSHOCK_NEWS": str(SHARED / "news"),
         "AFTERSHOCK_REFERENCE": str(SHARED / "reference"),
         "AFTERSHOCK_OFFLINE": "1",
     }
+
+
+@contextmanager
+def server(store: Path, *, threads: int = 8, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The dashboard under waitress on a free port; yields its URL.
+
+    ``env`` adds environment variables (e.g. ``AFTERSHOCK_CONFIG``) to :func:`demo_env`.
+    """
+    port = _free_port()
+    environment = demo_env(store) | dict(env or {})
     waitress = Path(sys.executable).with_name("waitress-serve")
-    command = [str(waitress), "--host", "127.0.0.1", f"--port={port}", "--threads=8"]
+    command = [
+        str(waitress),
+        "--host",
+        "127.0.0.1",
+        f"--port={port}",
+        f"--threads={threads}",
+        # As app.dashboard recommends: every browser keeps up to 6 connections open.
+        "--connection-limit=500",
+    ]
     log = open(store / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [*command, "--call", "app.dashboard:create_server"],
         cwd=REPO,
-        env=env,
+        env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -146,19 +164,40 @@ def first_render(url: str, loads: int) -> list[float]:
 
 
 class Client:
-    """Posts callback requests the way the Dash renderer does."""
+    """Loads the page and posts callback requests the way the Dash renderer does.
 
-    def __init__(self, url: str) -> None:
+    One client is one browser: it keeps its own HTTP session (connection reuse, auth).
+    """
+
+    def __init__(self, url: str, session: requests.Session | None = None) -> None:
         self.url = url
-        page = urllib.request.urlopen(url).read().decode()
+        self.session = session or requests.Session()
+        self.end_id = ""
+        self.callbacks: dict[str, dict[str, Any]] = {}
+        self.load_times = self.load()
+        """Wall times of the page load's requests (page, layout, dependencies)."""
+
+    def get(self, path: str) -> tuple[requests.Response, float]:
+        """GET ``path``; returns the response (HTTP errors raise) and its wall time."""
+        start = time.monotonic()
+        response = self.session.get(self.url + path, timeout=120)
+        elapsed = time.monotonic() - start
+        response.raise_for_status()
+        return response, elapsed
+
+    def load(self) -> list[float]:
+        """What a page load requests: the page, its layout and the callback graph; timings."""
+        page, t_page = self.get("/")
         config = re.search(
-            r'<script id="_dash-config" type="application/json">(.*?)</script>', page
+            r'<script id="_dash-config" type="application/json">(.*?)</script>', page.text
         )
         if config is None:
             raise RuntimeError("no _dash-config in the page")
         self.end_id = json.loads(config.group(1))["end_id"]
-        deps = json.loads(urllib.request.urlopen(f"{url}/_dash-dependencies").read())
-        self.callbacks = {c["output"]: c for c in deps}
+        _, t_layout = self.get("/_dash-layout")
+        deps, t_deps = self.get("/_dash-dependencies")
+        self.callbacks = {c["output"]: c for c in deps.json()}
+        return [t_page, t_layout, t_deps]
 
     def find(self, fragment: str) -> dict[str, Any]:
         """The callback whose output spec contains ``fragment``."""
@@ -193,16 +232,15 @@ class Client:
             "state": [dep(d) for d in callback["state"]],
             "changedPropIds": changed,
         }
-        request = urllib.request.Request(
-            f"{self.url}/_dash-update-component?endId={self.end_id}{query}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
         start = time.monotonic()
-        with urllib.request.urlopen(request, timeout=120) as response:
-            raw = response.read()
+        response = self.session.post(
+            f"{self.url}/_dash-update-component?endId={self.end_id}{query}",
+            json=body,
+            timeout=120,
+        )
         elapsed = time.monotonic() - start
-        return (json.loads(raw) if raw else {}), elapsed
+        response.raise_for_status()
+        return (response.json() if response.content else {}), elapsed
 
 
 def _id(raw: str) -> Any:
