@@ -412,7 +412,7 @@ def price_paths(
     benchmark
         Column drawn as a dashed dark line, never dropped by ``max_lines``.
     max_lines
-        At most this many firm lines; when there are more, the largest movers are kept.
+        At most this many firm lines; when there are more, the largest day-0 movers are kept.
 
     Returns
     -------
@@ -441,7 +441,9 @@ def price_paths(
     columns = [*usable, *([bench] if bench else [])]
     normalized = prices[columns].astype("float64").div(base[columns].astype("float64")) * 100.0
     last = normalized[usable].ffill().iloc[-1]
-    shown = last.sub(100.0).abs().sort_values(ascending=False, kind="stable").index[:max_lines]
+    # The news is about day 0: keep the firms that moved most on it, not those that drifted most.
+    event_move = normalized[usable].iloc[pos0].sub(100.0).abs().fillna(0.0)
+    shown = event_move.sort_values(ascending=False, kind="stable").index[:max_lines]
     # Legend order follows the lines' end points, top to bottom.
     ordered = last[shown].sort_values(ascending=False, kind="stable").index.tolist()
 
@@ -451,7 +453,7 @@ def price_paths(
     if bench:
         notes.append(f"dashed: {bench} (benchmark)")
     if len(usable) > max_lines:
-        notes.append(f"{max_lines} largest moves of {len(usable)} tickers")
+        notes.append(f"{max_lines} largest day-0 moves of {len(usable)} tickers")
     if dropped:
         notes.append(f"{dropped} without a day −1 price")
     fig = _base(title, " · ".join(notes))

@@ -264,7 +264,18 @@ def test_price_paths_marks_day0_and_dashes_the_benchmark(prices: pd.DataFrame) -
 def test_price_paths_keeps_the_largest_movers(prices: pd.DataFrame) -> None:
     fig = F.price_paths(prices, day0="2025-01-27", max_lines=1)
     assert [t.name for t in fig.data] == ["NVDA", "SPY (benchmark)"]
-    assert "1 largest moves of 3 tickers" in fig.layout.title.subtitle.text
+    assert "1 largest day-0 moves of 3 tickers" in fig.layout.title.subtitle.text
+
+
+def test_price_paths_ranks_by_the_day0_move_not_the_drift() -> None:
+    dates = pd.DatetimeIndex(["2025-01-23", "2025-01-24", "2025-01-27", "2025-01-28"])
+    prices = pd.DataFrame(
+        # DRIFT ends +50% but barely moves on day 0; JOLT falls 17% on day 0 and recovers.
+        {"DRIFT": [100.0, 100.0, 101.0, 150.0], "JOLT": [100.0, 100.0, 83.0, 99.0]},
+        index=dates,
+    )
+    fig = F.price_paths(prices, day0="2025-01-27", max_lines=1, benchmark=None)
+    assert [t.name for t in fig.data] == ["JOLT"]
 
 
 def test_price_paths_legend_follows_end_points(prices: pd.DataFrame) -> None:
