@@ -326,7 +326,7 @@ def refresh_now(
 
     def on_run(run: RunRecord) -> None:
         done.append(f"{run.study} {run.status}")
-        progress(f"Done: {', '.join(done)}; {len(config.studies) - len(done)} to go")
+        progress(f"Refreshed {len(done)} of {len(config.studies)}: {', '.join(done)}")
 
     progress(f"Updating prices, then {len(config.studies)} stud(ies)")
     try:

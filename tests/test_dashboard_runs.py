@@ -166,7 +166,7 @@ def test_refresh_now_reports_each_study(store: Path, config: ProjectConfig) -> N
     assert "chips: ok, 5 firms; CAAR day 0 −9.90%, CAAR [−1, +1] −9.46%" in text
     assert "broken: failed: no usable firm" in text
     assert lines[0] == "Updating prices, then 2 stud(ies)"
-    assert lines[-1] == "Done: chips ok, broken failed; 0 to go"
+    assert lines[-1] == "Refreshed 2 of 2: chips ok, broken failed"
     assert len(list_runs(store, "chips")) == 3
 
 
