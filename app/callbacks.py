@@ -448,27 +448,38 @@ def _window(result: StudyResult, focus: str | None) -> str:
     return focus if focus in keys else keys[0]
 
 
-def _headline(data: DashboardData, selected: str | None, text: str | None) -> str | None:
+def _article(data: DashboardData, selected: str | None, text: str | None) -> Article | None:
     if selected and selected in data.articles:
-        return data.articles[selected].headline
+        return data.articles[selected]
     if text and text.strip():
         try:
-            return parse_article(text).headline
+            return parse_article(text)
         except AftershockError:
             return None
     return None
 
 
 def build_figure(
-    data: DashboardData, name: str, result: StudyResult, key: str, window: str, headline: str | None
+    data: DashboardData,
+    name: str,
+    result: StudyResult,
+    key: str,
+    window: str,
+    article: Article | None = None,
 ) -> go.Figure:
-    """Chart ``name`` (one of :data:`app.ids.CHARTS`) of a result, built by :mod:`app.figures`."""
+    """Chart ``name`` (one of :data:`app.ids.CHARTS`) of a result, built by :mod:`app.figures`.
+
+    The price chart is annotated with the article's headline and always shows the companies the
+    article names.
+    """
     if name == "price_paths":
+        named = [m.ticker for m in find_companies(article.body, data.aliases)] if article else []
         return figures.price_paths(
             data.price_panel(key),
             day0=result.events["day0"].min(),
-            headline=headline,
+            headline=article.headline if article else None,
             benchmark=result.spec.benchmark,
+            pinned=named,
         )
     if name == "abnormal_returns":
         return figures.abnormal_returns_bar(result.days, result.windows, window=window)
@@ -499,8 +510,8 @@ def render_chart(
     result = data.result(key)
     if result is None or key is None:
         return no_update
-    headline = _headline(data, selected, text) if name == "price_paths" else None
-    return build_figure(data, name, result, key, _window(result, focus), headline)
+    article = _article(data, selected, text) if name == "price_paths" else None
+    return build_figure(data, name, result, key, _window(result, focus), article)
 
 
 def _pct(x: float, digits: int = 1) -> str:
@@ -719,9 +730,9 @@ def download_png(
     if result is None or key is None or name not in ids.CHARTS:
         return no_update, alert("Run a study first.", title="Nothing to download", color="yellow")
     window = _window(result, focus)
-    headline = _headline(data, selected, text)
+    article = _article(data, selected, text)
     try:
-        fig = build_figure(data, name, result, key, window, headline)
+        fig = build_figure(data, name, result, key, window, article)
         png = exporter().to_png_bytes(fig, width=_PNG_WIDTH, height=_PNG_HEIGHT, scale=_PNG_SCALE)
     except AftershockError as exc:
         return no_update, alert(str(exc), title="PNG export failed")
@@ -742,11 +753,9 @@ def export_all(
     if result is None or key is None:
         return no_update, alert("Run a study first.", title="Nothing to export", color="yellow")
     window = _window(result, focus)
-    headline = _headline(data, selected, text)
+    article = _article(data, selected, text)
     try:
-        figs = {
-            name: build_figure(data, name, result, key, window, headline) for name in ids.CHARTS
-        }
+        figs = {name: build_figure(data, name, result, key, window, article) for name in ids.CHARTS}
         archive = export_bundle(
             figs,
             result.to_frames(),

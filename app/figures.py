@@ -396,6 +396,7 @@ def price_paths(
     tickers: Sequence[str] | None = None,
     benchmark: str | None = "SPY",
     max_lines: int = 12,
+    pinned: Sequence[str] = (),
 ) -> go.Figure:
     """Prices around the event, each normalized to 100 at day −1.
 
@@ -413,6 +414,9 @@ def price_paths(
         Column drawn as a dashed dark line, never dropped by ``max_lines``.
     max_lines
         At most this many firm lines; when there are more, the largest day-0 movers are kept.
+    pinned
+        Tickers always drawn when they have prices (e.g. the companies the article names); they
+        count towards ``max_lines``.
 
     Returns
     -------
@@ -443,7 +447,9 @@ def price_paths(
     last = normalized[usable].ffill().iloc[-1]
     # The news is about day 0: keep the firms that moved most on it, not those that drifted most.
     event_move = normalized[usable].iloc[pos0].sub(100.0).abs().fillna(0.0)
-    shown = event_move.sort_values(ascending=False, kind="stable").index[:max_lines]
+    first = [t for t in dict.fromkeys(str(p) for p in pinned) if t in usable][:max_lines]
+    movers = event_move.drop(first).sort_values(ascending=False, kind="stable").index
+    shown = [*first, *movers[: max_lines - len(first)]]
     # Legend order follows the lines' end points, top to bottom.
     ordered = last[shown].sort_values(ascending=False, kind="stable").index.tolist()
 

@@ -296,9 +296,13 @@ def test_every_chart_builds_from_the_cached_result(
 ) -> None:
     result = data.result(demo_key)
     assert result is not None
-    fig = build_figure(data, name, result, demo_key, "-1:1", "DeepSeek")
+    article = data.articles["deepseek-market-jolt.txt"]
+    fig = build_figure(data, name, result, demo_key, "-1:1", article)
     assert isinstance(fig, go.Figure)
     assert fig.data
+    if name == "price_paths":
+        # The article names Nvidia: NVDA stays on the chart though power stocks fell more.
+        assert "NVDA" in {trace.name for trace in fig.data}
 
 
 def test_render_chart_without_a_study_changes_nothing(data: DashboardData) -> None:

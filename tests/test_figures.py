@@ -276,6 +276,11 @@ def test_price_paths_ranks_by_the_day0_move_not_the_drift() -> None:
     )
     fig = F.price_paths(prices, day0="2025-01-27", max_lines=1, benchmark=None)
     assert [t.name for t in fig.data] == ["JOLT"]
+    # A ticker the article names stays on the chart even when others moved more.
+    pinned = F.price_paths(prices, day0="2025-01-27", max_lines=1, benchmark=None, pinned=["DRIFT"])
+    assert [t.name for t in pinned.data] == ["DRIFT"]
+    both = F.price_paths(prices, day0="2025-01-27", max_lines=2, benchmark=None, pinned=["NOPE"])
+    assert sorted(t.name for t in both.data) == ["DRIFT", "JOLT"]
 
 
 def test_price_paths_legend_follows_end_points(prices: pd.DataFrame) -> None:
