@@ -426,6 +426,8 @@ def price_paths(
     title = "Prices around the event (day −1 = 100)"
     if max_lines < 1:
         raise SpecError(f"max_lines={max_lines!r} must be at least 1")
+    # Sessions with no price at all (not yet traded, not yet fetched) would only stretch the axis.
+    prices = prices.loc[prices.first_valid_index() : prices.last_valid_index()]
     if prices.empty:
         return _empty(title)
     index = pd.DatetimeIndex(pd.to_datetime(prices.index))

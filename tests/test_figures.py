@@ -687,3 +687,10 @@ def test_all_figures_on_the_deepseek_study(shared_dir: Path) -> None:
     assert bar.marker.color[list(bar.y).index("NVDA")] == theme.NEGATIVE
     assert list(bar.x) == sorted(bar.x)
     assert figs["tests"].data[0].cells.values[0][0] == "Cross-sectional t"
+
+
+def test_price_paths_trim_sessions_without_any_price() -> None:
+    dates = pd.DatetimeIndex(["2025-01-23", "2025-01-24", "2025-01-27", "2025-01-28", "2025-01-29"])
+    prices = pd.DataFrame({"NVDA": [140.0, 142.41, 118.24, np.nan, np.nan]}, index=dates)
+    fig = F.price_paths(prices, day0="2025-01-27", benchmark=None)
+    assert list(fig.data[0].x) == [-2, -1, 0]
