@@ -489,7 +489,8 @@ def price_paths(
         )
     fig.add_hline(y=100, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
     fig.add_vline(x=0, line={"color": MUTED, "width": 1.5})
-    right_side = rel[-1] > 0 and (0 - rel[0]) / max(rel[-1] - rel[0], 1) > 0.6
+    # Write the headline on the side of the event line with more room.
+    right_side = rel[-1] > 0 and (0 - rel[0]) / max(rel[-1] - rel[0], 1) > 0.5
     fig.add_annotation(
         x=0,
         y=1,
@@ -498,7 +499,7 @@ def price_paths(
         yanchor="top",
         xanchor="right" if right_side else "left",
         xshift=-6 if right_side else 6,
-        text=f"<b>Day 0</b>{': ' + _truncate(headline, 70) if headline else ''}",
+        text=f"<b>Day 0</b>{': ' + _truncate(headline, 50) if headline else ''}",
         showarrow=False,
         align="left",
         bgcolor="rgba(255,255,255,0.85)",
