@@ -34,6 +34,7 @@ import pandas as pd
 
 from analytics.atomic import write_atomic
 from analytics.errors import DataError, SourceError, SpecError
+from analytics.returns import daily_risk_free
 
 __all__ = [
     "ETF_PROXY_TICKERS",
@@ -81,7 +82,6 @@ _DATE_ROW = re.compile(r"^\s*\d{8}\s*,", re.MULTILINE)
 _MISSING_CODES = (-99.99, -999.0)
 # Median absolute daily factor value separating percent (~0.5) from decimal (~0.005) files.
 _PERCENT_THRESHOLD = 0.05
-_TRADING_DAYS_PER_YEAR = 252
 
 
 def factor_columns(model: FactorModel) -> list[str]:
@@ -375,7 +375,8 @@ def etf_proxy_factors(prices_wide: pd.DataFrame) -> pd.DataFrame:
     From simple returns ``R`` of adjusted closes over consecutive rows: ``MKT_RF = R_SPY - RF``,
     ``SMB = R_IWM - R_SPY`` (Russell 2000 vs S&P 500), ``HML = R_IVE - R_IVW`` (S&P 500 value vs
     growth), ``MOM = R_MTUM - R_SPY``. ``RF`` is the 13-week T-bill yield ``y`` (``^IRX``, percent
-    a year) of the same session made daily: ``(1 + y / 100) ** (1 / 252) - 1``; without ``^IRX``
+    a year) quoted at the previous session's close made daily, ``(1 + y / 100) ** (1 / 252) - 1``
+    (:func:`analytics.returns.daily_risk_free`, the same rate CAPM uses); without ``^IRX``
     it is 0 (so ``MKT_RF = R_SPY``) and a warning is logged. These long-short ETF spreads track
     the academic factors only loosely: use them when the data library is out of reach.
 
@@ -409,9 +410,7 @@ def etf_proxy_factors(prices_wide: pd.DataFrame) -> pd.DataFrame:
     closes = prices[required].astype("float64")
     r = closes / closes.shift(1) - 1.0
     if "^IRX" in prices.columns:
-        rf = (1.0 + prices["^IRX"].astype("float64") / 100.0) ** (
-            1.0 / _TRADING_DAYS_PER_YEAR
-        ) - 1.0
+        rf = daily_risk_free(prices["^IRX"])
     else:
         logger.warning("factors: no ^IRX column; ETF proxy factors use a zero risk-free rate")
         rf = pd.Series(0.0, index=prices.index)

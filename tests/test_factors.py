@@ -332,7 +332,8 @@ def test_etf_proxies_on_deepseek_monday(etf_prices: pd.DataFrame) -> None:
     day = pd.Timestamp("2025-01-27")
     rows = etf_prices.set_axis(pd.to_datetime(etf_prices.index), axis=0).loc["2025-01-24":day]
     ret = rows.iloc[1] / rows.iloc[0] - 1.0
-    rf = (1.0 + rows.iloc[1]["^IRX"] / 100.0) ** (1.0 / 252.0) - 1.0
+    # The return earned over Monday uses the T-bill yield quoted at Friday's close.
+    rf = (1.0 + rows.iloc[0]["^IRX"] / 100.0) ** (1.0 / 252.0) - 1.0
     assert ret["SPY"] == pytest.approx(-0.0141, abs=5e-5)  # README: SPY fell 1.41%
     got = out.loc[day]
     assert got["SMB"] == pytest.approx(ret["IWM"] - ret["SPY"], rel=1e-12)
