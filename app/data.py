@@ -241,8 +241,12 @@ class DashboardData:
         except AftershockError as exc:
             lines = [f"The demo's prices could not be fetched: {exc}"]
         else:
-            lines = [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
-            lines += list(report.errors)
+            missing = [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
+            # A failed source matters only when it left prices missing: offline, Yahoo is
+            # asked for sessions no source has (e.g. before a listing) and fails harmlessly.
+            lines = [*missing, *report.errors] if missing else []
+            if report.errors and not missing:
+                logger.info("demo prices complete; a source failed: %s", "; ".join(report.errors))
             try:
                 self.run(DEFAULT_STATE)
             except AftershockError as exc:

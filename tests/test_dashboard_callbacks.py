@@ -9,12 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
 from dash.development.base_component import Component
 
+from analytics.errors import SourceError
+from analytics.sources import SourceResult
+from analytics.sources.files import DataPackSource
 from app import callbacks, ids
+from app import data as app_data
 from app.callbacks import (
     add_mention,
     build_figure,
@@ -444,3 +449,30 @@ def test_broken_news_folder_is_a_banner_not_a_crash(tmp_path: Path) -> None:
     assert "news: index.json: malformed" in text
     _, problem = render_article(DashboardData(settings), selected="x.txt", text=None)
     assert "not in the news folder" in " ".join(_texts(problem))
+
+
+class _Unreachable:
+    """A source that always fails, like Yahoo Finance on a machine without network."""
+
+    name = "yahoo"
+
+    def get(self, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> SourceResult:
+        raise SourceError("Yahoo Finance is unreachable")
+
+
+@pytest.mark.parametrize("with_pack", [True, False])
+def test_demo_banner_only_when_prices_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_pack: bool
+) -> None:
+    settings = Settings(
+        store=tmp_path, data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE, offline=False
+    )
+    chain = [DataPackSource(MARKET_DATA)] if with_pack else []
+    monkeypatch.setattr(app_data, "sources_for", lambda s: [*chain, _Unreachable()])
+    lines = DashboardData(settings).prepare_demo()
+    if with_pack:
+        # The pack has every demo ticker; Yahoo failing for pre-listing sessions is harmless.
+        assert lines == []
+    else:
+        assert any("unreachable" in line for line in lines)
+        assert any(line.startswith("NVDA: ") for line in lines)
