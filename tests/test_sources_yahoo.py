@@ -321,6 +321,7 @@ def test_default_download_raises_what_yfinance_only_logs(
     raised: type[BaseException],
     message: str,
     waits: list[float],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def fake_download(**kwargs: Any) -> pd.DataFrame:
         logging.getLogger("yfinance").error(logged)
@@ -333,6 +334,9 @@ def test_default_download_raises_what_yfinance_only_logs(
     with pytest.raises(SourceError, match=message):
         YahooSource(retries=2, sleep=sleeps.append).get(["NVDA", "SPY"], START, END)
     assert sleeps == waits
+    # yfinance's own log lines are collected and re-raised, not printed a second time.
+    assert not [r for r in caplog.records if r.name == "yfinance"]
+    assert logging.getLogger("yfinance").propagate
 
 
 def test_default_download_passes_delisted_tickers_through(monkeypatch: pytest.MonkeyPatch) -> None:

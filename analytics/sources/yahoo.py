@@ -114,6 +114,8 @@ def download_yahoo(
     errors = _ErrorLog()
     yf_logger = logging.getLogger("yfinance")
     yf_logger.addHandler(errors)
+    # What yfinance logs is collected and re-raised below (then logged once, by us).
+    propagate, yf_logger.propagate = yf_logger.propagate, False
     try:
         with warnings.catch_warnings():
             # yfinance's own pandas deprecations are not actionable here.
@@ -132,6 +134,7 @@ def download_yahoo(
             )
     finally:
         yf_logger.removeHandler(errors)
+        yf_logger.propagate = propagate
     if any(_RATE_LIMIT.search(m) for m in errors.messages):
         raise YFRateLimitError()
     network = [m for m in errors.messages if _NETWORK.search(m)]
