@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AFTERSHOCK_SHARED", REPO.parent / "shared")).resolve()
@@ -21,3 +22,9 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"shared data not found at {SHARED}; set AFTERSHOCK_SHARED")
     return SHARED
+
+
+# Property tests draw the same examples on every run, so CI is deterministic; explore further
+# locally with `pytest --hypothesis-seed=N`.
+settings.register_profile("aftershock", derandomize=True, deadline=None)
+settings.load_profile("aftershock")
