@@ -248,7 +248,7 @@ class DashboardData:
             if report.errors and not missing:
                 logger.info("demo prices complete; a source failed: %s", "; ".join(report.errors))
             try:
-                self.run(DEFAULT_STATE)
+                self.run(DEFAULT_STATE, fetch=False)  # prices were just fetched above
             except AftershockError as exc:
                 lines.append(f"The demo study could not run: {exc}")
         if lines:
@@ -325,15 +325,17 @@ class DashboardData:
             while len(self._recent) > _RECENT_RESULTS:
                 self._recent.popitem(last=False)
 
-    def run(self, state: ViewState, *, progress: Progress | None = None) -> str:
-        """Fetch missing prices, run the study of ``state``, cache it; return the result key.
+    def run(self, state: ViewState, *, progress: Progress | None = None, fetch: bool = True) -> str:
+        """Fetch missing prices (unless ``fetch`` is false: the caller just did), run the study
+        of ``state``, cache it; return the result key.
 
         Raises the engine's :class:`AftershockError` when the study cannot run.
         """
         say = progress or (lambda text: None)
         spec = self.prepare(state).spec
-        say(f"Checking prices of {len(spec.tickers)} tickers")
-        self.ensure_prices(spec, progress=say)
+        if fetch:
+            say(f"Checking prices of {len(spec.tickers)} tickers")
+            self.ensure_prices(spec, progress=say)
         key = self._key(spec)
         cached = self.result(key)
         if cached is not None:
