@@ -44,10 +44,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast
 from apscheduler.triggers.cron import CronTrigger
 
 from analytics.errors import SpecError
-from analytics.spec import StudySpec
+from analytics.study.spec import StudySpec
 
 if TYPE_CHECKING:
-    from app.export import ImageFormat
+    from app.charts.export import ImageFormat
 
 __all__ = [
     "DEFAULT_CONFIG",

@@ -16,17 +16,23 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import calendar
+from analytics.data.factors import (
+    FRENCH_FILES,
+    FactorModel,
+    FrenchModel,
+    french_factors,
+    load_factors,
+)
+from analytics.data.reference import sectors, sp500_market_caps
+from analytics.data.sources import Source
+from analytics.data.sources.files import DataPackSource
+from analytics.data.store import PriceStore
+from analytics.data.sync import FetchReport, fetch
 from analytics.errors import SourceError, SpecError
-from analytics.factors import FRENCH_FILES, FactorModel, FrenchModel, french_factors, load_factors
-from analytics.fetch import FetchReport, fetch
-from analytics.reference import sectors, sp500_market_caps
-from analytics.result import StudyResult
-from analytics.sources import Source
-from analytics.sources.files import DataPackSource
-from analytics.spec import FACTOR_MODELS, StudySpec
-from analytics.store import PriceStore
-from analytics.study import data_requirements, run_study
-from app.figures import all_figures
+from analytics.study.engine import data_requirements, run_study
+from analytics.study.result import StudyResult
+from analytics.study.spec import FACTOR_MODELS, StudySpec
+from app.charts.figures import all_figures
 from app.settings import Settings
 
 __all__ = ["ensure_prices", "factors_for", "market_caps", "run", "sources_for", "study_charts"]
@@ -43,7 +49,7 @@ def sources_for(settings: Settings) -> list[Source]:
     if settings.data_pack is not None:
         chain.append(DataPackSource(settings.data_pack))
     if not settings.offline:
-        from analytics.sources.yahoo import YahooSource
+        from analytics.data.sources.yahoo import YahooSource
 
         chain.append(YahooSource(cache_dir=settings.store / "yfinance-cache"))
     return chain

@@ -1,7 +1,7 @@
 """Benchmark of the dashboard through the real server: first render and callback latency.
 
 Run ``python bench/dashboard.py [--changes N] [--loads N]`` from the repository root. It starts
-the production server (``waitress-serve --call app.dashboard:create_server``) on a fresh store
+the production server (``waitress-serve --call app.dashboard.app:create_server``) on a fresh store
 filled from ``../shared`` (offline), then measures
 
 a. first render: headless Chromium opens the page until the article, the study summary and the
@@ -47,8 +47,8 @@ sys.path.insert(0, str(REPO))
 
 from dash._utils import clean_property_name, split_callback_id  # noqa: E402
 
-from app.callbacks import controls_of  # noqa: E402
-from app.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
+from app.dashboard.callbacks import controls_of  # noqa: E402
+from app.dashboard.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
 
 SHARED = Path(os.environ.get("AFTERSHOCK_SHARED", REPO.parent / "shared")).resolve()
 EXTRA = ("AAPL", "IBM", "INTC", "TXN")
@@ -89,12 +89,12 @@ def server(store: Path, *, threads: int = 8, env: Mapping[str, str] | None = Non
         "127.0.0.1",
         f"--port={port}",
         f"--threads={threads}",
-        # As app.dashboard recommends: every browser keeps up to 6 connections open.
+        # As app.dashboard.app recommends: every browser keeps up to 6 connections open.
         "--connection-limit=500",
     ]
     log = open(store / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        [*command, "--call", "app.dashboard:create_server"],
+        [*command, "--call", "app.dashboard.app:create_server"],
         cwd=REPO,
         env=environment,
         stdout=log,

@@ -13,42 +13,20 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.calendar import sessions
-from analytics.spec import StudySpec
-from analytics.study import run_study
-from app.export import FigureExporter, export_figures
-from app.figures import all_figures
+from analytics.data.memory import MemoryPrices
+from analytics.study.engine import run_study
+from analytics.study.spec import StudySpec
+from app.charts.export import FigureExporter, export_figures
+from app.charts.figures import all_figures
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TARGET = 4.0
-
-
-class PackPrices:
-    """Price provider over a wide frame of the pack (the store is benchmarked elsewhere)."""
-
-    def __init__(self, wide: pd.DataFrame) -> None:
-        self.wide = wide
-
-    def panel(self, tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        return self.wide.reindex(index=sessions(start, end), columns=list(tickers))
-
-    def coverage(self, tickers: Sequence[str]) -> pd.DataFrame:
-        sub = self.wide.reindex(columns=list(tickers))
-        return pd.DataFrame(
-            {
-                "ticker": list(tickers),
-                "first": [sub[t].first_valid_index() for t in tickers],
-                "last": [sub[t].last_valid_index() for t in tickers],
-                "rows": sub.notna().sum().to_numpy(),
-            }
-        )
 
 
 def main() -> None:
@@ -66,7 +44,7 @@ def main() -> None:
     spec = StudySpec.create(tickers=firms, date="2025-01-27", timing="before_open")
     sp500 = pd.read_csv(args.shared / "reference/sp500-companies-2024-12-20.csv")
     caps = sp500.assign(date=pd.Timestamp("2024-12-20"))[["ticker", "date", "market_cap"]]
-    result = run_study(spec, PackPrices(wide), market_caps=caps)
+    result = run_study(spec, MemoryPrices(wide), market_caps=caps)
     print(f"{'study (' + str(len(firms)) + ' firms)':<36} {time.perf_counter() - began:8.2f} s")
 
     began = time.perf_counter()

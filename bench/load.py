@@ -1,7 +1,7 @@
 """Load test: simulated users on the production server while a refresh process writes the store.
 
 Run ``python bench/load.py [--seconds 60] [--users 20] [--threads 8]`` from the repository root.
-It starts the production server (``waitress-serve --call app.dashboard:create_server``, threads
+It starts the production server (``waitress-serve --call app.dashboard.app:create_server``, threads
 ``--threads``) on 127.0.0.1 with the offline DeepSeek demo and ``examples/aftershock.toml`` as its
 project config, keeps ``aftershock refresh --config examples/aftershock.toml --no-export``
 running in a loop in a separate process on the same store, and drives ``--users`` simulated
@@ -44,7 +44,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
+from app.dashboard.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
 from bench.dashboard import (  # noqa: E402
     Client,
     _control_values,

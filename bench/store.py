@@ -22,8 +22,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.calendar import offset, previous_session
-from analytics.schema import split_invalid
-from analytics.store import PriceStore
+from analytics.data.schema import split_invalid
+from analytics.data.store import PriceStore
 
 DEFAULT_PACK = Path(__file__).resolve().parents[2] / "shared/market-data/us-equities-daily.parquet"
 WINDOW = 300

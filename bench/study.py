@@ -45,10 +45,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analytics.calendar import offset, sessions  # noqa: E402
-from analytics.sources.files import split_pack  # noqa: E402
-from analytics.spec import StudySpec  # noqa: E402
-from analytics.store import PriceStore  # noqa: E402
-from analytics.study import data_requirements, run_study  # noqa: E402
+from analytics.data.memory import MemoryPrices  # noqa: E402
+from analytics.data.sources.files import split_pack  # noqa: E402
+from analytics.data.store import PriceStore  # noqa: E402
+from analytics.study.engine import data_requirements, run_study  # noqa: E402
+from analytics.study.spec import StudySpec  # noqa: E402
 
 US_PACK = REPO.parent / "shared/market-data/us-equities-daily.parquet"
 DEFAULT_STORE = REPO / "bench/out/store"
@@ -61,20 +62,6 @@ N_RANDOM = 100_000
 N_COMPARE = 100
 SEED = 20250127
 GIB = 2**30
-
-
-class FramePrices:
-    """An in-memory :class:`~analytics.study.PriceProvider` over a wide panel (engine timing)."""
-
-    def __init__(self, wide: pd.DataFrame) -> None:
-        self.wide = wide
-
-    def panel(self, tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        return self.wide.reindex(columns=list(tickers)).loc[start:end]
-
-    def coverage(self, tickers: Sequence[str]) -> pd.DataFrame:
-        rows = self.wide.reindex(columns=list(tickers)).notna().sum()
-        return pd.DataFrame({"ticker": list(tickers), "rows": rows.to_numpy()})
 
 
 class TimedStore:
@@ -213,7 +200,7 @@ def measure(spec: StudySpec, store: PriceStore, repeats: int, trace: bool) -> di
 def engine_only(spec: StudySpec, store: PriceStore, repeats: int) -> list[float]:
     """``run_study`` on an in-memory copy of the panel it reads."""
     tickers, start, end = data_requirements(spec)
-    memory = FramePrices(store.panel(tickers, start, end))
+    memory = MemoryPrices(store.panel(tickers, start, end))
     seconds = []
     for _ in range(repeats):
         began = time.perf_counter()
@@ -255,7 +242,7 @@ def worker_compare(store: PriceStore, inputs: Path, repeats: int, trace: bool) -
     spec = spec_for(firms)
     tickers, start, end = data_requirements(spec)
     prices = store.panel(tickers, start, end)
-    memory = FramePrices(prices)
+    memory = MemoryPrices(prices)
     ours_seconds = []
     for _ in range(repeats):
         began = time.perf_counter()

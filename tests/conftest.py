@@ -1,20 +1,13 @@
-"""Shared fixtures: where the read-only shared data lives, and throwaway stores."""
+"""Shared fixtures (plain helpers and data paths live in :mod:`tests.support`)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("AFTERSHOCK_SHARED", REPO.parent / "shared")).resolve()
-MARKET_DATA = SHARED / "market-data"
-DEEPSEEK_PACK = MARKET_DATA / "deepseek-universe.parquet"
-US_PACK = MARKET_DATA / "us-equities-daily.parquet"
-NEWS = SHARED / "news"
-REFERENCE = SHARED / "reference"
+from tests.support import SHARED
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,376 @@
+"""The dashboard's data: memoized loaders and the study-result cache keyed by spec.
+
+Callbacks never load files themselves: they ask a :class:`DashboardData`, which reads each
+reference table and the news folder once per process and keeps study results in a file cache
+that the background study worker (a separate process) writes and the page callbacks read.
+A result's key hashes the spec together with the store's snapshot, so a refresh of the prices
+invalidates results computed on the old data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeVar
+
+import pandas as pd
+from flask_caching.backends import FileSystemCache
+
+from analytics import calendar
+from analytics.data.reference import (
+    company_aliases,
+    sec_companies,
+    sectors,
+    sp500,
+    sp500_market_caps,
+)
+from analytics.data.store import PriceStore
+from analytics.data.sync import FetchReport, fetch
+from analytics.errors import AftershockError, SpecError
+from analytics.news import Article, find_companies, load_articles
+from analytics.study.engine import data_requirements, run_study
+from analytics.study.result import StudyResult
+from analytics.study.spec import SpecWarning, StudySpec
+from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
+from app.pipeline import sources_for
+from app.settings import Settings
+
+__all__ = ["DashboardData", "Prepared", "Progress"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Progress = Callable[[str], None]
+"""Receives one line of progress text for the running indicator."""
+
+_RECENT_RESULTS = 8
+_MAX_CACHED_RESULTS = 500
+_TICKER_NAME_CHARS = 28
+_PRICE_MARGIN = 10
+"""Sessions of price path shown on each side of the event windows."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """A study ready to run or render: its spec and the key of its result."""
+
+    spec: StudySpec
+    key: str
+
+
+class DashboardData:
+    """Memoized access to everything the dashboard reads (one instance per app).
+
+    Parameters
+    ----------
+    settings
+        Where the store, data pack, news and reference folders are.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._results = FileSystemCache(
+            str(settings.store / "dashboard" / "results"),
+            threshold=_MAX_CACHED_RESULTS,
+            default_timeout=0,
+        )
+        self._recent: OrderedDict[str, StudyResult] = OrderedDict()
+        self._lock = threading.Lock()
+        self._stores: dict[int, PriceStore] = {}
+        # Why a news or reference folder could not be read (shown in the page's banner).
+        self.problems: list[str] = []
+
+    def _load(self, what: str, load: Callable[[], T], empty: T) -> T:
+        """``load()``, or ``empty`` with the reason kept in :attr:`problems`."""
+        try:
+            return load()
+        except AftershockError as exc:
+            logger.warning("%s unavailable: %s", what, exc)
+            self.problems.append(f"{what}: {exc}")
+            return empty
+
+    # -- reference data and news ---------------------------------------------------------------
+
+    @cached_property
+    def articles(self) -> dict[str, Article]:
+        """Articles of the news folder by file name; empty without a news folder."""
+        folder = self.settings.news
+        if folder is None:
+            return {}
+        articles: list[Article] = self._load("news", lambda: load_articles(folder), [])
+        return {a.source: a for a in articles}
+
+    def article_options(self) -> list[dict[str, str]]:
+        """``{"value": file, "label": headline}`` for the article picker."""
+        return [{"value": name, "label": a.headline} for name, a in self.articles.items()]
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Company names (lower case) → ticker, for finding mentions in articles."""
+        folder = self.settings.reference
+        if folder is None:
+            return {}
+        return self._load("company names", lambda: company_aliases(folder), {})
+
+    @cached_property
+    def sp500(self) -> pd.DataFrame:
+        """The S&P 500 snapshot (empty without a reference folder)."""
+        empty = pd.DataFrame({"ticker": [], "name": [], "sector": []})
+        folder = self.settings.reference
+        if folder is None:
+            return empty
+        return self._load("S&P 500 snapshot", lambda: sp500(folder), empty)
+
+    @cached_property
+    def sector_members(self) -> dict[str, tuple[str, ...]]:
+        """S&P 500 sector → member tickers, largest market cap first."""
+        frame = self.sp500
+        if "market_cap" in frame.columns:
+            frame = frame.sort_values("market_cap", ascending=False)
+        return {
+            str(sector): tuple(group["ticker"].astype(str))
+            for sector, group in frame.groupby("sector", sort=True)
+        }
+
+    @cached_property
+    def sectors(self) -> pd.Series:
+        """Ticker → sector (S&P 500 snapshot, then SIC for other technology companies)."""
+        empty = pd.Series(dtype="str")
+        folder = self.settings.reference
+        if folder is None:
+            return empty
+        return self._load("sectors", lambda: sectors(folder), empty)
+
+    @cached_property
+    def market_caps(self) -> pd.DataFrame | None:
+        """``ticker, date, market_cap`` of the S&P 500 snapshot, for the dollar impact."""
+        folder = self.settings.reference
+        if folder is None:
+            return None
+        return self._load("market caps", lambda: sp500_market_caps(folder), None)
+
+    @cached_property
+    def ticker_options(self) -> list[dict[str, str]]:
+        """Options of the ticker picker: the demo universe and ETFs, then the SEC list."""
+        names: dict[str, str] = dict.fromkeys((*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH"), "")
+        folder = self.settings.reference
+        if folder is not None:
+            empty = pd.DataFrame({"ticker": [], "name": []})
+            sec = self._load("SEC tickers", lambda: sec_companies(folder), empty)
+            for ticker, name in zip(
+                sec["ticker"].astype(str), sec["name"].astype(str), strict=True
+            ):
+                if not names.get(ticker):
+                    names[ticker] = name
+        return [{"value": t, "label": _ticker_label(t, n)} for t, n in names.items()]
+
+    def search_tickers(
+        self, query: str | None, selected: Sequence[str] = (), *, limit: int = 40
+    ) -> list[dict[str, str]]:
+        """Ticker options matching ``query`` (ticker prefix first, then company name), plus
+        the ``selected`` tickers, so the picker never ships the whole SEC list to the page."""
+        options = self.ticker_options
+        by_ticker = {o["value"]: o for o in options}
+        chosen = [by_ticker.get(t, {"value": t, "label": t}) for t in selected]
+        text = (query or "").strip().upper()
+        if not text:
+            matches = options[:limit]
+        else:
+            exact = [o for o in options if o["value"] == text]
+            prefix = [o for o in options if o["value"].startswith(text) and o["value"] != text]
+            named = [
+                o for o in options if text in o["label"].upper() and not o["value"].startswith(text)
+            ]
+            matches = (exact + prefix + named)[:limit]
+        taken = set(selected)
+        return chosen + [o for o in matches if o["value"] not in taken]
+
+    # -- prices --------------------------------------------------------------------------------
+
+    def store(self) -> PriceStore:
+        """The price store, one per process (the background worker is a forked process)."""
+        pid = os.getpid()
+        with self._lock:
+            if pid not in self._stores:
+                self._stores[pid] = PriceStore(self.settings.store)
+            return self._stores[pid]
+
+    def requirements(self, spec: StudySpec) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
+        """Tickers and date range a study reads, widened to the price chart's sessions."""
+        tickers, start, end = data_requirements(spec, market_caps=self.market_caps)
+        last = max(e.day0 for e in spec.firm_events)
+        return tickers, start, max(end, calendar.offset(last, _PRICE_MARGIN))
+
+    def ensure_prices(self, spec: StudySpec, *, progress: Progress | None = None) -> FetchReport:
+        """Fetch what the store lacks for ``spec`` through the source chain.
+
+        Raises :class:`SpecError` when no source is configured (offline without a data pack).
+        """
+        chain = sources_for(self.settings)
+        if not chain:
+            raise SpecError(
+                "no price source: AFTERSHOCK_OFFLINE is set and AFTERSHOCK_DATA is not; "
+                "point AFTERSHOCK_DATA at a data pack or unset AFTERSHOCK_OFFLINE"
+            )
+        tickers, start, end = self.requirements(spec)
+        end = min(end, pd.Timestamp.today().normalize())
+
+        def report(done: int, planned: int) -> None:
+            if progress is not None:
+                progress(f"Fetching prices: request {done} of {planned}")
+
+        return fetch(self.store(), tickers, start, end, sources=chain, progress=report)
+
+    def prepare_demo(self) -> list[str]:
+        """Fetch the DeepSeek demo's missing prices and run it, so the first visit is fast.
+
+        Also builds the company-name matcher. Returns banner lines for whatever went wrong.
+        """
+        find_companies("", self.aliases)
+        _ = self.articles, self.sector_members, self.sectors, self.market_caps
+        try:
+            report = self.ensure_prices(self.prepare(DEFAULT_STATE).spec)
+        except AftershockError as exc:
+            lines = [f"The demo's prices could not be fetched: {exc}"]
+        else:
+            missing = [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
+            # A failed source matters only when it left prices missing: offline, Yahoo is
+            # asked for sessions no source has (e.g. before a listing) and fails harmlessly.
+            lines = [*missing, *report.errors] if missing else []
+            if report.errors and not missing:
+                logger.info("demo prices complete; a source failed: %s", "; ".join(report.errors))
+            try:
+                self.run(DEFAULT_STATE, fetch=False)  # prices were just fetched above
+            except AftershockError as exc:
+                lines.append(f"The demo study could not run: {exc}")
+        if lines:
+            logger.warning("demo data incomplete: %s", "; ".join(lines))
+        return [*self.problems, *lines]
+
+    def price_panel(self, key: str) -> pd.DataFrame:
+        """Adjusted closes around the event of result ``key``: its firms and benchmark."""
+        result = self.result(key)
+        if result is None:
+            return pd.DataFrame()
+        spec = result.spec
+        day0 = min(e.day0 for e in spec.firm_events)
+        first, last = spec.event_span
+        start = calendar.offset(day0, min(first, 0) - _PRICE_MARGIN)
+        end = calendar.offset(day0, max(last, 0) + _PRICE_MARGIN)
+        end = min(end, calendar.previous_session(pd.Timestamp.today().normalize()))
+        return self.store().panel([*spec.tickers, spec.benchmark], start, max(start, end))
+
+    # -- studies -------------------------------------------------------------------------------
+
+    def prepare(self, state: ViewState) -> Prepared:
+        """The spec of a view and its result key; raises :class:`SpecError` for a bad view."""
+        day0 = calendar.day_zero(state.date, state.timing)
+        today = pd.Timestamp.today().normalize()
+        if day0 > today:
+            moved = f" (day 0 {day0:%a %d %b %Y})" if day0.date() != state.date else ""
+            raise SpecError(
+                f"event date: {state.date:%a %d %b %Y}{moved} is in the future: there are no "
+                f"prices yet; pick a date up to today ({today:%d %b %Y})"
+            )
+        members = [t for t in universe(state, self.sector_members) if t != state.benchmark]
+        if not members:
+            raise SpecError(
+                f"tickers: the universe holds only the benchmark {state.benchmark}; add tickers"
+            )
+        estimation_length = state.estimation[1] - state.estimation[0] + 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SpecWarning)
+            spec = StudySpec.create(
+                tickers=members,
+                date=state.date,
+                timing=state.timing,
+                benchmark=state.benchmark,
+                model=state.model,
+                estimation=state.estimation,
+                windows=state.windows,
+                min_estimation=min(120, estimation_length),
+            )
+        return Prepared(spec=spec, key=self._key(spec))
+
+    def _key(self, spec: StudySpec) -> str:
+        snapshot = ",".join(p.name for p in self.store().files())
+        return hashlib.sha256(f"{spec!r}|{snapshot}".encode()).hexdigest()[:32]
+
+    def result(self, key: str | None) -> StudyResult | None:
+        """The cached result of ``key``, or None."""
+        if not key:
+            return None
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        result = self._results.get(key)
+        if isinstance(result, StudyResult):
+            self._remember(key, result)
+            return result
+        return None
+
+    def _remember(self, key: str, result: StudyResult) -> None:
+        with self._lock:
+            self._recent[key] = result
+            self._recent.move_to_end(key)
+            while len(self._recent) > _RECENT_RESULTS:
+                self._recent.popitem(last=False)
+
+    def run(self, state: ViewState, *, progress: Progress | None = None, fetch: bool = True) -> str:
+        """Fetch missing prices (unless ``fetch`` is false: the caller just did), run the study
+        of ``state``, cache it; return the result key.
+
+        Raises the engine's :class:`AftershockError` when the study cannot run.
+        """
+        say = progress or (lambda text: None)
+        spec = self.prepare(state).spec
+        if fetch:
+            say(f"Checking prices of {len(spec.tickers)} tickers")
+            self.ensure_prices(spec, progress=say)
+        key = self._key(spec)
+        cached = self.result(key)
+        if cached is not None:
+            return key
+
+        def engine(step: str, fraction: float) -> None:
+            say(f"{step.capitalize()} ({fraction:.0%})")
+
+        result = run_study(spec, self.store(), market_caps=self.market_caps, progress=engine)
+        self._results.set(key, result)
+        self._remember(key, result)
+        return key
+
+    def sector_of(self, tickers: Sequence[str]) -> pd.Series:
+        """Sector of each ticker: the reference tables', else its DeepSeek-demo group, else
+        "Unknown" (foreign listings such as ASML or BABA are in neither reference table)."""
+        known = self.sectors
+        labels = [str(known.get(t, DEEPSEEK_UNIVERSE.get(t, "Unknown"))) for t in tickers]
+        return pd.Series(labels, index=pd.Index(tickers, name="ticker"))
+
+    def caps_of(self, tickers: Sequence[str]) -> pd.Series:
+        """Snapshot market cap of each ticker (NaN when not an S&P 500 member)."""
+        caps = self.market_caps
+        if caps is None:
+            return pd.Series(math.nan, index=pd.Index(tickers, name="ticker"))
+        table: Mapping[str, float] = dict(
+            zip(caps["ticker"].astype(str), caps["market_cap"].astype(float), strict=True)
+        )
+        return pd.Series(
+            [table.get(t, math.nan) for t in tickers], index=pd.Index(tickers, name="ticker")
+        )
+
+
+def _ticker_label(ticker: str, name: str) -> str:
+    if not name:
+        return ticker
+    short = name if len(name) <= _TICKER_NAME_CHARS else name[: _TICKER_NAME_CHARS - 1] + "…"
+    return f"{ticker} · {short}"

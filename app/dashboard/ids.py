@@ -1,0 +1,173 @@
+"""Every component id of the dashboard, in one place.
+
+Layout and callbacks import ids from here, so a rename is one edit and a typo is an
+``AttributeError`` instead of a silently dead callback. Pattern-matching ids come from the helpers
+at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "ARTICLE_ALERT",
+    "ARTICLE_SELECT",
+    "ARTICLE_TEXT",
+    "ARTICLE_UPLOAD",
+    "ARTICLE_VIEW",
+    "BENCHMARK",
+    "CANCEL_BUTTON",
+    "CHARTS",
+    "COMPANY_MENTION",
+    "COMPARE_A",
+    "COMPARE_ALERT",
+    "COMPARE_B",
+    "COMPARE_GRID",
+    "CONTROLS_ALERT",
+    "DATA_BANNER",
+    "DATE_MENTION",
+    "DOLLAR_HEADLINE",
+    "ESTIMATION_END",
+    "ESTIMATION_START",
+    "EVENT_DATE",
+    "EVENT_TIMING",
+    "EVENT_WINDOWS",
+    "EXCLUDED",
+    "EXPORT_ALL",
+    "EXPORT_DOWNLOAD",
+    "FIGURE",
+    "FOCUS_WINDOW",
+    "GRID",
+    "GRID_CSV",
+    "MODEL",
+    "PNG_BUTTON",
+    "PNG_DOWNLOAD",
+    "REFRESH_ALERT",
+    "REFRESH_BUTTON",
+    "REFRESH_CANCEL",
+    "REFRESH_PROGRESS",
+    "RESULTS_ALERT",
+    "RESULTS_TABS",
+    "RUNS_DRAWER",
+    "RUNS_GRID",
+    "RUNS_OPEN",
+    "RUNS_POLL",
+    "RUNS_STAMP",
+    "RUNS_STATUS",
+    "RUNS_STUDY",
+    "RUN_BUTTON",
+    "RUN_REQUEST",
+    "RUN_STATUS",
+    "STUDY_KEY",
+    "SUMMARY",
+    "TESTS_PANEL",
+    "UNIVERSE_PRESET",
+    "UNIVERSE_SECTOR",
+    "UNIVERSE_TICKERS",
+    "UPLOAD_REJECTED",
+    "URL",
+    "company_mention",
+    "date_mention",
+    "figure",
+    "png_button",
+]
+
+# Page state
+URL: Final = "url"
+STUDY_KEY: Final = "study-key"
+RUN_REQUEST: Final = "run-request"
+
+# Header and banners
+SUMMARY: Final = "study-summary"
+DATA_BANNER: Final = "data-banner"
+
+# News pane
+ARTICLE_SELECT: Final = "article-select"
+ARTICLE_TEXT: Final = "article-text"
+ARTICLE_UPLOAD: Final = "article-upload"
+ARTICLE_VIEW: Final = "article-view"
+ARTICLE_ALERT: Final = "article-alert"
+UPLOAD_REJECTED: Final = "upload-rejected"
+"""Set by ``assets/aftershock.js`` when a chosen file is over the upload limit."""
+
+# Study controls
+EVENT_DATE: Final = "event-date"
+EVENT_TIMING: Final = "event-timing"
+UNIVERSE_PRESET: Final = "universe-preset"
+UNIVERSE_SECTOR: Final = "universe-sector"
+UNIVERSE_TICKERS: Final = "universe-tickers"
+BENCHMARK: Final = "benchmark"
+MODEL: Final = "model"
+ESTIMATION_START: Final = "estimation-start"
+ESTIMATION_END: Final = "estimation-end"
+EVENT_WINDOWS: Final = "event-windows"
+RUN_BUTTON: Final = "run-button"
+CANCEL_BUTTON: Final = "cancel-button"
+CONTROLS_ALERT: Final = "controls-alert"
+RUN_STATUS: Final = "run-status"
+
+# Results
+RESULTS_TABS: Final = "results-tabs"
+RESULTS_ALERT: Final = "results-alert"
+FOCUS_WINDOW: Final = "focus-window"
+TESTS_PANEL: Final = "tests-panel"
+GRID: Final = "results-grid"
+GRID_CSV: Final = "results-grid-csv"
+EXCLUDED: Final = "excluded-firms"
+DOLLAR_HEADLINE: Final = "dollar-headline"
+PNG_DOWNLOAD: Final = "png-download"
+EXPORT_ALL: Final = "export-all"
+EXPORT_DOWNLOAD: Final = "export-download"
+
+# Saved studies (app.dashboard.features.saved_studies)
+RUNS_OPEN: Final = "runs-open"
+RUNS_DRAWER: Final = "runs-drawer"
+RUNS_POLL: Final = "runs-poll"
+RUNS_STAMP: Final = "runs-stamp"
+RUNS_STATUS: Final = "runs-status"
+REFRESH_BUTTON: Final = "refresh-button"
+REFRESH_CANCEL: Final = "refresh-cancel"
+REFRESH_PROGRESS: Final = "refresh-progress"
+REFRESH_ALERT: Final = "refresh-alert"
+RUNS_STUDY: Final = "runs-study"
+RUNS_GRID: Final = "runs-grid"
+COMPARE_A: Final = "compare-a"
+COMPARE_B: Final = "compare-b"
+COMPARE_ALERT: Final = "compare-alert"
+COMPARE_GRID: Final = "compare-grid"
+
+# Pattern-matching id types
+COMPANY_MENTION: Final = "company-mention"
+DATE_MENTION: Final = "date-mention"
+FIGURE: Final = "figure"
+PNG_BUTTON: Final = "png-button"
+
+# The charts, by the names app.charts.figures.all_figures uses (also PNG file names).
+CHARTS: Final = (
+    "price_paths",
+    "abnormal_returns",
+    "caar",
+    "sector_treemap",
+    "dollar_impact",
+    "tests",
+)
+
+
+def company_mention(ticker: str, index: int) -> dict[str, str | int]:
+    """Id of one highlighted company mention (``index`` keeps repeated mentions unique)."""
+    return {"type": COMPANY_MENTION, "ticker": ticker, "index": index}
+
+
+def date_mention(date: str, index: int) -> dict[str, str | int]:
+    """Id of one highlighted date of the article (``date`` in ISO form)."""
+    return {"type": DATE_MENTION, "date": date, "index": index}
+
+
+def figure(name: str) -> dict[str, str]:
+    """Id of the ``dcc.Graph`` showing chart ``name`` (one of :data:`CHARTS`)."""
+    return {"type": FIGURE, "name": name}
+
+
+def png_button(name: str) -> dict[str, str]:
+    """Id of the "Download PNG" button of chart ``name``."""
+    return {"type": PNG_BUTTON, "name": name}

@@ -1,0 +1,113 @@
+"""`aftershock study`: the CLI contract scripts depend on, run on the offline data pack."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli.main import cli, main
+from tests.support import MARKET_DATA, REFERENCE
+
+TESTS = (
+    "cs_t",
+    "patell_z",
+    "bmp_t",
+    "kp_bmp_t",
+    "portfolio_t",
+    "gen_sign_z",
+    "corrado_z",
+    "wilcoxon",
+)
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AFTERSHOCK_HOME", str(tmp_path / "store"))
+    monkeypatch.setenv("AFTERSHOCK_DATA", str(MARKET_DATA))
+    monkeypatch.setenv("AFTERSHOCK_REFERENCE", str(REFERENCE))
+    monkeypatch.setenv("AFTERSHOCK_OFFLINE", "1")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_json_contract(run, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = run(
+        "study", "--event-date", "2025-01-27", "--tickers", "NVDA,AVGO,MSFT,NOPE",
+        "--estimation=-250:-11", "--window=0:0", "--window=-1:1", "--window=-5:5",
+        "--placebo", "50", "--json", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["day0"] == "2025-01-27"
+    firms = {f["ticker"]: f for f in doc["firms"]}
+    assert firms["NOPE"]["status"].startswith("excluded: ")
+    nvda = firms["NVDA"]
+    assert nvda["status"] == "ok" and nvda["n_estimation"] == 240
+    assert {"alpha", "beta", "sigma"} <= nvda.keys()
+    assert set(nvda["windows"]) == {"0:0", "-1:1", "-5:5"}
+    assert {"car", "scar", "bhar", "t", "p"} <= nvda["windows"]["-1:1"].keys()
+    day0 = next(d for d in doc["days"] if d["ticker"] == "NVDA" and d["day"] == 0)
+    assert day0["date"] == "2025-01-27"
+    # README of the shared data: NVDA 142.41 -> 118.24 on 2025-01-27.
+    assert day0["ret"] == pytest.approx(118.24 / 142.41 - 1, abs=1e-4)
+    assert day0["ar"] == pytest.approx(day0["ret"] - day0["expected"], abs=1e-12)
+    agg = doc["aggregate"]["-1:1"]
+    assert agg["n"] == 3
+    cars = [firms[t]["windows"]["-1:1"]["car"] for t in ("NVDA", "AVGO", "MSFT")]
+    assert agg["caar"] == pytest.approx(sum(cars) / 3, rel=1e-12)
+    for name in TESTS:
+        assert set(agg["tests"][name]) >= {"stat", "p"}
+    assert agg["tests"]["placebo"]["k"] == 50
+    assert 0 < agg["tests"]["placebo"]["p"] <= 1
+    assert "SPY" not in firms
+
+
+def test_summary_and_weekend_date(run) -> None:
+    result = run("study", "--event-date", "2025-01-25", "--tickers", "NVDA,AVGO", "--placebo", "0")
+    assert result.exit_code == 0, result.output
+    assert "Day 0: 2025-01-27" in result.output
+    assert "patell_z" in result.output
+
+
+def test_universe_file_with_event_rows(run, tmp_path: Path) -> None:
+    table = tmp_path / "events.csv"
+    table.write_text(
+        "ticker,date,timing\nNVDA,2025-01-27,before_open\nAAPL,2024-08-02,after_close\n"
+    )
+    out = tmp_path / "o.json"
+    result = run("study", "--universe-file", str(table), "--placebo", "0", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["day0"] == ["2024-08-05", "2025-01-27"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--event-date", "2025-13-45", "--tickers", "NVDA"], "is not a date"),
+        (["--event-date", "2025-01-27"], "no tickers"),
+        (["--tickers", "NVDA"], "--event-date: required"),
+        (["--event-date", "2025-01-27", "--tickers", "NVDA", "--window=1:-1"], "reversed"),
+        (["--event-date", "2025-01-27", "--tickers", "NOPE1,NOPE2"], "no usable firm"),
+        (["--event-date", "2025-01-27", "--tickers", "NVDA;rm -rf"], "not a valid ticker"),
+        (["--event-date", "2025-01-27", "--tickers", "NVDA", "--model", "magic"], "magic"),
+        (["--event-date", "1900-01-01", "--tickers", "NVDA"], "outside the supported range"),
+    ],
+)
+def test_user_errors_are_one_line(
+    run, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["aftershock", "study", *args, "--placebo", "0"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,79 @@
+"""app.dashboard.background: jobs forked by a clean helper finish even while a server thread holds a lock."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import diskcache
+import pytest
+
+from app.dashboard.background import ForkingManager
+
+HOLD_S = 3.0
+
+
+class Slow:
+    """A class whose cached property takes a while: Python 3.11 computes it under a lock shared
+    by every instance, so a process forked meanwhile inherits the lock held, forever."""
+
+    @functools.cached_property
+    def value(self) -> int:
+        time.sleep(HOLD_S)
+        return 42
+
+
+def _read_slow(offset: int) -> int:
+    return Slow().value + offset
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _result(manager: ForkingManager, key: str, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if manager.result_ready(key):
+            return manager.get_result(key, None)
+        time.sleep(0.05)
+    raise AssertionError(f"no result for {key} within {timeout:g} s")
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> ForkingManager:
+    jobs = ForkingManager(diskcache.Cache(str(tmp_path / "jobs")))
+    jobs.register("slow", _read_slow, False)
+    jobs.register("pid", _pid, False)
+    jobs.start()
+    return jobs
+
+
+def test_a_job_started_while_a_lock_is_held_finishes(manager: ForkingManager) -> None:
+    holder = threading.Thread(target=lambda: Slow().value)
+    holder.start()
+    time.sleep(0.5)  # the holder is now inside the cached property, holding its lock
+    pid = manager.call_job_fn("k1", manager.func_registry["slow"], [1], {})
+    assert pid != os.getpid()
+    assert _result(manager, "k1", timeout=4 * HOLD_S) == 43
+    holder.join()
+
+
+def test_jobs_are_forked_by_the_helper_and_reaped(manager: ForkingManager) -> None:
+    pid = manager.call_job_fn("k2", manager.func_registry["pid"], [], {})
+    assert _result(manager, "k2", timeout=10) == pid
+    deadline = time.monotonic() + 5
+    while manager.job_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not manager.job_running(pid)
+    manager.terminate_job(pid)  # already gone: not an error
+
+
+def test_an_unknown_job_is_forked_from_the_server(manager: ForkingManager) -> None:
+    late = manager.make_job_fn(_pid, False)  # made after the helper started
+    pid = manager.call_job_fn("k3", late, [], {})
+    assert _result(manager, "k3", timeout=10) == pid

@@ -1,0 +1,478 @@
+"""Dashboard callbacks called as plain functions, on the real DeepSeek data (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from dash import html, no_update
+from dash.development.base_component import Component
+
+from analytics.data.sources import SourceResult
+from analytics.data.sources.files import DataPackSource
+from analytics.errors import SourceError
+from app.charts.export import FigureExporter
+from app.dashboard import cache as app_data
+from app.dashboard import callbacks, ids
+from app.dashboard.app import create_app
+from app.dashboard.cache import DashboardData
+from app.dashboard.callbacks import (
+    add_mention,
+    build_figure,
+    controls_of,
+    dollar_headline,
+    download_png,
+    grid_table,
+    pick_date,
+    render_article,
+    render_chart,
+    run_job,
+    significance_panel,
+    summary,
+    sync_state,
+    upload_article,
+)
+from app.dashboard.state import DEFAULT_STATE, ViewState, to_query
+from app.settings import Settings
+from tests.support import MARKET_DATA, NEWS, REFERENCE
+
+DEMO_QUERY = to_query(DEFAULT_STATE)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> DashboardData:
+    if not MARKET_DATA.is_dir():
+        pytest.skip(f"shared market data not found at {MARKET_DATA}")
+    settings = Settings(
+        store=tmp_path_factory.mktemp("store"),
+        data_pack=MARKET_DATA,
+        news=NEWS,
+        reference=REFERENCE,
+        offline=True,
+    )
+    dashboard = DashboardData(settings)
+    assert dashboard.prepare_demo() == []
+    return dashboard
+
+
+@pytest.fixture(scope="module")
+def demo_key(data: DashboardData) -> str:
+    return data.run(DEFAULT_STATE)
+
+
+def _sync(data: DashboardData, trigger: str | None, **changes: Any) -> dict[str, Any]:
+    values = controls_of(DEFAULT_STATE) | changes.pop("values", {})
+    return sync_state(
+        data,
+        trigger=trigger,
+        search=changes.pop("search", DEMO_QUERY),
+        study_key=changes.pop("study_key", None),
+        focus=changes.pop("focus", "0:0"),
+        run_clicks=changes.pop("run_clicks", 0),
+        values=values,
+    )
+
+
+def _texts(component: Any) -> Iterator[str]:
+    """Every string in a component tree."""
+    if isinstance(component, str):
+        yield component
+    elif isinstance(component, list | tuple):
+        for child in component:
+            yield from _texts(child)
+    elif isinstance(component, Component):
+        yield from _texts(getattr(component, "children", None))
+
+
+def _nodes(component: Any) -> Iterator[Component]:
+    if isinstance(component, list | tuple):
+        for child in component:
+            yield from _nodes(child)
+    elif isinstance(component, Component):
+        yield component
+        yield from _nodes(getattr(component, "children", None))
+
+
+# -- URL <-> controls ----------------------------------------------------------------------------
+
+
+def test_page_load_sets_controls_from_the_link_and_requests_the_study(
+    data: DashboardData,
+) -> None:
+    out = _sync(data, None, search="?date=2024-08-05&windows=0:0,-1:1&model=constant_mean")
+    assert out["controls"]["date"] == "2024-08-05"
+    assert out["controls"]["windows"] == ["0:0", "-1:1"]
+    assert out["controls"]["model"] == "constant_mean"
+    assert out["search"] is no_update
+    assert out["alert"] is None
+    assert out["sector_disabled"] is True
+    assert [o["value"] for o in out["focus_data"]] == ["0:0", "-1:1"]
+    assert out["run"]["query"].startswith("?article=deepseek-market-jolt.txt&date=2024-08-05")
+
+
+def test_cached_study_is_shown_without_running(data: DashboardData, demo_key: str) -> None:
+    out = _sync(data, ids.URL, search="")
+    assert out["study_key"] == demo_key
+    assert out["run"] is no_update
+    assert _sync(data, ids.URL, search="", study_key=demo_key)["study_key"] is no_update
+
+
+def test_run_button_always_requests_a_run(data: DashboardData, demo_key: str) -> None:
+    out = _sync(data, ids.RUN_BUTTON, run_clicks=3, study_key=demo_key)
+    assert out["run"] == {"query": DEMO_QUERY, "nonce": 3, "token": out["run"]["token"]}
+    again = _sync(data, ids.RUN_BUTTON, run_clicks=3, study_key=demo_key)
+    assert again["run"]["token"] != out["run"]["token"], "each request is its own job"
+
+
+def test_changed_control_rewrites_the_url(data: DashboardData) -> None:
+    out = _sync(data, ids.EVENT_WINDOWS, values={"windows": ["0:0", "-10:10"]})
+    assert out["search"] == to_query(ViewState(windows=((0, 0), (-10, 10))))
+    assert out["controls"]["windows"] is no_update
+    assert out["alert"] is None
+
+
+def test_unchanged_state_does_nothing(data: DashboardData) -> None:
+    out = _sync(data, ids.MODEL)
+    assert out["search"] is no_update
+    assert out["run"] is no_update
+    assert out["study_key"] is no_update
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"windows": []}, "event windows: choose at least one"),
+        ({"windows": ["5:1"]}, "starts after it ends"),
+        ({"date": None}, "event date: pick a date"),
+        ({"estimation_end": 3}, "estimation window"),
+        ({"benchmark": "not a ticker"}, "benchmark:"),
+        ({"preset": "sp500", "sector": None}, "sector: pick an S&P 500 sector"),
+        ({"preset": "sp500", "sector": "Nowhere"}, "sector: 'Nowhere' is not an S&P 500 sector"),
+        ({"preset": "custom", "tickers": ["SPY"]}, "universe holds only the benchmark SPY"),
+    ],
+)
+def test_invalid_controls_give_an_inline_alert(
+    data: DashboardData, values: dict[str, Any], message: str
+) -> None:
+    out = _sync(data, ids.EVENT_WINDOWS, values=values)
+    assert message in " ".join(_texts(out["alert"]))
+    assert out["alert"].color == "red"
+    assert out["run"] is no_update
+    assert out["study_key"] is no_update
+
+
+def test_bad_link_parameters_are_reported_not_fatal(data: DashboardData) -> None:
+    out = _sync(data, ids.URL, search="?windows=banana&date=2025-01-27")
+    text = " ".join(_texts(out["alert"]))
+    assert "windows='banana' ignored" in text
+    assert out["alert"].color == "yellow"
+    assert out["controls"]["windows"] == ["0:0", "-1:1", "-5:5"]
+
+
+def test_picking_an_article_moves_the_event_date(data: DashboardData) -> None:
+    out = _sync(data, ids.ARTICLE_SELECT, values={"article": "tariff-shock-2025-04.txt"})
+    assert out["controls"]["date"] == "2025-04-02"
+    assert out["controls"]["timing"] == "after_close"
+    assert "date=2025-04-02&timing=after_close" in out["search"]
+
+
+def test_sp500_sector_universe(data: DashboardData) -> None:
+    values = {"preset": "sp500", "sector": "Utilities"}
+    out = _sync(data, ids.UNIVERSE_SECTOR, values=values)
+    assert out["alert"] is None
+    assert out["sector_disabled"] is False
+    prepared = data.prepare(ViewState(preset="sp500", sector="Utilities"))
+    assert "NEE" in prepared.spec.tickers
+    assert len(prepared.spec.tickers) == len(data.sector_members["Utilities"])
+
+
+# -- the background study ------------------------------------------------------------------------
+
+
+def test_run_job_returns_the_result_key(data: DashboardData, demo_key: str) -> None:
+    lines: list[str] = []
+    key, problem = run_job(data, {"query": DEMO_QUERY, "nonce": 1}, lines.append)
+    assert (key, problem) == (demo_key, None)
+    assert lines and lines[0].startswith("Checking prices of 46 tickers")
+    result = data.result(key)
+    assert result is not None
+    assert result.spec.tickers[0] == "NVDA"
+
+
+def test_run_job_turns_engine_errors_into_an_alert(data: DashboardData) -> None:
+    query = to_query(ViewState(benchmark="NOSUCH"))
+    key, problem = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
+    assert key is None
+    assert "benchmark" in " ".join(_texts(problem))
+    assert run_job(data, None, lambda line: None) == (no_update, no_update)
+
+
+# -- news pane -----------------------------------------------------------------------------------
+
+
+def test_demo_article_is_cleaned_and_highlighted(data: DashboardData) -> None:
+    view, problem = render_article(data, selected="deepseek-market-jolt.txt", text=None)
+    assert problem is None
+    assert isinstance(view[0], html.H2)
+    assert view[0].children == "DeepSeek's Market Jolt: US Stocks Shed Trillions"
+    text = "".join(_texts(view))
+    assert "Advertisements" not in text
+    assert "approach. What initially" in text
+    nodes = list(_nodes(view))
+    marks: list[Any] = [n for n in nodes if isinstance(n, html.Mark)]
+    mentions = [m for m in marks if m.className == "company"]
+    assert mentions and {m.id["ticker"] for m in mentions} == {"NVDA"}
+    assert len({m.id["index"] for m in mentions}) == len(mentions)
+    assert all(m.id["type"] == ids.COMPANY_MENTION for m in mentions)
+    assert not any(hasattr(n, "dangerously_allow_html") for n in nodes)
+
+
+def test_pasted_text_finds_dates_and_companies(data: DashboardData) -> None:
+    text = "Apple slides\nApple and Microsoft fell on August 5, 2024 as markets tumbled."
+    view, problem = render_article(data, selected=None, text=text)
+    assert problem is None
+    marks: list[Any] = [n for n in _nodes(view) if isinstance(n, html.Mark)]
+    assert [m.className for m in marks] == ["company", "company", "event-date"]
+    assert [m.id["ticker"] for m in marks[:2]] == ["AAPL", "MSFT"]
+    assert marks[2].id == ids.date_mention("2024-08-05", 0)
+    assert marks[2].title == "Mon 05 Aug 2024: click to make it the event date"
+    assert (marks[2].role, marks[2].tabIndex) == ("button", 0)
+
+
+def test_clicking_a_date_makes_it_the_event_date() -> None:
+    mention = ids.date_mention("2024-08-05", 1)
+    assert pick_date(mention, [0, 1]) == "2024-08-05"
+    assert pick_date(mention, [0, 0]) is no_update
+    assert pick_date({"type": ids.DATE_MENTION, "date": "2024-13-45"}, [1]) is no_update
+    assert pick_date(None, [1]) is no_update
+
+
+def test_a_weekend_date_says_where_day_0_moved(data: DashboardData) -> None:
+    out = _sync(data, ids.EVENT_DATE, values={"date": "2025-01-25"})
+    assert out["alert"].color == "blue"
+    assert " ".join(_texts(out["alert"])) == (
+        "Sat 25 Jan 2025 is not an NYSE trading day: day 0 is the next session, Mon 27 Jan 2025."
+    )
+    assert out["run"]["query"].startswith("?article=deepseek-market-jolt.txt&date=2025-01-25")
+
+
+def test_article_errors_are_inline(data: DashboardData) -> None:
+    _, problem = render_article(data, selected="missing.txt", text=None)
+    assert "not in the news folder" in " ".join(_texts(problem))
+    _, problem = render_article(data, selected=None, text="\x00\x01binary")
+    assert problem is not None and problem.color == "red"
+    view, problem = render_article(data, selected=None, text="   ")
+    assert problem is None and "Pick an article" in " ".join(_texts(view))
+
+
+def test_upload_fills_the_paste_box() -> None:
+    encoded = base64.b64encode(b"Headline here\nBody text.").decode()
+    text, picker, problem = upload_article(f"data:text/plain;base64,{encoded}", "a.txt")
+    assert (text, picker, problem) == ("Headline here\nBody text.", None, None)
+    _, _, problem = upload_article("data:text/plain;base64,%%%", "a.txt")
+    assert "not readable" in " ".join(_texts(problem))
+    binary = base64.b64encode(b"\x89PNG\x00\x00").decode()
+    _, _, problem = upload_article(f"data:image/png;base64,{binary}", "a.png")
+    assert problem is not None
+    assert upload_article(None, None) == (no_update, no_update, no_update)
+
+
+def test_clicking_a_mention_adds_its_ticker() -> None:
+    mention = ids.company_mention("AAPL", 3)
+    assert add_mention(mention, [0, 1], ["IBM"]) == ["IBM", "AAPL"]
+    assert add_mention(mention, [0, 1], ["AAPL"]) is no_update
+    assert add_mention(mention, [0, 0], []) is no_update
+    assert add_mention(None, [1], []) is no_update
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ids.CHARTS)
+def test_every_chart_builds_from_the_cached_result(
+    data: DashboardData, demo_key: str, name: str
+) -> None:
+    result = data.result(demo_key)
+    assert result is not None
+    article = data.articles["deepseek-market-jolt.txt"]
+    fig = build_figure(data, name, result, demo_key, "-1:1", article)
+    assert isinstance(fig, go.Figure)
+    assert fig.data
+    if name == "price_paths":
+        # The article names Nvidia: NVDA stays on the chart though power stocks fell more.
+        assert "NVDA" in {trace.name for trace in fig.data}
+
+
+def test_render_chart_without_a_study_changes_nothing(data: DashboardData) -> None:
+    args: dict[str, Any] = {"focus": "0:0", "selected": None, "text": None}
+    assert render_chart(data, "caar", key=None, **args) is no_update
+    assert render_chart(data, "caar", key="unknown-key", **args) is no_update
+
+
+def test_price_paths_use_the_article_headline(data: DashboardData, demo_key: str) -> None:
+    fig = render_chart(
+        data,
+        "price_paths",
+        key=demo_key,
+        focus=None,
+        selected="deepseek-market-jolt.txt",
+        text=None,
+    )
+    annotations = " ".join(a.text or "" for a in fig.layout.annotations)
+    assert "DeepSeek's Market Jolt" in annotations
+
+
+def test_summary_and_dollar_headline(data: DashboardData, demo_key: str) -> None:
+    text = " ".join(_texts(summary(data, demo_key)))
+    assert "across 46 firms" in text
+    assert "Day 0 Mon 27 Jan 2025" in text
+    headline = " ".join(_texts(dollar_headline(data, demo_key, "0:0")))
+    assert headline.startswith("These stocks shed $")
+    assert "survivorship" in headline
+    assert " ".join(_texts(summary(data, None))) == "No study yet"
+    assert dollar_headline(data, None, "0:0") is None
+
+
+def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
+    columns, rows, _ = grid_table(data, demo_key)
+    assert len(rows) == 46
+    nvda = next(r for r in rows if r["ticker"] == "NVDA")
+    assert nvda["sector"] == "Technology"
+    assert nvda["ar0"] == pytest.approx(nvda["car0"])
+    assert nvda["car0"] < -0.1
+    assert nvda["sig0"] == "***"
+    assert next(r for r in rows if r["ticker"] == "ASML")["sector"] == "AI chips"
+    headers = [c["headerName"] for c in columns]
+    assert headers[:4] == ["Firm", "Sector", "Beta", "AR day 0"]
+    assert [c["headerName"] for c in columns[4]["children"]] == ["CAR", "t", "p", ""]
+    assert grid_table(data, None) == (no_update, no_update, no_update)
+
+
+def test_tests_panel_reads_the_focus_window(data: DashboardData, demo_key: str) -> None:
+    day0 = " ".join(_texts(significance_panel(data, demo_key, "0:0")))
+    assert "All 8 tests reject" in day0
+    wide = " ".join(_texts(significance_panel(data, demo_key, "-5:5")))
+    assert "CAAR [−5, +5]" in wide
+    assert "looks like noise" in wide
+
+
+class _FakeExporter:
+    def to_png_bytes(self, fig: go.Figure, **size: float) -> bytes:
+        assert isinstance(fig, go.Figure)
+        return b"\x89PNG fake"
+
+
+def test_download_png_sends_the_chart(data: DashboardData, demo_key: str) -> None:
+    def exporter() -> Any:
+        return _FakeExporter()
+
+    sent, problem = download_png(
+        data, exporter, name="caar", key=demo_key, focus="-1:1", selected=None, text=None
+    )
+    assert problem is None
+    assert sent["filename"] == "aftershock-caar--1_1.png"
+    assert base64.b64decode(sent["content"]) == b"\x89PNG fake"
+    sent, problem = download_png(
+        data, exporter, name="caar", key=None, focus=None, selected=None, text=None
+    )
+    assert sent is no_update and "Run a study first" in " ".join(_texts(problem))
+
+
+@pytest.mark.slow
+def test_export_all_zips_figures_tables_and_json(data: DashboardData, demo_key: str) -> None:
+    sent, problem = callbacks.export_all(
+        data, key=demo_key, focus="0:0", selected="deepseek-market-jolt.txt", text=None
+    )
+    assert problem is None
+    names = zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"]))).namelist()
+    assert {f"figures/{n}.png" for n in ids.CHARTS} <= set(names)
+    assert "study.json" in names and "data/windows.csv" in names
+
+
+@pytest.mark.slow
+def test_real_png_export(data: DashboardData, demo_key: str) -> None:
+    with FigureExporter() as exporter:
+        sent, problem = download_png(
+            data,
+            lambda: exporter,
+            name="abnormal_returns",
+            key=demo_key,
+            focus="0:0",
+            selected=None,
+            text=None,
+        )
+    assert problem is None
+    assert base64.b64decode(sent["content"]).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_store_is_per_process(data: DashboardData) -> None:
+    assert data.store() is data.store()
+    assert Path(data.store().root) == data.settings.store
+
+
+def test_ticker_search_ranks_tickers_then_names_and_keeps_the_selection(
+    data: DashboardData,
+) -> None:
+    found = data.search_tickers("nvd")
+    assert found[0]["value"] == "NVDA"
+    assert found[0]["label"].startswith("NVDA · NVIDIA")
+    by_name = [o["value"] for o in data.search_tickers("microsoft")]
+    assert "MSFT" in by_name
+    kept = data.search_tickers("xyzzy-nothing", ["IBM", "ZZZZ"])
+    assert [o["value"] for o in kept] == ["IBM", "ZZZZ"]
+    assert len(data.search_tickers(None)) == 40
+
+
+def test_create_app_builds_the_demo_page(data: DashboardData) -> None:
+    app = create_app(data.settings, prepare=False)
+    found = {n_id for n in _nodes(app.layout) if isinstance(n_id := getattr(n, "id", None), str)}
+    assert {ids.URL, ids.STUDY_KEY, ids.ARTICLE_SELECT, ids.GRID, ids.RUN_BUTTON} <= found
+
+
+def test_broken_news_folder_is_a_banner_not_a_crash(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "index.json").write_text("{not json")
+    settings = Settings(
+        store=tmp_path / "store", data_pack=MARKET_DATA, news=news, reference=None, offline=True
+    )
+    app = create_app(settings)
+    banner = next(n for n in _nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER)
+    text = " ".join(_texts(banner))
+    assert "news: index.json: malformed" in text
+    _, problem = render_article(DashboardData(settings), selected="x.txt", text=None)
+    assert "not in the news folder" in " ".join(_texts(problem))
+
+
+class _Unreachable:
+    """A source that always fails, like Yahoo Finance on a machine without network."""
+
+    name = "yahoo"
+
+    def get(self, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> SourceResult:
+        raise SourceError("Yahoo Finance is unreachable")
+
+
+@pytest.mark.parametrize("with_pack", [True, False])
+def test_demo_banner_only_when_prices_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_pack: bool
+) -> None:
+    settings = Settings(
+        store=tmp_path, data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE, offline=False
+    )
+    chain = [DataPackSource(MARKET_DATA)] if with_pack else []
+    monkeypatch.setattr(app_data, "sources_for", lambda s: [*chain, _Unreachable()])
+    lines = DashboardData(settings).prepare_demo()
+    if with_pack:
+        # The pack has every demo ticker; Yahoo failing for pre-listing sessions is harmless.
+        assert lines == []
+    else:
+        assert any("unreachable" in line for line in lines)
+        assert any(line.startswith("NVDA: ") for line in lines)
