@@ -1,0 +1,34 @@
+"""Market-data sources: Yahoo Finance (live) and data-pack files (offline).
+
+Every source returns tidy long prices ``(ticker, date, adj_close[, open, high, low, close,
+volume])`` as validated by :func:`analytics.data.schema.validate_prices`, plus the tickers it
+could not serve and why. ``end`` is inclusive everywhere in Aftershock; sources translate to
+their own conventions (Yahoo's ``end`` is exclusive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+
+__all__ = ["Source", "SourceResult"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceResult:
+    """What a source returned: tidy prices and, per ticker it could not serve, the reason."""
+
+    prices: pd.DataFrame
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    """A market-data source the fetcher can consult."""
+
+    name: str
+
+    def get(self, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> SourceResult:
+        """Daily prices of ``tickers`` for sessions in ``[start, end]`` (inclusive)."""
+        ...

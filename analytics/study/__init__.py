@@ -1,0 +1,19 @@
+"""The event study: specification, returns, models, tests, the pure engine and its result.
+
+Modules: :mod:`~analytics.study.spec` (:class:`StudySpec`, the one window grammar),
+:mod:`~analytics.study.returns` (returns, risk-free rate, spike screen),
+:mod:`~analytics.study.models` (normal-return models fitted for all firm-events at once),
+:mod:`~analytics.study.significance` (the test statistics),
+:mod:`~analytics.study.engine` (:func:`run_study`: inputs in, numbers out; no I/O beyond the
+price provider it is given) and :mod:`~analytics.study.result` (:class:`StudyResult`).
+
+May import: the standard library, numpy/pandas/scipy, :mod:`analytics.calendar`,
+:mod:`analytics.errors`, :mod:`analytics.tickers` and, for table layouts only,
+:mod:`analytics.data.factors`; never :mod:`analytics.data.sync`, a source, or ``app``.
+"""
+
+from analytics.study.engine import PriceProvider, data_requirements, run_study
+from analytics.study.result import StudyResult
+from analytics.study.spec import StudySpec
+
+__all__ = ["PriceProvider", "StudyResult", "StudySpec", "data_requirements", "run_study"]

@@ -1,0 +1,526 @@
+"""The immutable result of an event study: raw arrays in, named tidy frames out.
+
+:class:`StudyResult` stores the engine's arrays (firm-events in columns) and exposes every
+statistic as a cached, tidy :class:`pandas.DataFrame`. Each property returns a shallow copy of
+the cached frame: with pandas' copy-on-write, changing it never changes the result.
+
+Conventions the frames follow:
+
+- ``firms``: one row per firm-event. ``status`` is ``"ok"`` when the firm-event is usable in at
+  least one window, else ``"excluded: <reason>"``. ``beta`` is the market loading (for factor
+  models, the loading on the first factor, by convention the market); each factor loading is
+  also a ``beta_<factor>`` column. Parameters a model does not estimate are NaN.
+- ``windows``: ``t = SCAR`` with ``dof`` degrees of freedom, ``p`` two-sided from Student t.
+- ``aar``: one path per event window over that window's days and its included firms:
+  ``caar`` cumulates ``aar`` from the window's first day and ``caar_se`` is the
+  cross-sectional standard deviation (ddof 1) of the firms' cumulative CARs up to that day over
+  ``sqrt(n)``.
+- JSON: ``"day0"`` is the date when every firm-event shares one day 0, else the sorted list of
+  distinct day-0 dates. NaN is written as ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.study.significance import TestResult
+from analytics.study.spec import StudySpec
+
+__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "Placebo", "StudyResult"]
+
+logger = logging.getLogger(__name__)
+
+TEST_NAMES: tuple[str, ...] = (
+    "cs_t",
+    "patell_z",
+    "bmp_t",
+    "kp_bmp_t",
+    "portfolio_t",
+    "gen_sign_z",
+    "corrado_z",
+    "wilcoxon",
+)
+"""Cross-sectional tests reported for every window, in display order."""
+
+STATUS_OK = "ok"
+"""Status of a firm-event (or of one of its windows) that counts in the aggregates."""
+ALL_WINDOWS = "all"
+"""``window`` of an exclusion that applies to every window."""
+
+
+@dataclass(frozen=True)
+class Placebo:
+    """Empirical placebo test of one window's CAAR.
+
+    Attributes
+    ----------
+    pvalue
+        ``(1 + #{|CAAR_k| >= |CAAR|}) / (k + 1)``.
+    k
+        Placebo draws with at least one usable firm.
+    stat
+        ``CAAR / sd(CAAR_k)`` (ddof 1), the CAAR in units of the placebo spread.
+    """
+
+    pvalue: float
+    k: int
+    stat: float
+
+
+def _stars(p: float) -> str:
+    if not p < 0.10:
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*"
+
+
+def _usd(value: float) -> str:
+    """Compact signed dollars: ``-6.74e11 -> "-$674.0B"``."""
+    sign = "-" if value < 0 else "+"
+    size = abs(value)
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if size >= scale:
+            return f"{sign}${size / scale:,.1f}{unit}"
+    return f"{sign}${size:,.0f}"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready Python value: NaN and NaT become None, numpy scalars become Python ones."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False)]
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class StudyResult:
+    """What :func:`~analytics.study.engine.run_study` found; built by the engine, read by the rest.
+
+    Arrays hold firm-events in columns (``N``); ``W`` event days (the union range of the event
+    windows, ``rel_days``); ``n_win`` windows in ``spec.windows`` order.
+
+    Attributes
+    ----------
+    spec
+        The study's specification.
+    events
+        ``event_id, ticker, event_date, timing, day0`` per firm-event.
+    param_names
+        Names of the columns of ``params`` (``alpha``, ``beta``, ``beta_<factor>``).
+    params, sigma, n_estimation, dof
+        Model parameters ``(N, p)``, residual sd, valid estimation returns ``L_i`` and degrees of
+        freedom ``(N,)``.
+    firm_status, flags
+        Per firm-event ``"ok"`` or ``"excluded: <reason>"``, and the spike flag (or None).
+    rel_days, dates, ret, expected, ar, var_ar
+        Event days ``(W,)`` and per firm-event day arrays ``(W, N)``.
+    car, var_car, bhar, dollar_impact, window_status
+        Per window and firm-event ``(n_win, N)``; ``window_status`` is ``"ok"`` or the reason.
+    test_results
+        Window key → test name → :class:`~analytics.study.significance.TestResult`.
+    placebo
+        Window key → :class:`Placebo` (empty when no placebo was run).
+    """
+
+    spec: StudySpec
+    events: pd.DataFrame
+    param_names: tuple[str, ...]
+    params: np.ndarray
+    sigma: np.ndarray
+    n_estimation: np.ndarray
+    dof: np.ndarray
+    firm_status: tuple[str, ...]
+    flags: tuple[str | None, ...]
+    rel_days: np.ndarray
+    dates: np.ndarray
+    ret: np.ndarray
+    expected: np.ndarray
+    ar: np.ndarray
+    var_ar: np.ndarray
+    car: np.ndarray
+    var_car: np.ndarray
+    bhar: np.ndarray
+    dollar_impact: np.ndarray
+    window_status: np.ndarray
+    test_results: Mapping[str, Mapping[str, TestResult]]
+    placebo: Mapping[str, Placebo]
+
+    def __post_init__(self) -> None:
+        for name in (
+            "params", "sigma", "n_estimation", "dof", "rel_days", "dates", "ret", "expected",
+            "ar", "var_ar", "car", "var_car", "bhar", "dollar_impact", "window_status",
+        ):  # fmt: skip
+            _readonly(getattr(self, name))
+
+    @cached_property
+    def included(self) -> np.ndarray:
+        """``(n_win, N)``: whether each firm-event counts in each window's aggregates."""
+        return _readonly(self.window_status == STATUS_OK)
+
+    @cached_property
+    def scar(self) -> np.ndarray:
+        """``(n_win, N)`` standardized CARs ``CAR / sqrt(Var(CAR))``."""
+        return _readonly(self.car / np.sqrt(np.where(self.var_car > 0, self.var_car, np.nan)))
+
+    @cached_property
+    def pvalue(self) -> np.ndarray:
+        """``(n_win, N)`` two-sided p-values of ``t = SCAR`` from Student t with ``dof``."""
+        dof = np.where(self.dof >= 1, self.dof, np.nan).astype("float64")
+        return _readonly(2.0 * stats.t.sf(np.abs(self.scar), dof[None, :]))
+
+    @cached_property
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "firms": self._firms_table(),
+            "days": self._days_table(),
+            "windows": self._windows_table(),
+            "aar": self._aar_table(),
+            "aggregate": self._aggregate_table(),
+            "tests": self._tests_table(),
+            "excluded": self._excluded_table(),
+        }
+
+    @property
+    def firms(self) -> pd.DataFrame:
+        """One row per firm-event: ``event_id, ticker, event_date, timing, day0, status, flag,
+        n_estimation, dof, alpha, beta, sigma`` and any ``beta_<factor>``."""
+        return self._tables["firms"].copy(deep=False)
+
+    @property
+    def days(self) -> pd.DataFrame:
+        """Per firm-event and event day: ``event_id, ticker, day, date, ret, expected, ar,
+        var_ar, sar`` (firm-events that have abnormal returns)."""
+        return self._tables["days"].copy(deep=False)
+
+    @property
+    def windows(self) -> pd.DataFrame:
+        """Per firm-event and window: ``event_id, ticker, window, car, var_car, scar, bhar, t,
+        p, status, dollar_impact``."""
+        return self._tables["windows"].copy(deep=False)
+
+    @property
+    def aar(self) -> pd.DataFrame:
+        """Per window and day: ``window, day, n, aar, caar, caar_se``."""
+        return self._tables["aar"].copy(deep=False)
+
+    @property
+    def aggregate(self) -> pd.DataFrame:
+        """Per window: ``window, n, caar, dollar_impact_total, dollar_impact_n``."""
+        return self._tables["aggregate"].copy(deep=False)
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """Per window and test: ``window, test, stat, p`` (the placebo test last, if run)."""
+        return self._tables["tests"].copy(deep=False)
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Every exclusion: ``event_id, ticker, window`` (``"all"`` or a window key), ``reason``."""
+        return self._tables["excluded"].copy(deep=False)
+
+    def _firms_table(self) -> pd.DataFrame:
+        frame = self.events.copy()
+        frame["status"] = pd.array(self.firm_status, dtype="string")
+        frame["flag"] = pd.array(self.flags, dtype="string")
+        frame["n_estimation"] = self.n_estimation
+        frame["dof"] = pd.array(self.dof, dtype="Int64")
+        named = dict(zip(self.param_names, self.params.T, strict=True))
+        loadings = [name for name in self.param_names if name.startswith("beta")]
+        missing = np.full(len(frame), np.nan)
+        frame["alpha"] = named.get("alpha", missing)
+        frame["beta"] = named[loadings[0]] if loadings else missing
+        frame["sigma"] = self.sigma
+        for name in loadings:
+            if name != "beta":
+                frame[name] = named[name]
+        return frame
+
+    def _days_table(self) -> pd.DataFrame:
+        width = len(self.rel_days)
+        columns = np.flatnonzero(np.isfinite(self.ar).any(axis=0))
+        sar = self.ar / np.sqrt(np.where(self.var_ar > 0, self.var_ar, np.nan))
+
+        def flat(values: np.ndarray) -> np.ndarray:
+            return values[:, columns].T.ravel()
+
+        tickers = self.events["ticker"].to_numpy(dtype=object)[columns]
+        return pd.DataFrame(
+            {
+                "event_id": np.repeat(self.events["event_id"].to_numpy()[columns], width),
+                "ticker": pd.array(np.repeat(tickers, width), dtype="string"),
+                "day": np.tile(self.rel_days, len(columns)).astype("int64"),
+                "date": flat(self.dates),
+                "ret": flat(self.ret),
+                "expected": flat(self.expected),
+                "ar": flat(self.ar),
+                "var_ar": flat(self.var_ar),
+                "sar": flat(sar),
+            }
+        )
+
+    def _windows_table(self) -> pd.DataFrame:
+        n_win, n_fe = self.car.shape
+
+        def flat(values: np.ndarray) -> np.ndarray:
+            return values.ravel()
+
+        return pd.DataFrame(
+            {
+                "event_id": np.tile(self.events["event_id"].to_numpy(), n_win),
+                "ticker": pd.array(
+                    np.tile(self.events["ticker"].to_numpy(dtype=object), n_win), dtype="string"
+                ),
+                "window": pd.array(np.repeat(self.spec.window_keys, n_fe), dtype="string"),
+                "car": flat(self.car),
+                "var_car": flat(self.var_car),
+                "scar": flat(self.scar),
+                "bhar": flat(self.bhar),
+                "t": flat(self.scar),
+                "p": flat(self.pvalue),
+                "status": pd.array(flat(self.window_status), dtype="string"),
+                "dollar_impact": flat(self.dollar_impact),
+            }
+        )
+
+    def _aar_table(self) -> pd.DataFrame:
+        parts = []
+        for j, (a, b) in enumerate(self.spec.windows):
+            rows = (self.rel_days >= a) & (self.rel_days <= b)
+            ar = self.ar[rows][:, self.included[j]]
+            n = ar.shape[1]
+            cumulative = np.cumsum(ar, axis=0)
+            aar = ar.sum(axis=1) / n if n else np.full(len(ar), np.nan)
+            spread = cumulative.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "window": self.spec.window_keys[j],
+                        "day": self.rel_days[rows].astype("int64"),
+                        "n": n,
+                        "aar": aar,
+                        "caar": np.cumsum(aar),
+                        "caar_se": spread,
+                    }
+                )
+            )
+        frame = pd.concat(parts, ignore_index=True)
+        return frame.astype({"window": "string", "n": "int64"})
+
+    def _aggregate_table(self) -> pd.DataFrame:
+        n = self.included.sum(axis=1)
+        car = np.where(self.included, self.car, 0.0).sum(axis=1)
+        dollars = self.included & np.isfinite(self.dollar_impact)
+        n_dollars = dollars.sum(axis=1)
+        total = np.where(dollars, self.dollar_impact, 0.0).sum(axis=1)
+        return pd.DataFrame(
+            {
+                "window": pd.array(self.spec.window_keys, dtype="string"),
+                "n": n.astype("int64"),
+                "caar": np.where(n > 0, car / np.maximum(n, 1), np.nan),
+                "dollar_impact_total": np.where(n_dollars > 0, total, np.nan),
+                "dollar_impact_n": n_dollars.astype("int64"),
+            }
+        )
+
+    def _tests_table(self) -> pd.DataFrame:
+        rows = []
+        for key in self.spec.window_keys:
+            results = self.test_results.get(key, {})
+            for name in TEST_NAMES:
+                test = results.get(name)
+                rows.append(
+                    (key, name, np.nan if test is None else test.stat,
+                     np.nan if test is None else test.pvalue)
+                )  # fmt: skip
+            if key in self.placebo:
+                rows.append((key, "placebo", self.placebo[key].stat, self.placebo[key].pvalue))
+        frame = pd.DataFrame(rows, columns=["window", "test", "stat", "p"])
+        return frame.astype(
+            {"window": "string", "test": "string", "stat": "float64", "p": "float64"}
+        )
+
+    def _excluded_table(self) -> pd.DataFrame:
+        status = self.window_status
+        whole = (status == status[0]).all(axis=0) & (status[0] != STATUS_OK)
+        firm_level = np.flatnonzero(whole)
+        window_level, firm = np.nonzero((status != STATUS_OK) & ~whole[None, :])
+        ids = self.events["event_id"].to_numpy()
+        tickers = self.events["ticker"].to_numpy(dtype=object)
+        frame = pd.DataFrame(
+            {
+                "event_id": np.concatenate([ids[firm_level], ids[firm]]),
+                "ticker": np.concatenate([tickers[firm_level], tickers[firm]]),
+                "window": np.concatenate(
+                    [np.full(len(firm_level), ALL_WINDOWS, dtype=object),
+                     np.asarray(self.spec.window_keys, dtype=object)[window_level]]
+                ),
+                "reason": np.concatenate([status[0, firm_level], status[window_level, firm]]),
+            }
+        )  # fmt: skip
+        frame = frame.sort_values("event_id", kind="stable", ignore_index=True)
+        return frame.astype(
+            {"event_id": "int64", "ticker": "string", "window": "string", "reason": "string"}
+        )
+
+    # ------------------------------------------------------------------ outputs
+    @property
+    def day0(self) -> str | list[str]:
+        """The day-0 date, or the sorted distinct day-0 dates of a multi-date study."""
+        dates = sorted({d.strftime("%Y-%m-%d") for d in self.events["day0"]})
+        return dates[0] if len(dates) == 1 else dates
+
+    def summary(self) -> str:
+        """A readable fixed-width report: setup, per-window CAAR and tests, exclusions."""
+        spec = self.spec
+        n_ok = sum(status == STATUS_OK for status in self.firm_status)
+        day0 = self.day0 if isinstance(self.day0, str) else ", ".join(self.day0)
+        lines = [
+            f"Event study: {spec.model} model, benchmark {spec.benchmark}, {spec.returns} returns",
+            f"Day 0: {day0}",
+            f"Firm-events: {len(self.firm_status)} ({n_ok} ok, "
+            f"{len(self.firm_status) - n_ok} excluded); estimation "
+            f"{spec.estimation[0]}:{spec.estimation[1]} (min {spec.min_estimation} returns)",
+        ]
+        aggregate = self._tables["aggregate"]
+        tests = self._tables["tests"]
+        for key, n, caar, total, n_dollars in zip(
+            aggregate["window"],
+            aggregate["n"].to_numpy(),
+            aggregate["caar"].to_numpy(),
+            aggregate["dollar_impact_total"].to_numpy(),
+            aggregate["dollar_impact_n"].to_numpy(),
+            strict=True,
+        ):
+            dollars = f"   dollar impact {_usd(total)} ({n_dollars} firms)" if n_dollars > 0 else ""
+            lines += [
+                "",
+                f"Window {key:>7}   n = {n}   CAAR = {caar:+.4%}{dollars}",
+                f"  {'test':<12}{'stat':>10}{'p':>10}",
+            ]
+            mine = tests[tests["window"] == key]
+            for name, stat, p in zip(
+                mine["test"], mine["stat"].to_numpy(), mine["p"].to_numpy(), strict=True
+            ):
+                extra = f"  (k = {self.placebo[key].k})" if name == "placebo" else ""
+                lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
+        lines += self._firm_lines()
+        excluded = self.excluded
+        if len(excluded):
+            lines += ["", "Excluded:"]
+            lines += [
+                f"  {row.ticker:<8}{row.window:>7}  {row.reason}"
+                for row in excluded.itertuples(index=False)
+            ]
+        lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
+        return "\n".join(lines)
+
+    def _firm_lines(self, most: int = 30) -> list[str]:
+        """Per-firm CARs (t-stars) sorted by the first window; the extremes when there are many."""
+        windows = self._tables["windows"]
+        ok = windows[windows["status"] == STATUS_OK]
+        if ok.empty:
+            return []
+        keys = list(self.spec.window_keys)
+        car = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="car")
+        p = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="p")
+        car = car.reindex(columns=keys).sort_values(keys[0])
+        cars = car.to_numpy("float64")
+        pvalues = p.reindex(index=car.index, columns=keys).to_numpy("float64")
+        names = [str(ticker) for _, ticker in car.index]
+        head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
+        lines = ["", "Firms (CAR, stars from the firm t-test):", head]
+        order = list(range(len(names)))
+        if len(order) > most:
+            order = [*order[: most // 2], -1, *order[-most // 2 :]]
+        for i in order:
+            if i < 0:
+                lines.append(f"  ... {len(names) - most} more firms ...")
+                continue
+            cells = "".join(
+                f"{c:>+12.2%} {_stars(q):<3}" if np.isfinite(c) else f"{'-':>16}"
+                for c, q in zip(cars[i], pvalues[i], strict=True)
+            )
+            lines.append(f"  {names[i]:<10}{cells}")
+        return lines
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every tidy frame by name: firms, days, windows, aar, aggregate, tests, excluded."""
+        return {name: frame.copy(deep=False) for name, frame in self._tables.items()}
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write each frame of :meth:`to_frames` to ``<directory>/<name>.csv``; return the paths."""
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, frame in self._tables.items():
+            path = target / f"{name}.csv"
+            frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+            paths.append(path)
+        logger.info("wrote %d result tables to %s", len(paths), target)
+        return paths
+
+    def to_json(self) -> str:
+        """The result as JSON: ``day0``, ``firms`` (with per-window results), ``days`` and
+        ``aggregate`` (CAAR and every test per window); NaN becomes ``null``."""
+        per_firm: dict[Any, dict[str, Any]] = {}
+        for w in _records(self.windows):
+            key, event_id = w.pop("window"), w.pop("event_id")
+            del w["ticker"]
+            per_firm.setdefault(event_id, {})[key] = w
+        firms = [
+            {**firm, "windows": per_firm.get(firm["event_id"], {})} for firm in _records(self.firms)
+        ]
+        aggregate: dict[str, Any] = {}
+        tests = self.tests
+        for row in _records(self.aggregate):
+            key = row.pop("window")
+            mine = tests[(tests["window"] == key) & (tests["test"] != "placebo")]
+            row["tests"] = {t["test"]: {"stat": t["stat"], "p": t["p"]} for t in _records(mine)}
+            placebo = self.placebo.get(key)
+            row["tests"]["placebo"] = (
+                {"p": placebo.pvalue, "k": placebo.k, "stat": placebo.stat}
+                if placebo
+                else {"p": None, "k": 0, "stat": None}
+            )
+            aggregate[key] = row
+        document = {
+            "day0": self.day0,
+            "model": self.spec.model,
+            "benchmark": self.spec.benchmark,
+            "firms": firms,
+            "days": _records(self.days),
+            "aggregate": aggregate,
+            "excluded": _records(self.excluded),
+        }
+        return json.dumps(_plain(document), allow_nan=False)

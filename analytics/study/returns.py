@@ -1,0 +1,95 @@
+"""Returns from adjusted closes, the risk-free rate, alignment by relative day, spike screening.
+
+Returns are computed over consecutive sessions of a session-indexed panel: a missing price makes
+both returns that touch it missing, never bridged. Prices that are not positive finite numbers
+count as missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.study.spec import ReturnKind
+
+__all__ = ["TRADING_DAYS", "align", "daily_risk_free", "price_returns", "spikes"]
+
+TRADING_DAYS = 252
+"""Sessions per year used to turn an annual yield into a daily rate."""
+
+
+def price_returns(prices: np.ndarray, kind: ReturnKind = "simple") -> np.ndarray:
+    """Session-to-session returns of a ``(sessions, series)`` price array.
+
+    Row 0 is NaN (no previous session). ``"simple"``: ``P_t / P_{t-1} - 1``; ``"log"``:
+    ``log(P_t / P_{t-1})``.
+    """
+    p = np.asarray(prices, dtype="float64")
+    p = np.where(np.isfinite(p) & (p > 0), p, np.nan)
+    ratio = np.full_like(p, np.nan)
+    ratio[1:] = p[1:] / p[:-1]
+    return np.log(ratio) if kind == "log" else ratio - 1.0
+
+
+def daily_risk_free(yields: pd.Series, kind: ReturnKind = "simple", *, carry: int = 5) -> pd.Series:
+    """Daily risk-free return of each session from an annual yield in percent (``^IRX``).
+
+    The return earned from session ``t-1`` to ``t`` uses the yield quoted at ``t-1``'s close,
+    converted as ``(1 + y/100) ** (1/252) - 1`` (``log1p`` of that for log returns). A yield
+    is a level, not a price: gaps (bond-market holidays on NYSE sessions) carry the last quote
+    forward for up to ``carry`` sessions.
+    """
+    level = yields.astype("float64").ffill(limit=carry).shift(1)
+    daily = (1.0 + level / 100.0) ** (1.0 / TRADING_DAYS) - 1.0
+    return daily.transform(np.log1p) if kind == "log" else daily
+
+
+def align(
+    values: np.ndarray,
+    day0_rows: np.ndarray,
+    rel_days: np.ndarray,
+    columns: np.ndarray | None = None,
+) -> np.ndarray:
+    """Gather session-indexed ``values`` around each firm-event's day 0 by fancy indexing.
+
+    Parameters
+    ----------
+    values
+        Session-indexed data, ``(sessions,)`` or ``(sessions, c)``.
+    day0_rows
+        Row of each firm-event's day 0 in ``values``, shape ``(n_fe,)``.
+    rel_days
+        Relative days to gather, shape ``(n_rel,)``; rows must stay inside ``values``.
+    columns
+        Column of ``values`` of each firm-event (its ticker), shape ``(n_fe,)``; without it
+        every firm-event gets all columns (common regressors such as factors).
+
+    Returns
+    -------
+    ndarray
+        ``(n_rel, n_fe)`` with ``columns`` or for 1-d ``values``, else ``(n_rel, n_fe, c)``.
+    """
+    rows = day0_rows[None, :] + rel_days[:, None]
+    if columns is None:
+        return values[rows]
+    return values[rows, columns[None, :]]
+
+
+def spikes(returns: np.ndarray, kind: ReturnKind, *, threshold: float, jump: float) -> np.ndarray:
+    """Where a ``(sessions, series)`` return array holds an implausible price spike.
+
+    A session is a spike when ``|log(1+R)| > log(1+threshold)`` and the next session moves the
+    other way by at least half as much (a quote error that is corrected), or when the price
+    ratio ``1+R`` exceeds ``jump`` (a tenfold rise in one session is in practice always a data
+    error; a fall that deep can be a real collapse and needs the reversal).
+    """
+    logged = returns if kind == "log" else np.log1p(returns)
+    size = np.abs(logged)
+    following = np.full_like(logged, np.nan)
+    following[:-1] = logged[1:]
+    reversed_ = (
+        (size > np.log1p(threshold))
+        & (np.sign(following) == -np.sign(logged))
+        & (np.abs(following) >= 0.5 * size)
+    )
+    return reversed_ | (logged > np.log(jump))
