@@ -3,9 +3,14 @@
 The front door a notebook needs: a spec, the study service (or the pure engine), the result, the
 store, fetching from the sources, and the errors.
 
->>> from analytics import PriceStore, StudySpec, run_study
+>>> from analytics import StudySpec, Workspace
+>>> workspace = Workspace.open("store", offline=True)  # doctest: +SKIP
 >>> spec = StudySpec.create(tickers="NVDA,AVGO", date="2025-01-27")  # doctest: +SKIP
->>> print(run_study(spec, PriceStore("store")).summary())  # doctest: +SKIP
+>>> result = workspace.run(spec)  # doctest: +SKIP
+>>> print(result.summary())  # doctest: +SKIP
+
+Without a store, :func:`run_study` (the pure engine) runs on any price provider, e.g.
+:class:`MemoryPrices` over a frame of closes.
 
 Packages: :mod:`analytics.data` (schema, store, fetch log, sync, sources, factors, reference),
 :mod:`analytics.study` (spec, returns, models, significance, engine, result) and
@@ -15,6 +20,7 @@ Packages: :mod:`analytics.data` (schema, store, fetch log, sync, sources, factor
 May import: the standard library and the scientific stack; never ``app``.
 """
 
+from analytics.data.memory import MemoryPrices
 from analytics.data.sources import Source, SourceResult
 from analytics.data.sources.files import DataPackSource
 from analytics.data.sources.yahoo import YahooSource
@@ -22,8 +28,10 @@ from analytics.data.store import PriceStore
 from analytics.data.sync import FetchReport, fetch
 from analytics.errors import (
     AftershockError,
+    ConfigError,
     DataError,
     InsufficientDataError,
+    RenderError,
     SourceError,
     SpecError,
     StoreError,
@@ -32,14 +40,18 @@ from analytics.errors import (
 from analytics.study.engine import data_requirements, run_study
 from analytics.study.result import StudyResult
 from analytics.study.spec import StudySpec
+from analytics.workspace import Workspace
 
 __all__ = [
     "AftershockError",
+    "ConfigError",
     "DataError",
     "DataPackSource",
     "FetchReport",
     "InsufficientDataError",
+    "MemoryPrices",
     "PriceStore",
+    "RenderError",
     "Source",
     "SourceError",
     "SourceResult",
@@ -48,6 +60,7 @@ __all__ = [
     "StudyResult",
     "StudySpec",
     "UnknownTickerError",
+    "Workspace",
     "YahooSource",
     "data_requirements",
     "fetch",

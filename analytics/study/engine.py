@@ -1,5 +1,9 @@
 """Front door of the event-study engine: ``run_study(spec, prices) -> StudyResult``.
 
+The engine is pure: inputs in (a spec, a price provider, optional market caps and factor
+returns), numbers out. It does no network or file I/O of its own; the study service
+(:class:`analytics.workspace.Workspace`) fetches prices and loads factors for it.
+
 The engine follows ``DESIGN.md`` ("Conventions of the event study") and is vectorized across
 firm-events: one price panel is loaded, returns are computed over consecutive sessions, and
 matrices with relative days in rows and firm-events in columns are gathered by fancy indexing;
@@ -36,14 +40,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeAlias, cast
+from typing import Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from analytics import calendar
-from analytics.data.factors import ETF_PROXY_TICKERS, FactorModel, load_factors
-from analytics.errors import DataError, InsufficientDataError, UnknownTickerError
+from analytics.data.factors import ETF_PROXY_TICKERS
+from analytics.errors import DataError, InsufficientDataError, SpecError, UnknownTickerError
 from analytics.study.models import ModelFit, market_adjusted, ols
 from analytics.study.result import STATUS_OK, Placebo, StudyResult
 from analytics.study.returns import align, daily_risk_free, price_returns, spikes
@@ -198,13 +202,12 @@ def _factor_table(
 ) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]:
     """Factor returns ``(T, k)`` and ``RF`` (or None) on the panel's sessions, and factor names."""
     if factors is None:
-        model = cast(FactorModel, spec.model)
-        wide = (
-            prices.panel(list(ETF_PROXY_TICKERS), sessions[0], sessions[-1])
-            if model == "etf_factors"
-            else None
+        raise SpecError(
+            f"factors: model {spec.model} needs factor returns and none were given; pass "
+            "factors= (Workspace.factors(spec) loads them: a factor file, Kenneth French's "
+            "library or ETF proxies), or choose a model without factors",
+            parameter="factors",
         )
-        factors = load_factors(model, prices_wide=wide)
     table = factors.set_index("date") if "date" in factors.columns else factors
     index = pd.DatetimeIndex(pd.to_datetime(table.index)).normalize()
     table = table.set_axis(index.astype("datetime64[ns]"), axis=0)
@@ -523,16 +526,17 @@ def run_study(
         Optional ``ticker, date, market_cap`` rows (market cap as of that date) for the dollar
         impact; firms without one get NaN.
     factors
-        Factor returns for factor models: indexed by date (or with a ``date`` column), one
-        column per factor in decimal daily returns and an optional ``RF``. Without it, factor
-        models call :func:`analytics.data.factors.load_factors` (``etf_factors`` from ETF prices in
-        ``prices``; Fama-French/Carhart downloaded from Kenneth French's data library on every
-        call: pass ``factors=french_factors(model, cache_dir=...)`` to keep a copy).
+        Factor returns, required by factor models (ignored by the others): indexed by date (or
+        with a ``date`` column), one column per factor in decimal daily returns and an optional
+        ``RF``. The engine never loads them itself: :meth:`analytics.workspace.Workspace.factors`
+        does (a factor file, Kenneth French's library through a cache, or ETF proxies).
     progress
         Called with ``(step, fraction)`` as the work advances.
 
     Raises
     ------
+    SpecError
+        A factor model without ``factors`` (parameter ``factors``).
     InsufficientDataError
         When no firm-event is usable in any window, or the benchmark (or ``^IRX`` for CAPM) has
         no prices in the study's span.

@@ -17,7 +17,7 @@ from scipy import stats
 
 from analytics import calendar
 from analytics.data.memory import MemoryPrices
-from analytics.errors import InsufficientDataError, UnknownTickerError
+from analytics.errors import InsufficientDataError, SpecError, UnknownTickerError
 from analytics.study.engine import run_study
 from analytics.study.result import TEST_NAMES
 from analytics.study.spec import SpecWarning, StudySpec
@@ -167,6 +167,15 @@ def test_factor_model_with_given_factors_matches_statsmodels(provider, wide) -> 
     assert got["p"] == pytest.approx(
         2 * stats.t.sf(abs(ar.sum() / math.sqrt(cov.sum())), 236), rel=RTOL
     )
+
+
+@pytest.mark.parametrize("model", ["ff3", "etf_factors"])
+def test_factor_model_without_factors_names_the_parameter(provider, model: str) -> None:
+    # The engine is pure: it never downloads or builds factors itself.
+    spec = StudySpec.create(tickers="BBB", date="2025-01-27", model=model)
+    with pytest.raises(SpecError, match=r"^factors: model .* needs factor returns") as info:
+        run_study(spec, provider)
+    assert info.value.parameter == "factors"
 
 
 def test_constant_mean_and_market_adjusted_models(provider, wide) -> None:
@@ -414,7 +423,8 @@ def test_aggregates_and_daily_path(provider) -> None:
         cs = result.tests[(result.tests["window"] == key) & (result.tests["test"] == "cs_t")]
         t = cars.mean() / (cars.std(ddof=1) / math.sqrt(3))
         assert cs["stat"].iloc[0] == pytest.approx(t, rel=1e-9)
-    assert list(result.tests["test"].unique()) == list(TEST_NAMES)
+    # The default spec runs the placebo test too (StudyOptions.placebo = 200).
+    assert list(result.tests["test"].unique()) == [*TEST_NAMES, "placebo"]
 
 
 def test_placebo_matches_shifted_studies(provider) -> None:

@@ -20,6 +20,7 @@ from analytics.data.memory import MemoryPrices
 from analytics.data.reference import sp500_market_caps
 from analytics.study.engine import run_study
 from analytics.study.spec import StudySpec
+from analytics.workspace import Workspace
 from tests.support import DEEPSEEK_PACK, REFERENCE, US_PACK
 
 DAY0 = pd.Timestamp("2025-01-27")
@@ -90,7 +91,7 @@ def test_universe_aggregates_are_consistent(result) -> None:
 
 def test_etf_factor_model_on_the_pack(deepseek) -> None:
     spec = StudySpec.create(tickers="NVDA", date="2025-01-27", model="etf_factors")
-    firm = run_study(spec, MemoryPrices(deepseek)).firms.iloc[0]
+    firm = Workspace(MemoryPrices(deepseek)).run(spec).firms.iloc[0]
     factors = etf_proxy_factors(deepseek[["SPY", "IWM", "IVE", "IVW", "MTUM", "^IRX"]])
     y = deepseek["NVDA"].pct_change(fill_method=None) - factors["RF"]
     pos = deepseek.index.get_loc(DAY0)

@@ -1,0 +1,339 @@
+"""The one study service: a spec in; prices fetched, factors loaded, the study run.
+
+A :class:`Workspace` holds what every entry point shares: the price store, the source chain after
+it (built once), the reference folder (market caps, sectors), the factor cache and whether the
+network may be used. The CLI, the dashboard and the scheduled refresh all run studies through
+one, so they fetch the same data, use the same factors and compute the same numbers; the engine
+(:func:`analytics.study.engine.run_study`) stays pure and does no I/O of its own.
+
+>>> from analytics.data.memory import MemoryPrices
+>>> from analytics.calendar import sessions
+>>> import numpy as np, pandas as pd
+>>> days = sessions("2024-01-02", "2025-03-31")
+>>> rng = np.random.default_rng(0)
+>>> wide = pd.DataFrame(
+...     100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(days), 2)), axis=0)),
+...     index=days, columns=["SPY", "NVDA"])
+>>> workspace = Workspace(MemoryPrices(wide), offline=True)
+>>> result = workspace.run(StudySpec.create(tickers="NVDA", date="2025-01-27", placebo=0))
+>>> result.firms["status"].tolist()
+['ok']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import cast
+
+import pandas as pd
+
+from analytics import calendar
+from analytics.data.factors import (
+    ETF_PROXY_TICKERS,
+    FRENCH_FILES,
+    FactorModel,
+    FrenchModel,
+    french_factors,
+    load_factors,
+)
+from analytics.data.reference import sectors, sp500_market_caps
+from analytics.data.sources import Source
+from analytics.data.sources.files import DataPackSource
+from analytics.data.store import PriceStore
+from analytics.data.sync import FetchReport, fetch
+from analytics.errors import SourceError, SpecError
+from analytics.study.engine import PriceProvider, Progress, data_requirements, run_study
+from analytics.study.result import StudyResult
+from analytics.study.spec import FACTOR_MODELS, StudySpec
+
+__all__ = ["CHART_SESSIONS", "FetchProgress", "Workspace", "default_sources"]
+
+logger = logging.getLogger(__name__)
+
+CHART_SESSIONS = 10
+"""Sessions of prices kept around the event windows, so price charts show the aftermath."""
+
+FetchProgress = Callable[[int, int], None]
+"""Callback ``(requests done, requests planned)`` of a fetch."""
+
+
+def default_sources(
+    store: Path, *, data_pack: Path | None = None, offline: bool = False
+) -> tuple[Source, ...]:
+    """The source chain after the store: the data pack when given, then Yahoo unless offline.
+
+    Yahoo's own HTTP cache lives in ``<store>/yfinance-cache``.
+    """
+    chain: list[Source] = []
+    if data_pack is not None:
+        chain.append(DataPackSource(data_pack))
+    if not offline:
+        from analytics.data.sources.yahoo import YahooSource
+
+        chain.append(YahooSource(cache_dir=store / "yfinance-cache"))
+    return tuple(chain)
+
+
+class Workspace:
+    """Where studies get their prices, factors, market caps and sectors.
+
+    Parameters
+    ----------
+    store
+        The price store (any :class:`~analytics.study.engine.PriceProvider` when no source is
+        given, e.g. :class:`~analytics.data.memory.MemoryPrices`).
+    sources
+        The chain consulted, in order, for prices the store lacks (see :func:`default_sources`).
+    reference
+        Folder of the reference tables (S&P 500 snapshot, SEC lists), for market caps and
+        sectors; None for neither.
+    factor_cache
+        Folder whose ``factors/`` subfolder caches Kenneth French's zips; default the store
+        directory (so ``<store>/factors``). None with a store that has no directory: no cache.
+    offline
+        Never use the network: French factors come from the cache only.
+    factors_file
+        A user's factor file, used by every factor model instead of the library.
+    extra_sectors
+        Sector labels for tickers the reference tables do not know (e.g. foreign listings).
+    download
+        ``url -> bytes`` for Kenneth French's library (default ``urllib``); tests inject one.
+
+    Examples
+    --------
+    >>> workspace = Workspace.open(Path("store"), offline=True)  # doctest: +SKIP
+    >>> workspace.run(StudySpec.create(tickers="NVDA", date="2025-01-27"))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: PriceStore | PriceProvider,
+        *,
+        sources: Sequence[Source] = (),
+        reference: Path | None = None,
+        factor_cache: Path | None = None,
+        offline: bool = False,
+        factors_file: Path | None = None,
+        extra_sectors: Mapping[str, str] | None = None,
+        download: Callable[[str], bytes] | None = None,
+    ) -> None:
+        self.store = store
+        self.sources = tuple(sources)
+        self.reference = reference if reference is not None and reference.is_dir() else None
+        root = store.root if isinstance(store, PriceStore) else None
+        self.factor_cache = factor_cache if factor_cache is not None else root
+        self.offline = offline
+        self.factors_file = factors_file
+        self._extra_sectors = dict(extra_sectors or {})
+        self._download = download
+
+    @classmethod
+    def open(
+        cls,
+        store: Path | str,
+        *,
+        data_pack: Path | None = None,
+        reference: Path | None = None,
+        offline: bool = False,
+        factors_file: Path | None = None,
+        extra_sectors: Mapping[str, str] | None = None,
+        download: Callable[[str], bytes] | None = None,
+    ) -> Workspace:
+        """A workspace over the store directory ``store`` with the default source chain."""
+        store = Path(store)
+        return cls(
+            PriceStore(store),
+            sources=default_sources(store, data_pack=data_pack, offline=offline),
+            reference=reference,
+            offline=offline,
+            factors_file=factors_file,
+            extra_sectors=extra_sectors,
+            download=download,
+        )
+
+    def __repr__(self) -> str:
+        names = ", ".join(getattr(s, "name", type(s).__name__) for s in self.sources) or "none"
+        return f"Workspace({self.store!r}, sources: {names}, offline={self.offline})"
+
+    # -- reference data --------------------------------------------------------------------------
+
+    @cached_property
+    def market_caps(self) -> pd.DataFrame | None:
+        """``ticker, date, market_cap`` of the S&P 500 snapshot, or None without reference data."""
+        return None if self.reference is None else sp500_market_caps(self.reference)
+
+    @cached_property
+    def _sectors(self) -> pd.Series:
+        if self.reference is None:
+            return pd.Series(dtype="str")
+        return sectors(self.reference)
+
+    def sectors(self, tickers: Sequence[str]) -> pd.Series:
+        """Sector of each ticker: the reference tables', then ``extra_sectors``, else
+        ``"Unknown"``; indexed by ``ticker`` in the given order."""
+        known = self._sectors
+        labels = [
+            str(known.get(t, self._extra_sectors.get(t, "Unknown"))) for t in map(str, tickers)
+        ]
+        return pd.Series(labels, index=pd.Index(list(tickers), name="ticker"), name="sector")
+
+    def market_values(self, result: StudyResult) -> pd.Series:
+        """Market value of each firm on the session before its day 0 (USD).
+
+        The snapshot's market cap scaled by the adjusted-price ratio ``P(day −1) / P(snapshot)``
+        (shares outstanding taken as constant, as the dollar impact does). Indexed by ticker
+        (a firm with several events: its first); firms without a snapshot cap or prices are left
+        out.
+        """
+        caps = self.market_caps
+        empty = pd.Series(dtype="float64", name="market_value", index=pd.Index([], name="ticker"))
+        if caps is None:
+            return empty
+        firms = result.firms.drop_duplicates("ticker")
+        table = caps.drop_duplicates("ticker", keep="last").set_index("ticker")
+        firms = firms[firms["ticker"].isin(table.index)]
+        if firms.empty:
+            return empty
+        tickers = firms["ticker"].astype(str).tolist()
+        before = [calendar.previous_session(d) for d in pd.to_datetime(firms["day0"])]
+        anchors = pd.to_datetime(table.loc[tickers, "date"]).tolist()
+        lo, hi = min(*before, *anchors), max(*before, *anchors)
+        panel = self.store.panel(tickers, lo, hi).ffill()
+        index = pd.DatetimeIndex(panel.index)
+
+        def price(ticker: str, day: pd.Timestamp) -> float:
+            row = index.searchsorted(day, side="right") - 1
+            return float(panel[ticker].iloc[row]) if row >= 0 else float("nan")
+
+        cap = table["market_cap"].astype("float64")
+        values = [
+            cap[t] * price(t, b) / price(t, a)
+            for t, b, a in zip(tickers, before, anchors, strict=True)
+        ]
+        out = pd.Series(values, index=pd.Index(tickers, name="ticker"), name="market_value")
+        return out.dropna()
+
+    # -- prices ----------------------------------------------------------------------------------
+
+    def requirements(self, spec: StudySpec) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
+        """Tickers and the date range a study reads, widened by :data:`CHART_SESSIONS` around
+        its windows for the price chart and capped at today."""
+        tickers, start, end = data_requirements(spec, market_caps=self.market_caps)
+        day0 = pd.to_datetime(spec.events["day0"])
+        first, last = spec.event_span
+        today = pd.Timestamp.today().normalize()
+        start = min(start, calendar.offset(day0.min(), min(first, 0) - CHART_SESSIONS))
+        if end < today:
+            end = max(end, calendar.offset(day0.max(), max(last, 0) + CHART_SESSIONS))
+        return tickers, start, min(end, today)
+
+    def ensure_prices(
+        self, spec: StudySpec, *, progress: FetchProgress | None = None
+    ) -> FetchReport:
+        """Fetch through the source chain whatever the study needs that the store lacks.
+
+        Without sources nothing is fetched; the report then lists the tickers the store has no
+        price of in the study's range.
+        """
+        tickers, start, end = self.requirements(spec)
+        if not self.sources:
+            coverage = self.store.coverage(tickers)
+            rows = pd.to_numeric(coverage["rows"], errors="coerce").fillna(0)
+            absent = coverage.loc[rows.to_numpy() == 0, "ticker"].astype(str)
+            return FetchReport(
+                rows_written=0, missing=dict.fromkeys(absent, "no source configured")
+            )
+        if not isinstance(self.store, PriceStore):
+            raise SpecError(
+                "store: fetching from sources needs a PriceStore; pass sources=() to study the "
+                "prices held in memory"
+            )
+        return fetch(self.store, tickers, start, end, sources=self.sources, progress=progress)
+
+    # -- factors ---------------------------------------------------------------------------------
+
+    def _offline_download(self, url: str) -> bytes:
+        raise SourceError(f"offline: no cached copy of {url.rsplit('/', 1)[-1]}")
+
+    def factors(self, spec: StudySpec, *, path: Path | None = None) -> pd.DataFrame | None:
+        """Factor returns for the spec's factor model; None when its model uses none.
+
+        A user's file (``path``, else ``factors_file``) serves any factor model; ``etf_factors``
+        is built from the stored ETF prices over the study's span; ff3, ff5 and carhart come
+        from Kenneth French's data library through the cache (offline: the cache only, never
+        the network).
+
+        Raises
+        ------
+        SpecError
+            ``path`` given for a model that uses no factor returns (parameter ``factors``).
+        SourceError
+            The library is unreachable (or offline) and nothing is cached.
+        """
+        file = path if path is not None else self.factors_file
+        if spec.model not in FACTOR_MODELS:
+            if path is not None:
+                raise SpecError(
+                    f"factors: model {spec.model} uses no factor returns; choose model ff3, "
+                    "ff5, carhart or etf_factors, or give no factor file",
+                    parameter="factors",
+                )
+            return None
+        model = cast(FactorModel, spec.model)
+        if file is not None:
+            return load_factors(model, path=file)
+        if model == "etf_factors":
+            _, start, end = data_requirements(spec, market_caps=self.market_caps)
+            return load_factors(
+                model, prices_wide=self.store.panel(list(ETF_PROXY_TICKERS), start, end)
+            )
+        if model not in FRENCH_FILES:  # pragma: no cover - every factor model is handled above
+            return None
+        return french_factors(
+            cast(FrenchModel, model),
+            cache_dir=self.factor_cache,
+            download=self._offline_download if self.offline else self._download,
+        )
+
+    # -- studies ---------------------------------------------------------------------------------
+
+    def run(
+        self,
+        spec: StudySpec,
+        *,
+        fetch: bool = True,
+        progress: Progress | None = None,
+        fetch_progress: FetchProgress | None = None,
+        factors_file: Path | None = None,
+    ) -> StudyResult:
+        """Fetch what is missing (unless ``fetch`` is false), load the factors, run the study.
+
+        Parameters
+        ----------
+        spec
+            The study.
+        fetch
+            Consult the sources first (skip it when :meth:`ensure_prices` just ran).
+        progress
+            The engine's ``(step, fraction)`` callback.
+        fetch_progress
+            The fetch's ``(requests done, requests planned)`` callback.
+        factors_file
+            A factor file for this study (else the workspace's ``factors_file``).
+        """
+        # ETF-proxy factors are built from prices the fetch brings; the others are loaded first,
+        # so an unreachable library fails before a long fetch.
+        from_prices = spec.model == "etf_factors" and (factors_file or self.factors_file) is None
+        factors = None if from_prices else self.factors(spec, path=factors_file)
+        if fetch:
+            report = self.ensure_prices(spec, progress=fetch_progress)
+            if report.missing:
+                logger.info("no source had prices for %s", ", ".join(sorted(report.missing)))
+        if from_prices:
+            factors = self.factors(spec)
+        return run_study(
+            spec, self.store, market_caps=self.market_caps, factors=factors, progress=progress
+        )
