@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import cast
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from analytics import calendar
 from analytics.data.factors import (
@@ -23,7 +22,7 @@ from analytics.data.factors import (
     french_factors,
     load_factors,
 )
-from analytics.data.reference import sectors, sp500_market_caps
+from analytics.data.reference import sp500_market_caps
 from analytics.data.sources import Source
 from analytics.data.sources.files import DataPackSource
 from analytics.data.store import PriceStore
@@ -32,10 +31,9 @@ from analytics.errors import SourceError, SpecError
 from analytics.study.engine import data_requirements, run_study
 from analytics.study.result import StudyResult
 from analytics.study.spec import FACTOR_MODELS, StudySpec
-from app.charts.figures import all_figures
 from app.settings import Settings
 
-__all__ = ["ensure_prices", "factors_for", "market_caps", "run", "sources_for", "study_charts"]
+__all__ = ["ensure_prices", "factors_for", "market_caps", "run", "sources_for"]
 
 log = logging.getLogger(__name__)
 
@@ -129,53 +127,3 @@ def run(
     if report.missing:
         log.info("no source had prices for %s", ", ".join(sorted(report.missing)))
     return run_study(spec, store, market_caps=caps, factors=factors), report
-
-
-def _market_values(caps: pd.DataFrame, store: PriceStore, day0: pd.Timestamp) -> pd.Series:
-    """Ticker → market value on the session before day 0: snapshot cap × adjusted-price ratio."""
-    anchor = pd.Timestamp(caps["date"].max())
-    before = calendar.previous_session(day0)
-    tickers = caps["ticker"].astype(str).tolist()
-    panel = store.panel(tickers, min(anchor, before), max(anchor, before)).ffill()
-    ratio = panel.iloc[-1 if before >= anchor else 0] / panel.iloc[0 if before >= anchor else -1]
-    caps_now = caps["market_cap"].to_numpy("float64") * ratio.reindex(tickers).to_numpy("float64")
-    return pd.Series(caps_now, index=tickers, name="market_value").dropna()
-
-
-def study_charts(
-    result: StudyResult,
-    settings: Settings,
-    *,
-    headline: str | None = None,
-    sessions_around: int = CHART_SESSIONS,
-) -> dict[str, go.Figure]:
-    """Every chart of ``result`` for every window, named for files: ``price_paths`` once (it does
-    not depend on the window), then ``<chart>_<a>_<b>`` per window (e.g. ``caar_-1_1``).
-
-    Prices, sectors and market values are loaded once for all windows.
-    """
-    store = PriceStore(settings.store)
-    day0 = pd.Timestamp(result.firms["day0"].mode().iloc[0])
-    firms = result.firms.loc[result.firms["status"] == "ok", "ticker"].astype(str).unique()
-    first, last = result.spec.event_span
-    prices = store.panel(
-        [*firms, result.spec.benchmark],
-        calendar.offset(day0, min(first, 0) - sessions_around),
-        calendar.offset(day0, max(last, 0) + sessions_around),
-    )
-    caps = market_caps(settings.reference)
-    reference = settings.reference
-    inputs = {
-        "headline": headline,
-        "prices": prices,
-        "day0": day0,
-        "sectors": sectors(reference) if reference is not None and reference.is_dir() else None,
-        "market_caps": None if caps is None else _market_values(caps, store, day0),
-        "benchmark": result.spec.benchmark,
-    }
-    charts: dict[str, go.Figure] = {}
-    for key in result.spec.window_keys:
-        suffix = key.replace(":", "_")
-        for name, fig in all_figures(result, window=key, **inputs).items():  # type: ignore[arg-type]
-            charts.setdefault(name if name == "price_paths" else f"{name}_{suffix}", fig)
-    return charts

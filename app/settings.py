@@ -5,17 +5,25 @@
 ``AFTERSHOCK_NEWS``      news directory (``index.json`` + plain-text articles).
 ``AFTERSHOCK_REFERENCE`` reference directory (SEC tickers, S&P 500 snapshot).
 ``AFTERSHOCK_OFFLINE``   set to 1 to never call Yahoo Finance or Kenneth French's library.
+``AFTERSHOCK_CONFIG``    project config for ``refresh`` and ``serve --schedule``.
+``AFTERSHOCK_AUTH``      ``user:password`` for HTTP basic auth of the dashboard.
+
+:func:`open_workspace` builds the one study service (:class:`analytics.Workspace`) of these
+settings; the CLI, the dashboard and the refresh job all get their prices, factors, sectors and
+market values through it.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
-__all__ = ["Settings", "load_settings"]
+from analytics.workspace import Workspace
+
+__all__ = ["Settings", "load_settings", "open_workspace"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,11 +35,20 @@ class Settings:
     news: Path | None
     reference: Path | None
     offline: bool
+    config: Path | None = None
+    """The project config file named by ``AFTERSHOCK_CONFIG`` (None: not set)."""
+    auth: str | None = field(default=None, repr=False)
+    """``user:password`` from ``AFTERSHOCK_AUTH`` (None: not set); never shown in a repr."""
 
 
 def _optional_dir(name: str) -> Path | None:
     value = os.environ.get(name, "").strip()
     return Path(value).expanduser().resolve() if value else None
+
+
+def _optional_file(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def load_settings(store: Path | None = None) -> Settings:
@@ -45,4 +62,17 @@ def load_settings(store: Path | None = None) -> Settings:
         news=_optional_dir("AFTERSHOCK_NEWS"),
         reference=_optional_dir("AFTERSHOCK_REFERENCE"),
         offline=os.environ.get("AFTERSHOCK_OFFLINE", "") in {"1", "true", "yes"},
+        config=_optional_file("AFTERSHOCK_CONFIG"),
+        auth=os.environ.get("AFTERSHOCK_AUTH", "") or None,
+    )
+
+
+def open_workspace(settings: Settings, *, factors_file: Path | None = None) -> Workspace:
+    """The study service over the settings' store, data pack, reference folder and offline flag."""
+    return Workspace.open(
+        settings.store,
+        data_pack=settings.data_pack,
+        reference=settings.reference,
+        offline=settings.offline,
+        factors_file=factors_file,
     )

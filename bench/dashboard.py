@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 
 from dash._utils import clean_property_name, split_callback_id  # noqa: E402
 
-from app.dashboard.callbacks import controls_of  # noqa: E402
+from app.dashboard.features.controls import controls_of  # noqa: E402
 from app.dashboard.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
 
 SHARED = Path(os.environ.get("AFTERSHOCK_SHARED", REPO.parent / "shared")).resolve()

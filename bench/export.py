@@ -23,7 +23,7 @@ from analytics.data.memory import MemoryPrices
 from analytics.study.engine import run_study
 from analytics.study.spec import StudySpec
 from app.charts.export import FigureExporter, export_figures
-from app.charts.figures import all_figures
+from app.charts.figures import ChartInputs, event_day0, window_figures
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TARGET = 4.0
@@ -48,14 +48,14 @@ def main() -> None:
     print(f"{'study (' + str(len(firms)) + ' firms)':<36} {time.perf_counter() - began:8.2f} s")
 
     began = time.perf_counter()
-    figs = all_figures(
-        result,
-        window="-1:1",
+    inputs = ChartInputs(
         headline="DeepSeek's Market Jolt: US Stocks Shed Trillions",
         prices=wide.loc["2025-01-06":"2025-02-14", ["NVDA", "AVGO", "TSM", "VST", "KO", "SPY"]],
+        day0=event_day0(result.firms),
         sectors=sp500.set_index("ticker")["sector"],
-        market_caps=sp500.set_index("ticker")["market_cap"],
+        market_values=sp500.set_index("ticker")["market_cap"],
     )
+    figs = window_figures(result, inputs, window="-1:1")
     print(f"{'build the 6 figures':<36} {time.perf_counter() - began:8.2f} s")
 
     began = time.perf_counter()

@@ -24,8 +24,9 @@ from app.cli.options import (
     WindowsOpt,
     build_spec,
 )
+from app.charts import figures
 from app.charts.export import ImageFormat, export_figures
-from app.settings import load_settings
+from app.settings import load_settings, open_workspace
 
 __all__ = ["export"]
 
@@ -74,7 +75,9 @@ def export(
     settings = load_settings(store)
     result, _ = pipeline.run(spec, settings)
     written = export_figures(
-        pipeline.study_charts(result, settings, headline=headline),
+        figures.study_figures(
+            result, figures.load_inputs(open_workspace(settings), result, headline=headline)
+        ),
         out,
         fmt=cast(ImageFormat, fmt),
         width=width,

@@ -18,7 +18,6 @@ basic auth on every request, which any server reachable beyond this machine need
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -28,10 +27,10 @@ from flask import Flask
 
 from app.charts.export import FigureExporter
 from app.config import ProjectConfig, find_config, load_config
-from app.dashboard import callbacks, layout
+from app.dashboard import layout
 from app.dashboard.background import ForkingManager
 from app.dashboard.cache import DashboardData
-from app.dashboard.features import saved_studies as runs_view
+from app.dashboard.features import controls, downloads, news, results, saved_studies
 from app.dashboard.security import (
     MAX_REQUEST_BYTES,
     Credentials,
@@ -45,7 +44,7 @@ __all__ = ["ASSETS", "SharedExporter", "create_app", "create_server", "project_c
 
 logger = logging.getLogger(__name__)
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 """The ``assets/`` folder (CSS, logo) served by Dash."""
 
 
@@ -119,10 +118,14 @@ def create_app(
         ticker_options=data.search_tickers(None),
         models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
         banner=banner,
-        saved_studies=runs_view.drawer(),
+        saved_studies=saved_studies.drawer(),
     )
-    callbacks.register(app, data, SharedExporter())
-    runs_view.register(app, settings, config, scheduled=scheduled)
+    # Each feature owns its layout (composed by layout.page) and registers its own callbacks.
+    controls.register(app, data)
+    news.register(app, data)
+    results.register(app, data)
+    downloads.register(app, data, SharedExporter())
+    saved_studies.register(app, settings, config, scheduled=scheduled)
     jobs.start()
     server: Flask = app.server
     # An oversized body is refused before it is parsed (uploads are capped client-side too).
@@ -138,11 +141,11 @@ def create_server() -> Flask:
     Binding anything but 127.0.0.1 (``--host 0.0.0.0``) needs ``AFTERSHOCK_AUTH=user:password``.
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    auth = os.environ.get("AFTERSHOCK_AUTH", "")
-    config_path = os.environ.get("AFTERSHOCK_CONFIG", "").strip()
+    settings = load_settings()
     app = create_app(
-        config=project_config(Path(config_path) if config_path else None),
-        credentials=parse_credentials(auth) if auth else None,
+        settings,
+        config=project_config(settings.config),
+        credentials=parse_credentials(settings.auth) if settings.auth else None,
     )
     server: Flask = app.server
     return server

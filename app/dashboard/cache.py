@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TypeVar
 
@@ -39,9 +38,12 @@ from analytics.news import Article, find_companies, load_articles
 from analytics.study.engine import data_requirements, run_study
 from analytics.study.result import StudyResult
 from analytics.study.spec import SpecWarning, StudySpec
+from analytics.workspace import Workspace
+from app.charts import figures
+from app.charts.figures import ChartInputs
 from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
 from app.pipeline import sources_for
-from app.settings import Settings
+from app.settings import Settings, open_workspace
 
 __all__ = ["DashboardData", "Prepared", "Progress"]
 
@@ -85,6 +87,8 @@ class DashboardData:
         self._recent: OrderedDict[str, StudyResult] = OrderedDict()
         self._lock = threading.Lock()
         self._stores: dict[int, PriceStore] = {}
+        self._workspaces: dict[int, Workspace] = {}
+        self._inputs: OrderedDict[str, ChartInputs] = OrderedDict()
         # Why a news or reference folder could not be read (shown in the page's banner).
         self.problems: list[str] = []
 
@@ -195,6 +199,34 @@ class DashboardData:
 
     # -- prices --------------------------------------------------------------------------------
 
+    def workspace(self) -> Workspace:
+        """The study service, one per process (the background worker is a forked process)."""
+        pid = os.getpid()
+        with self._lock:
+            if pid not in self._workspaces:
+                self._workspaces[pid] = open_workspace(self.settings)
+            return self._workspaces[pid]
+
+    def chart_inputs(
+        self,
+        key: str,
+        result: StudyResult,
+        *,
+        headline: str | None = None,
+        pinned: Sequence[str] = (),
+    ) -> ChartInputs:
+        """The chart inputs of result ``key`` (read once per result), with the article's
+        ``headline`` and ``pinned`` tickers for the price chart."""
+        with self._lock:
+            inputs = self._inputs.get(key)
+        if inputs is None:
+            inputs = figures.load_inputs(self.workspace(), result)
+            with self._lock:
+                self._inputs[key] = inputs
+                while len(self._inputs) > _RECENT_RESULTS:
+                    self._inputs.popitem(last=False)
+        return replace(inputs, headline=headline, pinned=tuple(pinned))
+
     def store(self) -> PriceStore:
         """The price store, one per process (the background worker is a forked process)."""
         pid = os.getpid()
@@ -254,19 +286,6 @@ class DashboardData:
         if lines:
             logger.warning("demo data incomplete: %s", "; ".join(lines))
         return [*self.problems, *lines]
-
-    def price_panel(self, key: str) -> pd.DataFrame:
-        """Adjusted closes around the event of result ``key``: its firms and benchmark."""
-        result = self.result(key)
-        if result is None:
-            return pd.DataFrame()
-        spec = result.spec
-        day0 = min(e.day0 for e in spec.firm_events)
-        first, last = spec.event_span
-        start = calendar.offset(day0, min(first, 0) - _PRICE_MARGIN)
-        end = calendar.offset(day0, max(last, 0) + _PRICE_MARGIN)
-        end = min(end, calendar.previous_session(pd.Timestamp.today().normalize()))
-        return self.store().panel([*spec.tickers, spec.benchmark], start, max(start, end))
 
     # -- studies -------------------------------------------------------------------------------
 
@@ -355,18 +374,6 @@ class DashboardData:
         known = self.sectors
         labels = [str(known.get(t, DEEPSEEK_UNIVERSE.get(t, "Unknown"))) for t in tickers]
         return pd.Series(labels, index=pd.Index(tickers, name="ticker"))
-
-    def caps_of(self, tickers: Sequence[str]) -> pd.Series:
-        """Snapshot market cap of each ticker (NaN when not an S&P 500 member)."""
-        caps = self.market_caps
-        if caps is None:
-            return pd.Series(math.nan, index=pd.Index(tickers, name="ticker"))
-        table: Mapping[str, float] = dict(
-            zip(caps["ticker"].astype(str), caps["market_cap"].astype(float), strict=True)
-        )
-        return pd.Series(
-            [table.get(t, math.nan) for t in tickers], index=pd.Index(tickers, name="ticker")
-        )
 
 
 def _ticker_label(ticker: str, name: str) -> str:

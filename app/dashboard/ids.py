@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from app.charts import figures
+
 __all__ = [
     "ARTICLE_ALERT",
     "ARTICLE_SELECT",
@@ -142,15 +144,8 @@ DATE_MENTION: Final = "date-mention"
 FIGURE: Final = "figure"
 PNG_BUTTON: Final = "png-button"
 
-# The charts, by the names app.charts.figures.all_figures uses (also PNG file names).
-CHARTS: Final = (
-    "price_paths",
-    "abnormal_returns",
-    "caar",
-    "sector_treemap",
-    "dollar_impact",
-    "tests",
-)
+CHARTS: Final = figures.CHARTS
+"""The charts, in page order: :data:`app.charts.figures.CHARTS` (also PNG file names)."""
 
 
 def company_mention(ticker: str, index: int) -> dict[str, str | int]:

@@ -9,8 +9,8 @@ Steps, each logged on one INFO line:
 1. watchlists: fetch what the store lacks of every watchlist ticker over the
    :data:`WATCHLIST_SESSIONS` sessions up to the last completed XNYS session;
 2. per study: fetch the prices it needs (:func:`app.pipeline.ensure_prices`), run it, export its
-   charts to ``<export dir>/<study>/`` and save the run (:func:`app.jobs.archive.save_run`). A study that
-   fails is recorded as ``failed`` and the others go on;
+   charts to ``<export dir>/<study>/`` and save the run (:func:`app.jobs.archive.save_run`).
+   A study that fails is recorded as ``failed`` and the others go on;
 3. write ``results/last-refresh.json`` (:func:`app.jobs.archive.last_refresh`).
 
 Every write is atomic (store files, chart files, run folders), so a refresh killed at any point
@@ -43,6 +43,7 @@ from analytics.errors import AftershockError, SpecError, StoreError
 from analytics.study.engine import data_requirements, run_study
 from analytics.study.result import StudyResult
 from app import pipeline
+from app.charts import figures
 from app.charts.export import FigureExporter, export_figures
 from app.config import ProjectConfig, SavedStudy
 from app.jobs.archive import (
@@ -55,7 +56,7 @@ from app.jobs.archive import (
     save_run,
     worst_status,
 )
-from app.settings import Settings
+from app.settings import Settings, open_workspace
 
 __all__ = [
     "WATCHLIST_SESSIONS",
@@ -297,7 +298,9 @@ class _Job:
         if self.exporter is None:
             self.exporter = self.exporters.enter_context(FigureExporter())
         written = export_figures(
-            pipeline.study_charts(result, self.settings),
+            figures.study_figures(
+                result, figures.load_inputs(open_workspace(self.settings), result)
+            ),
             folder / saved.name,
             fmt=options.format,
             width=options.width,

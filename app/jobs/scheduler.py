@@ -2,7 +2,8 @@
 
 :func:`start_scheduler` starts an APScheduler 3 ``BackgroundScheduler`` with one cron job per
 ``[[schedules]]`` table of the config. Each job calls :func:`run_scheduled`, which calls the same
-:func:`app.jobs.refresh.refresh` as ``aftershock refresh``; the refresh lock keeps it from overlapping
+:func:`app.jobs.refresh.refresh` as ``aftershock refresh``; the refresh lock keeps it from
+overlapping
 a refresh started by cron or by hand (the job then logs that it skipped). Jobs never overlap
 themselves (``max_instances=1``), and runs missed while the process slept are merged into one
 (``coalesce``) if it wakes within :data:`MISFIRE_GRACE_S`.

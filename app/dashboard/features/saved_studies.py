@@ -2,7 +2,8 @@
 
 Layout and callback bodies are plain functions of the store directory and the project config
 (tests call them directly); :func:`register` wires them on the app. The drawer reads what
-:mod:`app.jobs.refresh` writes under ``<store>/results/`` (see :mod:`app.jobs.archive`), also while a refresh
+:mod:`app.jobs.refresh` writes under ``<store>/results/`` (see :mod:`app.jobs.archive`), also
+while a refresh
 started elsewhere (cron, ``aftershock serve --schedule``) is writing: a run is seen complete or
 not at all. While the drawer is open it re-reads the status every :data:`POLL_MS` milliseconds.
 """
@@ -23,10 +24,10 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.development.base_component import Component
 
 from analytics.errors import AftershockError, StoreError
-from app.charts.figures import window_label
+from app.charts.formatting import window_label
 from app.config import ProjectConfig
 from app.dashboard import ids
-from app.dashboard.layout import PCT_FORMAT, SIGN_CLASSES, alert
+from app.dashboard.components import PCT_FORMAT, SIGN_CLASSES, alert
 from app.jobs.archive import RunRecord, compare_runs, last_refresh, list_runs, load_run
 from app.jobs.refresh import RefreshBusyError, refresh, refresh_owner
 from app.jobs.scheduler import next_runs

@@ -1,7 +1,7 @@
 """Figure builders, checked through ``fig.data`` and ``fig.layout`` on hand-made frames.
 
-``app.charts.figures`` is imported as a module: its ``test_statistics_table`` would otherwise be
-collected by pytest as a test.
+The chart modules are reached through the namespace ``F``: ``test_statistics_table`` imported by
+name would be collected by pytest as a test.
 """
 
 from __future__ import annotations
@@ -18,8 +18,30 @@ import plotly.io as pio
 import pytest
 
 from analytics.errors import DataError, SpecError
-from app.charts import figures as F
-from app.charts import theme
+from app.charts import (
+    abnormal,
+    base,
+    caar,
+    figures,
+    formatting,
+    impact,
+    readings,
+    significance,
+    theme,
+)
+from app.charts import (
+    prices as price_charts,
+)
+
+MODULES = (abnormal, base, caar, figures, formatting, impact, price_charts, readings, significance)
+F = SimpleNamespace(**{name: getattr(m, name) for m in MODULES for name in m.__all__})
+
+
+def all_figures(result: object, *, window: str, **inputs: object) -> dict[str, go.Figure]:
+    day0 = figures.event_day0(result.firms)  # type: ignore[attr-defined]
+    given = figures.ChartInputs(day0=day0, **inputs)  # type: ignore[arg-type]
+    return figures.window_figures(result, given, window=window)  # type: ignore[arg-type]
+
 
 MINUS = "\u2212"
 TICKERS = ["AAA", "BBB", "CCC", "DDD", "EEE"]
@@ -587,7 +609,7 @@ def test_builders_do_not_mutate_inputs(
         aar=aar,
         tests=tests_frame,
     )
-    F.all_figures(result, window="-1:1")
+    all_figures(result, window="-1:1")
     for old, new in zip(before, (days, windows, aar, tests_frame), strict=True):
         pd.testing.assert_frame_equal(old, new)
 
@@ -606,14 +628,14 @@ def test_all_figures_uses_stable_names(
         aar=aar,
         tests=tests_frame,
     )
-    figs = F.all_figures(result, window="-1:1", headline="Chips slide", prices=prices)
-    assert tuple(figs) == F.FIGURE_NAMES
+    figs = all_figures(result, window="-1:1", headline="Chips slide", prices=prices)
+    assert tuple(figs) == F.CHARTS
     assert [t.name for t in figs["price_paths"].data][-1] == "SPY (benchmark)"
     assert figs["abnormal_returns"].data[0].type == "bar"
     assert figs["caar"].data[0].type == "scatter"
     assert figs["sector_treemap"].data[0].type == "treemap"
     assert figs["tests"].data[0].type == "table"
-    no_prices = F.all_figures(result, window="-1:1")
+    no_prices = all_figures(result, window="-1:1")
     assert no_prices["price_paths"].data == ()
 
 
@@ -623,7 +645,7 @@ def _isort_key(name: str) -> tuple[int, str]:
 
 
 def test_public_names_are_sorted() -> None:
-    for module in (F, theme):
+    for module in (*MODULES, theme):
         assert list(module.__all__) == sorted(module.__all__, key=_isort_key)
         assert all(hasattr(module, name) for name in module.__all__)
 
@@ -669,9 +691,9 @@ def test_all_figures_on_the_deepseek_study(shared_dir: Path) -> None:
     result = study.run_study(spec, _PackPrices(wide))
     prices = wide.loc["2025-01-13":"2025-02-07", [*tickers, "SPY"]]
 
-    figs = F.all_figures(result, window="0:0", headline="DeepSeek's Market Jolt", prices=prices)
+    figs = all_figures(result, window="0:0", headline="DeepSeek's Market Jolt", prices=prices)
 
-    assert tuple(figs) == F.FIGURE_NAMES
+    assert tuple(figs) == F.CHARTS
     for name in ("price_paths", "abnormal_returns", "caar", "sector_treemap", "tests"):
         assert figs[name].data, name
     # README's market fact: NVDA closed 142.41 → 118.24 on day 0 (−16.97%).

@@ -1,4 +1,4 @@
-"""app.dashboard.background: jobs forked by a clean helper finish even while a server thread holds a lock."""
+"""Background jobs forked by a clean helper finish even while a server thread holds a lock."""
 
 from __future__ import annotations
 

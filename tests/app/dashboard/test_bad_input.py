@@ -23,16 +23,10 @@ from analytics.data.store import PriceStore
 from analytics.news import MAX_ARTICLE_BYTES
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
-from app.dashboard.callbacks import (
-    controls_of,
-    grid_table,
-    render_article,
-    run_job,
-    sync_state,
-    upload_article,
-    upload_rejected,
-)
-from app.dashboard.layout import news_pane
+from app.dashboard.features.controls import controls_of, run_job, sync_state
+from app.dashboard.features.news import layout as news_pane
+from app.dashboard.features.news import render_article, upload_article, upload_rejected
+from app.dashboard.features.results import grid_table
 from app.dashboard.state import DEFAULT_STATE, to_query
 from app.settings import Settings
 from tests.support import DEEPSEEK_PACK, NEWS, REFERENCE

@@ -20,26 +20,21 @@ from analytics.data.sources.files import DataPackSource
 from analytics.errors import SourceError
 from app.charts.export import FigureExporter
 from app.dashboard import cache as app_data
-from app.dashboard import callbacks, ids
+from app.dashboard import ids
 from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
-from app.dashboard.callbacks import (
-    add_mention,
-    build_figure,
-    controls_of,
+from app.dashboard.features.controls import controls_of, run_job, sync_state
+from app.dashboard.features.downloads import download_png, export_all
+from app.dashboard.features.news import add_mention, pick_date, render_article, upload_article
+from app.dashboard.features.results import (
     dollar_headline,
-    download_png,
     grid_table,
-    pick_date,
-    render_article,
     render_chart,
-    run_job,
     significance_panel,
     summary,
-    sync_state,
-    upload_article,
 )
 from app.dashboard.state import DEFAULT_STATE, ViewState, to_query
+from app.dashboard.views import build_figure
 from app.settings import Settings
 from tests.support import MARKET_DATA, NEWS, REFERENCE
 
@@ -387,7 +382,7 @@ def test_download_png_sends_the_chart(data: DashboardData, demo_key: str) -> Non
 
 @pytest.mark.slow
 def test_export_all_zips_figures_tables_and_json(data: DashboardData, demo_key: str) -> None:
-    sent, problem = callbacks.export_all(
+    sent, problem = export_all(
         data, key=demo_key, focus="0:0", selected="deepseek-market-jolt.txt", text=None
     )
     assert problem is None

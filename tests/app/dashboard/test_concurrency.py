@@ -28,7 +28,7 @@ from analytics.data.sources.files import read_pack
 from analytics.data.store import PriceStore
 from app.config import load_config
 from app.dashboard.app import create_app
-from app.dashboard.callbacks import controls_of
+from app.dashboard.features.controls import controls_of
 from app.dashboard.state import DEFAULT_STATE, ViewState, to_query
 from app.settings import Settings
 from tests.support import DEEPSEEK_PACK, NEWS, REFERENCE

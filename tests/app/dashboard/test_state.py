@@ -1,4 +1,4 @@
-"""app.dashboard.state: URL query <-> view state, control parsing and the universe presets (pure)."""
+"""View state: URL query <-> view state, control parsing and the universe presets (pure)."""
 
 from __future__ import annotations
 

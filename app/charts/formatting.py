@@ -1,0 +1,134 @@
+"""Number and window formatting shared by every chart, the dashboard and the CLI: the one
+place for signed percentages, dollar amounts, p-values, significance stars and window labels."""
+
+from __future__ import annotations
+
+import math
+
+from analytics.errors import SpecError
+
+__all__ = [
+    "MINUS",
+    "format_p",
+    "format_usd",
+    "parse_window",
+    "pct",
+    "signed_day",
+    "signed_number",
+    "stars",
+    "window_label",
+]
+
+MINUS = "\u2212"
+"""The typographic minus sign used in every label."""
+
+_USD_UNITS: tuple[tuple[float, str, str], ...] = (
+    (1e12, "T", "trillion"),
+    (1e9, "B", "billion"),
+    (1e6, "M", "million"),
+    (1e3, "K", "thousand"),
+)
+
+
+def _signed(text: str, negative: bool) -> str:
+    return f"{MINUS}{text}" if negative else text
+
+
+def format_usd(x: float, *, long: bool = False) -> str:
+    """Format a dollar amount compactly: ``"$1.2T"``, ``"$345B"``, ``"−$12.3M"``.
+
+    Parameters
+    ----------
+    x
+        Amount in US dollars; NaN gives ``"n/a"``.
+    long
+        Spell the unit out with three significant digits (``"$1.23 trillion"``).
+
+    Examples
+    --------
+    >>> format_usd(1.234e12), format_usd(-345e9), format_usd(12.34e6, long=True)
+    ('$1.2T', '−$345B', '$12.3 million')
+    """
+    if not math.isfinite(x):
+        return "n/a"
+    v = abs(x)
+    for i, (scale, short, word) in enumerate(_USD_UNITS):
+        if v < scale:
+            continue
+        scaled = v / scale
+        if long:
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+        else:
+            digits = 1 if round(scaled, 1) < 100 else 0
+        text = f"{scaled:.{digits}f}"
+        if float(text) >= 1000 and i > 0:
+            # 999.96B rounds to "1000B": say "$1.0T" instead.
+            return format_usd(math.copysign(_USD_UNITS[i - 1][0], x), long=long)
+        return _signed(f"${text} {word}" if long else f"${text}{short}", x < 0)
+    text = f"{v:,.0f}"
+    return _signed(f"${text}", x < 0 and text != "0")
+
+
+def format_p(p: float) -> str:
+    """Format a p-value for humans: ``"p < 0.001"``, ``"p = 0.034"``, ``"p = 0.42"``.
+
+    Examples
+    --------
+    >>> format_p(0.0004), format_p(0.0342), format_p(0.4213)
+    ('p < 0.001', 'p = 0.034', 'p = 0.42')
+    """
+    if not math.isfinite(p):
+        return "p n/a"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
+def pct(x: float, digits: int = 1) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    text = f"{abs(x) * 100:.{digits}f}%"
+    return f"{MINUS}{text}" if x < 0 and float(text[:-1]) != 0 else f"+{text}"
+
+
+def signed_number(x: float, digits: int) -> str:
+    text = f"{abs(x):.{digits}f}"
+    return f"{MINUS}{text}" if x < 0 and float(text) != 0 else text
+
+
+def stars(p: float) -> str:
+    if not math.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
+
+
+def parse_window(key: str) -> tuple[int, int]:
+    """Parse a window key such as ``"-1:1"`` or ``"-5:+5"`` into inclusive relative days.
+
+    Examples
+    --------
+    >>> parse_window("-1:+1")
+    (-1, 1)
+    """
+    try:
+        a_text, b_text = str(key).split(":")
+        a, b = int(a_text), int(b_text)
+    except ValueError:
+        raise SpecError(
+            f"window={key!r} is not a window key; use 'a:b' with integer days, e.g. '-1:1'"
+        ) from None
+    if a > b:
+        raise SpecError(f"window={key!r} starts after it ends; use 'a:b' with a <= b")
+    return a, b
+
+
+def window_label(key: str) -> str:
+    """Human label of a window key: ``"-1:1"`` → ``"[−1, +1]"``, ``"0:0"`` → ``"day 0"``."""
+    a, b = parse_window(key)
+    if a == b:
+        return f"day {signed_day(a)}"
+    return f"[{signed_day(a)}, {signed_day(b)}]"
+
+
+def signed_day(d: int) -> str:
+    return f"{MINUS}{-d}" if d < 0 else f"+{d}" if d > 0 else "0"

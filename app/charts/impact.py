@@ -1,0 +1,212 @@
+"""Where the value went: the sector treemap (sized by market value) and the dollar impact bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.errors import SpecError
+from app.charts.base import (
+    SURVIVORSHIP_NOTE,
+    add_footnote,
+    bar_height,
+    base_figure,
+    check_columns,
+    empty_figure,
+    firm_labels,
+    in_window,
+    is_ok,
+    nice_ticks,
+    padded_range,
+)
+from app.charts.formatting import format_usd, pct, window_label
+from app.charts.theme import DIVERGING_SCALE, FONT_SIZE, sign_color
+
+__all__ = ["dollar_impact_bar", "sector_treemap"]
+
+
+def _ok_window_rows(windows: pd.DataFrame, window: str, value: str) -> pd.DataFrame:
+    """Included firms of a window that have a ``value``."""
+    check_columns(windows, ["ticker", "window", "status", value], "windows")
+    rows = in_window(windows, window)
+    if rows.empty:
+        return rows
+    return rows[is_ok(rows["status"]) & rows[value].notna()]
+
+
+def sector_treemap(
+    windows: pd.DataFrame,
+    sectors: pd.Series,
+    market_caps: pd.Series,
+    *,
+    window: str,
+) -> go.Figure:
+    """Treemap of CAR by sector and firm, sized by market value, colored red/blue around 0.
+
+    Parameters
+    ----------
+    windows
+        The study's per-window frame; a firm in several events shows its mean CAR.
+    sectors
+        Ticker → sector; firms without one go under "Unknown".
+    market_caps
+        Ticker → market value in USD. Firms without one are sized at the median known value;
+        with no known value at all, every firm has the same size.
+    window
+        Window key.
+
+    Returns
+    -------
+    go.Figure
+        One treemap trace; sector tiles hold the size-weighted mean CAR of their firms.
+    """
+    title = f"CAR {window_label(window)} by sector and firm"
+    rows = _ok_window_rows(windows, window, "car")
+    if rows.empty:
+        return empty_figure(title)
+    car = rows.groupby(rows["ticker"].astype(str), sort=True)["car"].mean().astype("float64")
+    tickers = car.index
+    sector = (
+        sectors.rename(index=str).reindex(tickers).astype("string").fillna("Unknown").to_numpy()
+    )
+    caps = pd.to_numeric(market_caps.rename(index=str).reindex(tickers), errors="coerce")
+    known = caps.notna() & (caps > 0)
+    notes = []
+    if known.any():
+        size = caps.where(known, float(caps[known].median()))
+        if (~known).any():
+            notes.append(f"{int((~known).sum())} firms without market value: median size")
+        size_label = "size: market value"
+    else:
+        size = pd.Series(1.0, index=tickers)
+        size_label = "equal sizes (no market values)"
+    leaves = pd.DataFrame(
+        {"sector": sector, "ticker": tickers, "car": car.to_numpy(), "size": size.to_numpy()}
+    )
+    sector_size = leaves.groupby("sector", sort=True)["size"].sum()
+    weighted = (leaves["car"] * leaves["size"]).groupby(leaves["sector"], sort=True).sum()
+    sector_car = weighted / sector_size
+    limit = max(float(np.nanquantile(np.abs(leaves["car"]), 0.95)), 0.005)
+    total = float(sector_size.sum())
+    total_car = float(weighted.sum() / total)
+    ids = [
+        "all",
+        *(f"all/{s}" for s in sector_size.index),
+        *(f"all/{s}/{t}" for s, t in zip(leaves["sector"], leaves["ticker"], strict=True)),
+    ]
+    labels = ["All firms", *sector_size.index.astype(str), *leaves["ticker"]]
+    parents = ["", *("all" for _ in sector_size.index), *(f"all/{s}" for s in leaves["sector"])]
+    sizes = np.concatenate([[total], sector_size.to_numpy(), leaves["size"].to_numpy()])
+    colors = np.concatenate([[total_car], sector_car.to_numpy(), leaves["car"].to_numpy()])
+    mv = [format_usd(v) if known.any() else "n/a" for v in [total, *sector_size.to_numpy()]] + [
+        format_usd(v) if k else "n/a" for v, k in zip(leaves["size"], known, strict=True)
+    ]
+    # Firms under 0.25% of the map get no label (hover still tells): their text would be
+    # shrunk below legibility.
+    legible = np.concatenate(
+        [np.ones(1 + len(sector_size), bool), leaves["size"] / total >= 0.0025]
+    )
+    fig = base_figure(title, " · ".join([f"{len(leaves)} firms", size_label, *notes]))
+    fig.add_treemap(
+        ids=ids,
+        labels=labels,
+        parents=parents,
+        values=sizes,
+        branchvalues="total",
+        marker={
+            "colors": colors,
+            "colorscale": DIVERGING_SCALE,
+            "cmid": 0.0,
+            "cmin": -limit,
+            "cmax": limit,
+            "line": {"color": "white", "width": 1},
+            "colorbar": {"title": {"text": "CAR"}, "tickformat": ".0%", "thickness": 14},
+            "pad": {"t": 24, "l": 3, "r": 3, "b": 3},
+        },
+        text=[pct(v) for v in colors],
+        customdata=mv,
+        texttemplate=["<b>%{label}</b><br>%{text}" if ok else " " for ok in legible],
+        hovertemplate=(
+            "<b>%{label}</b><br>CAR %{color:.2%}<br>market value %{customdata}<extra></extra>"
+        ),
+        textfont={"size": FONT_SIZE},
+        tiling={"pad": 2},
+        pathbar={"visible": False},
+        sort=True,
+        name="",
+    )
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 100, "b": 50})
+    add_footnote(fig, SURVIVORSHIP_NOTE, below_axis=False)
+    return fig
+
+
+def dollar_impact_bar(windows: pd.DataFrame, *, window: str, top: int = 10) -> go.Figure:
+    """Largest estimated dollar losses and gains, titled with the total value change.
+
+    Parameters
+    ----------
+    windows
+        The study's per-window frame (``dollar_impact`` in USD, NaN when no market value).
+    window
+        Window key.
+    top
+        How many losers and how many gainers to show.
+
+    Returns
+    -------
+    go.Figure
+        Horizontal bars (losers at the bottom) and a survivorship-bias footnote.
+    """
+    if top < 1:
+        raise SpecError(f"top={top!r} must be at least 1")
+    rows = _ok_window_rows(windows, window, "dollar_impact")
+    if rows.empty:
+        return empty_figure(f"Estimated value change, {window_label(window)}")
+    values = pd.DataFrame(
+        {"label": firm_labels(rows), "usd": rows["dollar_impact"].astype("float64").to_numpy()}
+    )
+    total = float(values["usd"].sum())
+    losers = values[values["usd"] < 0].nsmallest(top, "usd", keep="first")
+    gainers = values[values["usd"] > 0].nlargest(top, "usd", keep="first")
+    shown = pd.concat([losers, gainers]).sort_values("usd", kind="stable")
+    title = f"Estimated value change: {format_usd(total, long=True)}"
+    subtitle = (
+        f"Sum over {len(values)} firms of abnormal return × market value, {window_label(window)}"
+        f" · top {top} losers and gainers"
+    )
+    fig = base_figure(title, subtitle)
+    x = shown["usd"].to_numpy()
+    fig.add_bar(
+        x=x,
+        y=shown["label"].tolist(),
+        orientation="h",
+        marker={"color": [sign_color(v) for v in x]},
+        text=[format_usd(v) for v in x],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="<b>%{y}</b>: %{text}<extra></extra>",
+        name="Value change",
+    )
+    fig.update_layout(
+        xaxis={
+            "title": {"text": "Estimated value change (USD)"},
+            "range": (span := padded_range(x)),
+            "tickvals": (ticks := nice_ticks(span[0], span[1])),
+            "ticktext": [format_usd(v) for v in ticks],
+            "zeroline": True,
+            "zerolinecolor": "#616161",
+        },
+        # Every firm labelled: plotly would skip category labels when rows are tight.
+        yaxis={
+            "type": "category",
+            "ticks": "",
+            "tickmode": "array",
+            "tickvals": shown["label"].tolist(),
+        },
+        bargap=0.25,
+        showlegend=False,
+        height=max(bar_height(len(shown)) or 0, 180 + 26 * len(shown)),
+    )
+    add_footnote(fig, SURVIVORSHIP_NOTE)
+    return fig

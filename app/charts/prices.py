@@ -1,0 +1,150 @@
+"""The price chart: each firm's adjusted close around the event, rebased to day −1 = 100."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.errors import SpecError
+from app.charts.base import base_figure, empty_figure
+from app.charts.theme import BENCHMARK_COLOR, FONT_SIZE, MUTED, NEUTRAL
+
+__all__ = ["price_paths"]
+
+
+def _truncate(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def price_paths(
+    prices: pd.DataFrame,
+    *,
+    day0: date | pd.Timestamp | str,
+    headline: str | None = None,
+    tickers: Sequence[str] | None = None,
+    benchmark: str | None = "SPY",
+    max_lines: int = 12,
+    pinned: Sequence[str] = (),
+) -> go.Figure:
+    """Prices around the event, each normalized to 100 at day −1.
+
+    Parameters
+    ----------
+    prices
+        Wide adjusted closes: index = consecutive trading sessions, one column per ticker.
+    day0
+        The resolved event session; a date missing from the index means the next session.
+    headline
+        News headline written (truncated) next to the event-day line.
+    tickers
+        Tickers to draw (default: every column). Unknown tickers are ignored.
+    benchmark
+        Column drawn as a dashed dark line, never dropped by ``max_lines``.
+    max_lines
+        At most this many firm lines; when there are more, the largest day-0 movers are kept.
+    pinned
+        Tickers always drawn when they have prices (e.g. the companies the article names); they
+        count towards ``max_lines``.
+
+    Returns
+    -------
+    go.Figure
+        One line per ticker, x = relative trading day (dates in the hover).
+    """
+    title = "Prices around the event (day −1 = 100)"
+    if max_lines < 1:
+        raise SpecError(f"max_lines={max_lines!r} must be at least 1")
+    # Sessions with no price at all (not yet traded, not yet fetched) would only stretch the axis.
+    prices = prices.loc[prices.first_valid_index() : prices.last_valid_index()]
+    if prices.empty:
+        return empty_figure(title)
+    index = pd.DatetimeIndex(pd.to_datetime(prices.index))
+    pos0 = int(index.searchsorted(pd.Timestamp(day0)))
+    if pos0 >= len(index):
+        return empty_figure(title, "No prices on or after day 0")
+    if pos0 == 0:
+        return empty_figure(title, "No trading session before day 0 to normalize on")
+    wanted = list(prices.columns) if tickers is None else [str(t) for t in tickers]
+    bench = benchmark if benchmark in prices.columns else None
+    firms = [t for t in dict.fromkeys(wanted) if t in prices.columns and t != bench]
+    base = prices.iloc[pos0 - 1]
+    usable = [t for t in firms if pd.notna(base[t]) and base[t] > 0]
+    dropped = len(firms) - len(usable)
+    if not usable and bench is None:
+        return empty_figure(title, "No price on day −1 to normalize on")
+    columns = [*usable, *([bench] if bench else [])]
+    normalized = prices[columns].astype("float64").div(base[columns].astype("float64")) * 100.0
+    last = normalized[usable].ffill().iloc[-1]
+    # The news is about day 0: keep the firms that moved most on it, not those that drifted most.
+    event_move = normalized[usable].iloc[pos0].sub(100.0).abs().fillna(0.0)
+    first = [t for t in dict.fromkeys(str(p) for p in pinned) if t in usable][:max_lines]
+    movers = event_move.drop(first).sort_values(ascending=False, kind="stable").index
+    shown = [*first, *movers[: max_lines - len(first)]]
+    # Legend order follows the lines' end points, top to bottom.
+    ordered = last[shown].sort_values(ascending=False, kind="stable").index.tolist()
+
+    rel = np.arange(len(index)) - pos0
+    dates = index.strftime("%a %d %b %Y").to_numpy()
+    notes = [f"Day 0 = {dates[pos0]}"]
+    if bench:
+        notes.append(f"dashed: {bench} (benchmark)")
+    if len(usable) > max_lines:
+        notes.append(f"{max_lines} largest day-0 moves of {len(usable)} tickers")
+    if dropped:
+        notes.append(f"{dropped} without a day −1 price")
+    fig = base_figure(title, " · ".join(notes))
+    hover = "<b>%{fullData.name}</b> %{y:.1f}<br>day %{x} · %{customdata}<extra></extra>"
+    for ticker in ordered:
+        fig.add_scatter(
+            x=rel,
+            y=normalized[ticker].to_numpy(),
+            name=str(ticker),
+            mode="lines",
+            line={"width": 2},
+            customdata=dates,
+            hovertemplate=hover,
+            connectgaps=False,
+        )
+    if bench:
+        fig.add_scatter(
+            x=rel,
+            y=normalized[bench].to_numpy(),
+            name=f"{bench} (benchmark)",
+            mode="lines",
+            line={"width": 3, "dash": "dash", "color": BENCHMARK_COLOR},
+            customdata=dates,
+            hovertemplate=hover,
+        )
+    fig.add_hline(y=100, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
+    fig.add_vline(x=0, line={"color": MUTED, "width": 1.5})
+    # Write the headline on the side of the event line with more room.
+    right_side = rel[-1] > 0 and (0 - rel[0]) / max(rel[-1] - rel[0], 1) > 0.5
+    fig.add_annotation(
+        x=0,
+        y=1,
+        xref="x",
+        yref="paper",
+        yanchor="top",
+        xanchor="right" if right_side else "left",
+        xshift=-6 if right_side else 6,
+        text=f"<b>Day 0</b>{': ' + _truncate(headline, 50) if headline else ''}",
+        showarrow=False,
+        align="left",
+        bgcolor="rgba(255,255,255,0.85)",
+        font={"size": FONT_SIZE - 1},
+    )
+    fig.update_layout(
+        xaxis={
+            "title": {"text": "Trading days relative to the event"},
+            "zeroline": False,
+            "range": [rel[0] - 0.5, rel[-1] + 0.5],
+        },
+        yaxis={"title": {"text": "Price (day −1 = 100)"}},
+        legend={"tracegroupgap": 0},
+    )
+    return fig

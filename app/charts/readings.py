@@ -1,0 +1,64 @@
+"""Plain-language readings of the significance tests (one module, used by charts and pages)."""
+
+from __future__ import annotations
+
+import math
+
+from app.charts.formatting import format_p, signed_number
+
+__all__ = ["TEST_LABELS", "describe_test", "reading"]
+
+TEST_LABELS: dict[str, str] = {
+    "cs_t": "Cross-sectional t",
+    "patell_z": "Patell Z",
+    "bmp_t": "BMP t",
+    "kp_bmp_t": "Kolari–Pynnönen BMP t",
+    "portfolio_t": "Portfolio t",
+    "gen_sign_z": "Generalized sign Z",
+    "corrado_z": "Corrado rank Z",
+    "wilcoxon": "Wilcoxon W",
+    "placebo": "Placebo",
+}
+"""Display names of the engine's test keys, in the order the table lists them."""
+
+_TEST_SUBJECTS: dict[str, str] = {
+    "gen_sign_z": "the balance of gainers and losers",
+    "corrado_z": "the rank pattern of abnormal returns",
+    "wilcoxon": "the median abnormal return",
+}
+_DEFAULT_SUBJECT = "the average abnormal return"
+
+
+def reading(p: float) -> str:
+    if p < 0.001:
+        return "very unlikely to be noise"
+    if p < 0.01:
+        return "unlikely to be noise"
+    if p < 0.05:
+        return "probably not noise (significant at 5%)"
+    if p < 0.10:
+        return "borderline (weak evidence, could be noise)"
+    return "consistent with noise"
+
+
+def describe_test(name: str, stat: float, p: float) -> str:
+    """Read one significance test in plain language.
+
+    Parameters
+    ----------
+    name
+        The engine's test key (``"patell_z"``, ``"wilcoxon"``, ...; see :data:`TEST_LABELS`).
+    stat, p
+        The statistic and its two-sided p-value.
+
+    Examples
+    --------
+    >>> describe_test("patell_z", -4.1, 0.00004)
+    'Patell Z = −4.1 (p < 0.001): the average abnormal return is very unlikely to be noise'
+    """
+    label = TEST_LABELS.get(name, name)
+    if not (math.isfinite(stat) and math.isfinite(p)):
+        return f"{label}: not available for this selection"
+    stat_text = signed_number(stat, 0 if name == "wilcoxon" else 1)
+    subject = _TEST_SUBJECTS.get(name, _DEFAULT_SUBJECT)
+    return f"{label} = {stat_text} ({format_p(p)}): {subject} is {reading(p)}"

@@ -1,0 +1,386 @@
+"""The study controls and the URL: the link carries the whole view (see :mod:`app.dashboard.state`),
+a valid view points the study store at its cached result or asks the background worker to run it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from uuid import uuid4
+
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash.development.base_component import Component
+
+from analytics import calendar
+from analytics.errors import AftershockError, SpecError
+from app.dashboard import ids
+from app.dashboard.cache import DashboardData
+from app.dashboard.components import alert, window_options
+from app.dashboard.state import (
+    DEFAULT_STATE,
+    PRESETS,
+    TIMING_LABELS,
+    WINDOW_CHOICES,
+    ViewState,
+    format_window,
+    from_controls,
+    from_query,
+    to_query,
+)
+
+logger = logging.getLogger(__name__)
+
+BENCHMARKS = ("SPY", "VOO", "VTI", "RSP", "QQQ", "IWM", "DIA", "SMH", "XLK")
+
+
+CONTROLS: Mapping[str, str] = {
+    "article": ids.ARTICLE_SELECT,
+    "date": ids.EVENT_DATE,
+    "timing": ids.EVENT_TIMING,
+    "preset": ids.UNIVERSE_PRESET,
+    "sector": ids.UNIVERSE_SECTOR,
+    "tickers": ids.UNIVERSE_TICKERS,
+    "benchmark": ids.BENCHMARK,
+    "model": ids.MODEL,
+    "estimation_start": ids.ESTIMATION_START,
+    "estimation_end": ids.ESTIMATION_END,
+    "windows": ids.EVENT_WINDOWS,
+}
+"""Study controls: keyword of :func:`~app.dashboard.state.from_controls` → component id."""
+
+
+_SKIP: dict[str, Any] = {name: no_update for name in CONTROLS}
+
+
+def layout(
+    *,
+    sectors: Sequence[str],
+    ticker_options: Sequence[Mapping[str, str]],
+    models: Mapping[str, str],
+) -> Component:
+    """The study controls, initialised to the DeepSeek demo; ``models`` maps key → label."""
+    d = DEFAULT_STATE
+    return dmc.Paper(
+        [
+            dmc.SimpleGrid(
+                [
+                    dmc.DatePickerInput(
+                        id=ids.EVENT_DATE,
+                        label="Event date",
+                        value=d.date.isoformat(),
+                        valueFormat="ddd D MMM YYYY",
+                        minDate="1990-01-02",
+                        maxDate="2030-12-31",
+                        allowDeselect=False,
+                    ),
+                    dmc.Select(
+                        id=ids.EVENT_TIMING,
+                        label="News arrived",
+                        data=[{"value": k, "label": v} for k, v in TIMING_LABELS.items()],
+                        value=d.timing,
+                        allowDeselect=False,
+                    ),
+                    dmc.Select(
+                        id=ids.MODEL,
+                        label="Normal-return model",
+                        data=[{"value": k, "label": v} for k, v in models.items()],
+                        value=d.model,
+                        allowDeselect=False,
+                    ),
+                    dmc.Select(
+                        id=ids.UNIVERSE_PRESET,
+                        label="Universe",
+                        data=[{"value": k, "label": v} for k, v in PRESETS.items()],
+                        value=d.preset,
+                        allowDeselect=False,
+                    ),
+                    dmc.Select(
+                        id=ids.UNIVERSE_SECTOR,
+                        label="S&P 500 sector",
+                        data=list(sectors),
+                        placeholder="Pick a sector",
+                        disabled=True,
+                        searchable=True,
+                    ),
+                    dmc.Autocomplete(
+                        id=ids.BENCHMARK,
+                        label="Benchmark",
+                        data=list(BENCHMARKS),
+                        value=d.benchmark,
+                        debounce=400,
+                    ),
+                ],
+                cols={"base": 1, "sm": 3},
+                spacing="sm",
+                verticalSpacing="xs",
+            ),
+            dmc.MultiSelect(
+                id=ids.UNIVERSE_TICKERS,
+                label="Add tickers",
+                description="Added to the universe; click a highlighted company to add it.",
+                data=list(ticker_options),
+                value=list(d.tickers),
+                searchable=True,
+                clearable=True,
+                limit=40,
+                hidePickedOptions=True,
+                debounce=150,
+                placeholder="Search tickers or company names",
+                nothingFoundMessage="No such ticker in the SEC list",
+                mt="xs",
+            ),
+            dmc.SimpleGrid(
+                [
+                    dmc.NumberInput(
+                        id=ids.ESTIMATION_START,
+                        label="Estimation from day",
+                        value=d.estimation[0],
+                        allowDecimal=False,
+                        debounce=500,
+                    ),
+                    dmc.NumberInput(
+                        id=ids.ESTIMATION_END,
+                        label="to day",
+                        value=d.estimation[1],
+                        allowDecimal=False,
+                        debounce=500,
+                    ),
+                    dmc.TagsInput(
+                        id=ids.EVENT_WINDOWS,
+                        label="Event windows (start:end)",
+                        data=list(WINDOW_CHOICES),
+                        value=[format_window(w) for w in d.windows],
+                        acceptValueOnBlur=True,
+                        clearable=True,
+                        className="windows-input",
+                    ),
+                ],
+                cols={"base": 1, "sm": 3},
+                spacing="sm",
+                mt="xs",
+            ),
+            dmc.Group(
+                [
+                    dmc.Button("Run study", id=ids.RUN_BUTTON, n_clicks=0),
+                    dmc.Button(
+                        "Cancel",
+                        id=ids.CANCEL_BUTTON,
+                        variant="subtle",
+                        color="gray",
+                        n_clicks=0,
+                        display="none",
+                    ),
+                    html.Div(id=ids.RUN_STATUS, className="run-status"),
+                ],
+                mt="sm",
+                gap="sm",
+            ),
+            html.Div(id=ids.CONTROLS_ALERT),
+        ],
+        className="pane controls",
+        withBorder=True,
+        p="md",
+    )
+
+
+def controls_of(state: ViewState) -> dict[str, Any]:
+    """The control values that show ``state``."""
+    return {
+        "article": state.article,
+        "date": state.date.isoformat(),
+        "timing": state.timing,
+        "preset": state.preset,
+        "sector": state.sector,
+        "tickers": list(state.tickers),
+        "benchmark": state.benchmark,
+        "model": state.model,
+        "estimation_start": state.estimation[0],
+        "estimation_end": state.estimation[1],
+        "windows": [format_window(w) for w in state.windows],
+    }
+
+
+def _focus(state: ViewState, current: str | None) -> tuple[list[dict[str, str]], str]:
+    keys = [format_window(w) for w in state.windows]
+    return window_options(keys), current if current in keys else keys[0]
+
+
+def sync_state(
+    data: DashboardData,
+    *,
+    trigger: str | None,
+    search: str | None,
+    study_key: str | None,
+    focus: str | None,
+    run_clicks: int | None,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Keep the URL, the controls and the study in step.
+
+    On page load (or back/forward) the URL sets the controls; a changed control rewrites the URL.
+    Either way a valid view either points :data:`~app.dashboard.ids.STUDY_KEY` at its cached
+    result or asks
+    the background worker to run it; an invalid one shows an inline alert and changes nothing.
+
+    Returns a dict with ``controls`` (values to set, ``no_update`` where unchanged), ``search``,
+    ``sector_disabled``, ``focus_data``, ``focus_value``, ``alert``, ``study_key`` and ``run``.
+    """
+    out: dict[str, Any] = {
+        "controls": dict(_SKIP),
+        "search": no_update,
+        "sector_disabled": no_update,
+        "focus_data": no_update,
+        "focus_value": no_update,
+        "alert": None,
+        "study_key": no_update,
+        "run": no_update,
+    }
+    notes: list[str] = []
+    if trigger in (None, ids.URL):
+        state, notes = from_query(search)
+        out["controls"] = controls_of(state)
+    else:
+        raw = dict(values)
+        if trigger == ids.ARTICLE_SELECT:
+            article = data.articles.get(raw.get("article") or "")
+            if article is not None and article.date is not None:
+                raw["date"], raw["timing"] = article.date.isoformat(), article.timing
+                out["controls"] |= {"date": raw["date"], "timing": raw["timing"]}
+        try:
+            state = from_controls(**raw)
+        except SpecError as exc:
+            out["alert"] = alert(str(exc), title="Check the study settings")
+            return out
+        query = to_query(state)
+        if query == search and trigger != ids.RUN_BUTTON:
+            out["alert"] = no_update
+            return out
+        out["search"] = query
+    out["sector_disabled"] = state.preset != "sp500"
+    out["focus_data"], out["focus_value"] = _focus(state, focus)
+    try:
+        prepared = data.prepare(state)
+    except AftershockError as exc:
+        out["alert"] = alert(str(exc), title="Check the study settings")
+        return out
+    messages = (
+        [alert(notes, title="Parts of the link were ignored", color="yellow")] if notes else []
+    )
+    moved = _day0_note(state)
+    if moved is not None:
+        messages.append(moved)
+    out["alert"] = messages[0] if len(messages) == 1 else html.Div(messages) if messages else None
+    if trigger == ids.RUN_BUTTON or data.result(prepared.key) is None:
+        # The token makes every request its own background job: Dash keys a job's result by
+        # its inputs, so two visitors asking for the same study at once would share one result,
+        # and the second poll would find it taken.
+        out["run"] = {"query": to_query(state), "nonce": run_clicks or 0, "token": uuid4().hex}
+    elif prepared.key != study_key:
+        out["study_key"] = prepared.key
+    return out
+
+
+def _day0_note(state: ViewState) -> Component | None:
+    """An info line when the event date is not a session, so day 0 is a later date."""
+    if calendar.is_session(state.date):
+        return None
+    day0 = calendar.day_zero(state.date, state.timing)
+    return alert(
+        f"{state.date:%a %d %b %Y} is not an NYSE trading day: day 0 is the next session, "
+        f"{day0:%a %d %b %Y}.",
+        title="Day 0 moved",
+        color="blue",
+    )
+
+
+def run_job(
+    data: DashboardData, request: Mapping[str, Any] | None, progress: Callable[[str], None]
+) -> tuple[Any, Any]:
+    """Background worker: run the requested study; returns ``(study key, results alert)``."""
+    if not request:
+        return no_update, no_update
+    state, _ = from_query(str(request.get("query", "")))
+    try:
+        key = data.run(state, progress=progress)
+    except AftershockError as exc:
+        logger.info("study failed: %s", exc)
+        return None, alert(str(exc), title="The study could not run")
+    except Exception:
+        logger.exception("study crashed for %s", request.get("query"))
+        return None, alert(
+            "An unexpected error stopped the study; the server log has the details.",
+            title="The study could not run",
+        )
+    return key, None
+
+
+def register(app: Dash, data: DashboardData) -> None:
+    """Register the URL, controls and background-study callbacks on ``app``."""
+
+    @app.callback(
+        output={
+            "controls": {name: Output(cid, "value") for name, cid in CONTROLS.items()},
+            "search": Output(ids.URL, "search"),
+            "sector_disabled": Output(ids.UNIVERSE_SECTOR, "disabled"),
+            "focus_data": Output(ids.FOCUS_WINDOW, "data"),
+            "focus_value": Output(ids.FOCUS_WINDOW, "value"),
+            "alert": Output(ids.CONTROLS_ALERT, "children"),
+            "study_key": Output(ids.STUDY_KEY, "data"),
+            "run": Output(ids.RUN_REQUEST, "data"),
+        },
+        inputs={
+            "search": Input(ids.URL, "search"),
+            "run_clicks": Input(ids.RUN_BUTTON, "n_clicks"),
+            "values": {name: Input(cid, "value") for name, cid in CONTROLS.items()},
+            "study_key": State(ids.STUDY_KEY, "data"),
+            "focus": State(ids.FOCUS_WINDOW, "value"),
+        },
+    )
+    def _sync(
+        search: str | None,
+        run_clicks: int | None,
+        values: dict[str, Any],
+        study_key: str | None,
+        focus: str | None,
+    ) -> dict[str, Any]:
+        trigger = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None
+        return sync_state(
+            data,
+            trigger=trigger,
+            search=search,
+            study_key=study_key,
+            focus=focus,
+            run_clicks=run_clicks,
+            values=values,
+        )
+
+    @app.callback(
+        Output(ids.STUDY_KEY, "data", allow_duplicate=True),
+        Output(ids.RESULTS_ALERT, "children"),
+        Input(ids.RUN_REQUEST, "data"),
+        background=True,
+        interval=100,
+        progress=Output(ids.RUN_STATUS, "children"),
+        progress_default="",
+        running=[
+            (Output(ids.RUN_BUTTON, "loading"), True, False),
+            (Output(ids.CANCEL_BUTTON, "display"), "inline-block", "none"),
+            (Output(ids.RUN_STATUS, "style"), {"display": "block"}, {"display": "none"}),
+        ],
+        cancel=[Input(ids.CANCEL_BUTTON, "n_clicks")],
+        prevent_initial_call=True,
+    )
+    def _run(
+        set_progress: Callable[[str], None], request: dict[str, Any] | None
+    ) -> tuple[Any, Any]:
+        return run_job(data, request, set_progress)
+
+    @app.callback(
+        Output(ids.UNIVERSE_TICKERS, "data"),
+        Input(ids.UNIVERSE_TICKERS, "searchValue"),
+        Input(ids.UNIVERSE_TICKERS, "value"),
+        prevent_initial_call=True,
+    )
+    def _ticker_choices(search: str | None, selected: list[str] | None) -> list[dict[str, str]]:
+        return data.search_tickers(search, selected or [])

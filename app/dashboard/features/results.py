@@ -1,0 +1,423 @@
+"""The results: the summary line, the focus window, the chart tabs, the results grid and the tests.
+
+Every output is drawn from the cached result whose key the study store holds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+import pandas as pd
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.development.base_component import Component
+
+from analytics.study.result import StudyResult
+from app.charts.base import SURVIVORSHIP_NOTE
+from app.charts.formatting import format_p, format_usd, pct, stars, window_label
+from app.dashboard import ids
+from app.dashboard.cache import DashboardData
+from app.dashboard.components import (
+    NUM_FORMAT,
+    P_FORMAT,
+    PCT_FORMAT,
+    SIGN_CLASSES,
+    alert,
+    window_options,
+)
+from app.dashboard.state import DEFAULT_STATE, MODELS, format_window
+from app.dashboard.views import aggregate_row, article_of, build_figure, focus_window
+
+CHART_TITLES: Mapping[str, str] = {
+    "price_paths": "Price paths",
+    "abnormal_returns": "Abnormal returns by firm",
+    "caar": "Average abnormal return (AAR) and CAAR",
+    "sector_treemap": "Abnormal return by sector",
+    "dollar_impact": "Dollar impact",
+    "tests": "Significance tests",
+}
+
+
+_GRAPH_CONFIG: Any = {
+    "displaylogo": False,
+    "responsive": True,
+    "toImageButtonOptions": {"scale": 2},
+}
+
+
+def chart_card(name: str) -> Component:
+    """One chart with its "Download PNG" button."""
+    return html.Section(
+        [
+            dmc.Group(
+                [
+                    dmc.Text(CHART_TITLES[name], fw=600),
+                    dmc.Button(
+                        "Download PNG",
+                        id=ids.png_button(name),
+                        size="compact-sm",
+                        variant="default",
+                        n_clicks=0,
+                    ),
+                ],
+                justify="space-between",
+            ),
+            dcc.Loading(
+                dcc.Graph(id=ids.figure(name), config=_GRAPH_CONFIG, className="chart"),
+                type="dot",
+                delay_show=300,
+            ),
+        ],
+        className="chart-card",
+    )
+
+
+def _grid() -> Component:
+    return dag.AgGrid(
+        id=ids.GRID,
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+        dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True},
+        csvExportParams={"fileName": "aftershock-results.csv"},
+        className="ag-theme-quartz results-grid",
+        style={"height": "520px"},
+    )
+
+
+def _tab(value: str, label: str) -> dmc.TabsTab:
+    return dmc.TabsTab(label, value=value)
+
+
+def layout() -> Component:
+    """The results: focus window, export, tabs of charts, the grid and the tests."""
+    return dmc.Paper(
+        [
+            dmc.Group(
+                [
+                    dmc.Select(
+                        id=ids.FOCUS_WINDOW,
+                        label="Window shown",
+                        data=window_options(format_window(w) for w in DEFAULT_STATE.windows),
+                        value=format_window(DEFAULT_STATE.windows[0]),
+                        allowDeselect=False,
+                        w=140,
+                    ),
+                    html.Div(id=ids.DOLLAR_HEADLINE, className="dollar-headline"),
+                    dmc.Button("Export all", id=ids.EXPORT_ALL, variant="light", n_clicks=0),
+                ],
+                justify="space-between",
+                align="flex-end",
+            ),
+            html.Div(id=ids.RESULTS_ALERT),
+            dmc.Tabs(
+                [
+                    dmc.TabsList(
+                        [
+                            _tab("prices", "Prices"),
+                            _tab("abnormal", "Abnormal returns"),
+                            _tab("caar", "CAAR"),
+                            _tab("sectors", "Sectors & dollars"),
+                            _tab("grid", "Results grid"),
+                            _tab("tests", "Tests"),
+                        ]
+                    ),
+                    dmc.TabsPanel(chart_card("price_paths"), value="prices"),
+                    dmc.TabsPanel(chart_card("abnormal_returns"), value="abnormal"),
+                    dmc.TabsPanel(chart_card("caar"), value="caar"),
+                    dmc.TabsPanel(
+                        dmc.Stack([chart_card("sector_treemap"), chart_card("dollar_impact")]),
+                        value="sectors",
+                    ),
+                    dmc.TabsPanel(
+                        dmc.Stack(
+                            [
+                                dmc.Group(
+                                    dmc.Button(
+                                        "Download CSV",
+                                        id=ids.GRID_CSV,
+                                        size="compact-sm",
+                                        variant="default",
+                                        n_clicks=0,
+                                    ),
+                                    justify="flex-end",
+                                ),
+                                _grid(),
+                                html.Div(id=ids.EXCLUDED),
+                            ],
+                            gap="xs",
+                        ),
+                        value="grid",
+                    ),
+                    dmc.TabsPanel(
+                        dmc.Stack([html.Div(id=ids.TESTS_PANEL), chart_card("tests")], gap="xs"),
+                        value="tests",
+                    ),
+                ],
+                id=ids.RESULTS_TABS,
+                value="prices",
+                # Hidden tabs stay unmounted: their charts are drawn when first shown.
+                keepMounted=False,
+                mt="sm",
+            ),
+        ],
+        className="pane results",
+        withBorder=True,
+        p="md",
+    )
+
+
+def render_chart(
+    data: DashboardData,
+    name: str,
+    *,
+    key: str | None,
+    focus: str | None,
+    selected: str | None,
+    text: str | None,
+) -> Any:
+    """The figure of chart ``name`` for the current study (``no_update`` without one)."""
+    result = data.result(key)
+    if result is None or key is None:
+        return no_update
+    article = article_of(data, selected, text) if name == "price_paths" else None
+    return build_figure(data, name, result, key, focus_window(result, focus), article)
+
+
+def summary(data: DashboardData, key: str | None) -> Any:
+    """The header's one-line study summary."""
+    result = data.result(key)
+    if result is None:
+        return html.Span("No study yet", className="summary-main")
+    spec = result.spec
+    firms = result.firms
+    ok = int((firms["status"] == "ok").sum())
+    day0 = pd.Timestamp(result.events["day0"].min())
+    first = spec.window_keys[0]
+    row = aggregate_row(result, first)
+    tests = result.tests
+    cs = tests[(tests["window"] == first) & (tests["test"] == "cs_t")]
+    p = float(cs["p"].iloc[0]) if len(cs) else math.nan
+    return [
+        html.Div(
+            f"CAAR {window_label(first)} {pct(float(row['caar']), 2)} "
+            f"({format_p(p)}) across {ok} firms",
+            className="summary-main",
+        ),
+        html.Div(
+            f"Day 0 {day0:%a %d %b %Y} · {MODELS.get(spec.model, spec.model)} vs "
+            f"{spec.benchmark} · estimation {format_window(spec.estimation)}"
+        ),
+    ]
+
+
+def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> Any:
+    """ "These stocks shed $X": the total estimated dollar impact of the focus window."""
+    result = data.result(key)
+    if result is None:
+        return None
+    window = focus_window(result, focus)
+    row = aggregate_row(result, window)
+    total, counted, n = (
+        float(row["dollar_impact_total"]),
+        int(row["dollar_impact_n"]),
+        int(row["n"]),
+    )
+    if not math.isfinite(total) or counted == 0:
+        return html.Div("No market values for these firms: no dollar impact", className="note")
+    verb = "shed" if total < 0 else "gained"
+    return html.Div(
+        [
+            html.Span(
+                f"These stocks {verb} {format_usd(abs(total), long=True)}",
+                className=f"total {'loss' if total < 0 else 'gain'}",
+            ),
+            html.Div(
+                f"Abnormal value change {window_label(window)}, {counted} of {n} firms "
+                "with a market value. " + SURVIVORSHIP_NOTE + ".",
+                className="note",
+            ),
+        ]
+    )
+
+
+def grid_table(data: DashboardData, key: str | None) -> tuple[Any, Any, Any]:
+    """The results grid: ``(columnDefs, rowData, excluded-firms note)``."""
+    result = data.result(key)
+    if result is None:
+        return no_update, no_update, no_update
+    firms = result.firms.drop_duplicates("ticker").set_index("ticker")
+    tickers = list(firms.index.astype(str))
+    sectors = data.sector_of(tickers)
+    days = result.days
+    day0 = days[days["day"] == 0].drop_duplicates("ticker").set_index("ticker")["ar"]
+    windows = result.windows.drop_duplicates(["ticker", "window"]).set_index(["ticker", "window"])
+    rows = []
+    for ticker in tickers:
+        row: dict[str, Any] = {
+            "ticker": ticker,
+            "sector": sectors[ticker],
+            "beta": _finite(firms.at[ticker, "beta"]),
+            "ar0": _finite(day0.get(ticker, math.nan)),
+            "status": str(firms.at[ticker, "status"]),
+        }
+        for i, window in enumerate(result.spec.window_keys):
+            if (ticker, window) in windows.index:
+                w = windows.loc[(ticker, window)]
+                p = float(w["p"])
+                row |= {
+                    f"car{i}": _finite(w["car"]),
+                    f"t{i}": _finite(w["t"]),
+                    f"p{i}": _finite(p),
+                    f"sig{i}": stars(p),
+                }
+        rows.append(row)
+    columns: list[dict[str, Any]] = [
+        {"field": "ticker", "headerName": "Firm", "pinned": "left", "width": 100},
+        {"field": "sector", "headerName": "Sector", "width": 170},
+        {"field": "beta", "headerName": "Beta", "valueFormatter": NUM_FORMAT, "width": 90},
+        {
+            "field": "ar0",
+            "headerName": "AR day 0",
+            "valueFormatter": PCT_FORMAT,
+            "cellClassRules": SIGN_CLASSES,
+            "width": 110,
+        },
+    ]
+    for i, window in enumerate(result.spec.window_keys):
+        columns.append(
+            {
+                "headerName": f"Window {window_label(window)}",
+                "children": [
+                    {
+                        "field": f"car{i}",
+                        "headerName": "CAR",
+                        "valueFormatter": PCT_FORMAT,
+                        "cellClassRules": SIGN_CLASSES,
+                        "width": 105,
+                    },
+                    {
+                        "field": f"t{i}",
+                        "headerName": "t",
+                        "valueFormatter": NUM_FORMAT,
+                        "width": 85,
+                    },
+                    {"field": f"p{i}", "headerName": "p", "valueFormatter": P_FORMAT, "width": 85},
+                    {"field": f"sig{i}", "headerName": "", "width": 70, "filter": False},
+                ],
+            }
+        )
+    columns.append({"field": "status", "headerName": "Status", "width": 140})
+    return columns, rows, _excluded_note(result)
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _excluded_note(result: StudyResult) -> Any:
+    excluded = result.excluded
+    if excluded.empty:
+        return None
+    items = [
+        f"{ticker} ({'all windows' if window == 'all' else window}): {reason}"
+        for ticker, window, reason in zip(
+            excluded["ticker"].astype(str),
+            excluded["window"].astype(str),
+            excluded["reason"].astype(str),
+            strict=True,
+        )
+    ]
+    return alert(
+        items, title=f"{len(items)} exclusion{'' if len(items) == 1 else 's'}", color="gray"
+    )
+
+
+def significance_panel(data: DashboardData, key: str | None, focus: str | None) -> Any:
+    """The verdict above the tests table: CAAR and how many tests reject "no effect"."""
+    result = data.result(key)
+    if result is None:
+        return None
+    window = focus_window(result, focus)
+    row = aggregate_row(result, window)
+    tests = result.tests[result.tests["window"] == window]
+    p = tests["p"].astype(float)
+    available = int(p.notna().sum())
+    rejecting = int((p < 0.05).sum())
+    if available == 0:
+        verdict = "No test could be computed for this window."
+    elif rejecting == available:
+        verdict = f"All {available} tests reject “no effect” at the 5% level."
+    elif rejecting == 0:
+        verdict = f"None of the {available} tests rejects “no effect” at 5%: this looks like noise."
+    else:
+        verdict = (
+            f"{rejecting} of {available} tests reject “no effect” at 5%: the evidence is mixed; "
+            "tests robust to event clustering (Kolari–Pynnönen, portfolio) weigh most here."
+        )
+    return html.Div(
+        [
+            html.Span(
+                f"CAAR {window_label(window)} = {pct(float(row['caar']), 2)} "
+                f"over {int(row['n'])} firms. ",
+                className="tests-lead",
+            ),
+            html.Span(verdict),
+        ],
+        className="tests-verdict",
+    )
+
+
+def register(app: Dash, data: DashboardData) -> None:
+    """Register the results' callbacks on ``app``."""
+    # Everything below draws the study whose key the state or run callback stores: no study
+    # exists at page load, hence no initial calls.
+    app.callback(
+        Output(ids.SUMMARY, "children"), Input(ids.STUDY_KEY, "data"), prevent_initial_call=True
+    )(lambda key: summary(data, key))
+    app.callback(
+        Output(ids.DOLLAR_HEADLINE, "children"),
+        Input(ids.STUDY_KEY, "data"),
+        Input(ids.FOCUS_WINDOW, "value"),
+        prevent_initial_call=True,
+    )(lambda key, focus: dollar_headline(data, key, focus))
+    app.callback(
+        Output(ids.GRID, "columnDefs"),
+        Output(ids.GRID, "rowData"),
+        Output(ids.EXCLUDED, "children"),
+        Input(ids.STUDY_KEY, "data"),
+        prevent_initial_call=True,
+    )(lambda key: grid_table(data, key))
+    app.callback(
+        Output(ids.TESTS_PANEL, "children"),
+        Input(ids.STUDY_KEY, "data"),
+        Input(ids.FOCUS_WINDOW, "value"),
+        prevent_initial_call=True,
+    )(lambda key, focus: significance_panel(data, key, focus))
+    app.callback(
+        Output(ids.GRID, "exportDataAsCsv"),
+        Input(ids.GRID_CSV, "n_clicks"),
+        prevent_initial_call=True,
+    )(lambda clicks: bool(clicks))
+    for name in ids.CHARTS:
+        _register_chart(app, data, name)
+
+
+def _register_chart(app: Dash, data: DashboardData, name: str) -> None:
+    inputs = [Input(ids.STUDY_KEY, "data")]
+    if name != "price_paths":
+        inputs.append(Input(ids.FOCUS_WINDOW, "value"))
+
+    @app.callback(
+        Output(ids.figure(name), "figure"),
+        *inputs,
+        State(ids.ARTICLE_SELECT, "value"),
+        State(ids.ARTICLE_TEXT, "value"),
+        prevent_initial_call=True,
+    )
+    def _chart(key: str | None, *rest: Any) -> Any:
+        focus, selected, text = rest if len(rest) == 3 else (None, *rest)
+        return render_chart(data, name, key=key, focus=focus, selected=selected, text=text)

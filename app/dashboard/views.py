@@ -1,0 +1,57 @@
+"""What the features share to show the current study: its focus window, its article and its
+charts, drawn by the one assembly of :mod:`app.charts.figures`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from analytics.errors import AftershockError
+from analytics.news import Article, find_companies, parse_article
+from analytics.study.result import StudyResult
+from app.charts import figures
+from app.dashboard.cache import DashboardData
+
+
+def aggregate_row(result: StudyResult, window: str) -> dict[str, Any]:
+    table = result.aggregate
+    row = table[table["window"] == window].iloc[0]
+    return {str(name): value for name, value in row.items()}
+
+
+def focus_window(result: StudyResult, focus: str | None) -> str:
+    keys = result.spec.window_keys
+    return focus if focus in keys else keys[0]
+
+
+def article_of(data: DashboardData, selected: str | None, text: str | None) -> Article | None:
+    if selected and selected in data.articles:
+        return data.articles[selected]
+    if text and text.strip():
+        try:
+            return parse_article(text)
+        except AftershockError:
+            return None
+    return None
+
+
+def build_figure(
+    data: DashboardData,
+    name: str,
+    result: StudyResult,
+    key: str,
+    window: str,
+    article: Article | None = None,
+) -> go.Figure:
+    """Chart ``name`` (one of :data:`app.charts.figures.CHARTS`) of the cached result ``key``.
+
+    Drawn by the one assembly (:func:`app.charts.figures.chart`) from the same inputs as the CLI
+    export and the refresh job; the price chart also carries the article's headline and always
+    shows the companies the article names.
+    """
+    named = [m.ticker for m in find_companies(article.body, data.aliases)] if article else []
+    inputs = data.chart_inputs(
+        key, result, headline=article.headline if article else None, pinned=named
+    )
+    return figures.chart(name, result, inputs, window=window)
