@@ -9,9 +9,11 @@ the file, the key, the bad value and the fix. Sections:
     ``name = ["NVDA", ...]``: tickers a refresh keeps current up to the last completed session.
 ``[[studies]]``
     ``name`` (lower-case slug, unique; also the folder of its results and charts), ``tickers`` or
-    ``watchlist``, ``event_date``, and optionally ``timing``, ``benchmark``, ``model``,
+    ``watchlist``, ``event_date``, and optionally any other option of
+    :class:`~analytics.study.options.StudyOptions` (``timing``, ``benchmark``, ``model``,
     ``estimation`` (``"-250:-11"``), ``windows`` (``["0:0", "-1:1"]``), ``returns``,
-    ``min_estimation`` and ``placebo`` with the defaults of ``aftershock study``.
+    ``min_estimation``, ``placebo``, ``seed``, ``spike_screen``, ...), validated by that model and
+    with its defaults (those of ``aftershock study``).
 ``[[schedules]]``
     ``name``, ``cron`` (five crontab fields, e.g. ``"30 16 * * 1-5"``), ``timezone`` (default
     ``America/New_York``), ``sessions_only`` (default true: skip days that are not XNYS sessions
@@ -32,7 +34,6 @@ fires when either matches and APScheduler only when both do.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 import zoneinfo
@@ -42,8 +43,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 from apscheduler.triggers.cron import CronTrigger
+from pydantic import ValidationError
 
 from analytics.errors import SpecError
+from analytics.study.options import StudyOptions, option_error, suggest
 from analytics.study.spec import StudySpec
 
 if TYPE_CHECKING:
@@ -67,32 +70,10 @@ _SYMBOL = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$")
 # In crontab order (0 = Sunday); APScheduler reads these names right but numbers from Monday.
 _DAY_NAMES: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _TOP_KEYS: Final = ("export", "schedules", "studies", "watchlists")
-_STUDY_KEYS: Final = (
-    "benchmark",
-    "estimation",
-    "event_date",
-    "min_estimation",
-    "model",
-    "name",
-    "placebo",
-    "returns",
-    "tickers",
-    "timing",
-    "watchlist",
-    "windows",
-)
+_CLI_ONLY: Final = frozenset({"universe_file", "factors"})
+_STUDY_KEYS: Final = tuple(sorted({"name", "watchlist", *StudyOptions.model_fields} - _CLI_ONLY))
 _SCHEDULE_KEYS: Final = ("cron", "name", "sessions_only", "studies", "timezone")
 _EXPORT_KEYS: Final = ("dir", "format", "height", "scale", "width")
-_STUDY_DEFAULTS: Final[Mapping[str, Any]] = {
-    "timing": "before_open",
-    "benchmark": "SPY",
-    "model": "market",
-    "estimation": "-250:-11",
-    "windows": ("0:0", "-1:1", "-5:5"),
-    "returns": "simple",
-    "min_estimation": 120,
-    "placebo": 200,
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,15 +85,18 @@ class SavedStudy:
     name
         Lower-case slug, unique in the file; names its results and chart folders.
     spec
-        The validated specification (placebo draws seeded with 0, so re-runs on unchanged data
-        reproduce the same numbers).
+        The validated specification (placebo draws seeded with the fixed default seed, so re-runs
+        on unchanged data reproduce the same numbers).
     watchlist
         The watchlist its tickers come from, if any.
+    options
+        The validated study options the spec was built from.
     """
 
     name: str
     spec: StudySpec
     watchlist: str | None = None
+    options: StudyOptions | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,9 +243,7 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+_suggest = suggest
 
 
 def _toml(value: Any) -> str:
@@ -362,15 +344,6 @@ def _watchlists(ctx: _Context, raw: Any) -> dict[str, tuple[str, ...]]:
     return lists
 
 
-def _window_text(ctx: _Context, value: Any, where: str) -> str | tuple[int, int]:
-    if isinstance(value, list):
-        pair = [ctx.typed(v, int, where, '"-1:1" or [-1, 1]') for v in value]
-        if len(pair) != 2:
-            raise ctx.error(where, f'{value!r} is not a window; write it like "-1:1" or [-1, 1]')
-        return pair[0], pair[1]
-    return cast(str, ctx.typed(value, str, where, '"-1:1" or [-1, 1]'))
-
-
 def _study(
     ctx: _Context, raw: Any, index: int, watchlists: Mapping[str, tuple[str, ...]]
 ) -> SavedStudy:
@@ -381,7 +354,6 @@ def _study(
     name = ctx.slug(table["name"], f"{where}.name")
     where = f"studies[{index}] ({name})"
     ctx.keys(table, _STUDY_KEYS, where)
-    values = {**_STUDY_DEFAULTS, **table}
     watchlist: str | None = None
     if ("tickers" in table) == ("watchlist" in table):
         raise ctx.error(
@@ -396,45 +368,33 @@ def _study(
                 f"{_toml(watchlist)} is not defined{_suggest(watchlist, list(watchlists))}; "
                 f"add it under [watchlists] or use one of {', '.join(watchlists) or '(none)'}",
             )
-        tickers: list[str] = list(watchlists[watchlist])
+        tickers: object = list(watchlists[watchlist])
     else:
-        tickers = ctx.strings(table["tickers"], f"{where}.tickers", '["NVDA", "AMD"]')
+        tickers = table["tickers"]
     if "event_date" not in table:
         raise ctx.error(where, "has no event_date; add event_date = 2025-01-27")
-    event_date = ctx.typed(table["event_date"], (dt.date, str), f"{where}.event_date", "2025-01-27")
-    if isinstance(event_date, dt.datetime):
-        raise ctx.error(
-            f"{where}.event_date", f"{event_date} has a time; give the date only: 2025-01-27"
-        )
-    for key, kind, example in (
-        ("timing", str, '"before_open"'),
-        ("benchmark", str, '"SPY"'),
-        ("model", str, '"market"'),
-        ("returns", str, '"simple"'),
-        ("min_estimation", int, "120"),
-        ("placebo", int, "200"),
-    ):
-        ctx.typed(values[key], kind, f"{where}.{key}", example)
-    estimation = _window_text(ctx, values["estimation"], f"{where}.estimation")
-    raw_windows = ctx.typed(values["windows"], (list, tuple), f"{where}.windows", '["0:0", "-1:1"]')
-    windows = [_window_text(ctx, w, f"{where}.windows[{i}]") for i, w in enumerate(raw_windows)]
+    given = {k: v for k, v in table.items() if k not in ("name", "watchlist")}
     try:
-        spec = StudySpec.create(
-            tickers=tickers,
-            date=event_date,
-            timing=values["timing"],
-            benchmark=values["benchmark"],
-            model=values["model"],
-            estimation=estimation,
-            windows=windows,
-            returns=values["returns"],
-            min_estimation=values["min_estimation"],
-            placebo=values["placebo"],
-            seed=0,
-        )
+        options = StudyOptions.from_typed({**given, "tickers": tickers})
+    except ValidationError as exc:
+        error = option_error(exc, show=_toml, kind=_toml_type)
+        raise ctx.error(_at(where, error), _problem(error)) from None
+    try:
+        spec = StudySpec.from_options(options)
     except SpecError as exc:
-        raise ctx.error(where, str(exc)) from exc
-    return SavedStudy(name=name, spec=spec, watchlist=watchlist)
+        raise ctx.error(_at(where, exc), _problem(exc)) from exc
+    return SavedStudy(name=name, spec=spec, watchlist=watchlist, options=options)
+
+
+def _at(where: str, error: SpecError) -> str:
+    """``where.parameter`` of an error whose message starts with its parameter name."""
+    head, sep, _ = str(error).partition(": ")
+    return f"{where}.{head}" if sep and head.replace("_", "").isalpha() else where
+
+
+def _problem(error: SpecError) -> str:
+    head, sep, rest = str(error).partition(": ")
+    return rest if sep and head.replace("_", "").isalpha() else str(error)
 
 
 def _schedule(ctx: _Context, raw: Any, index: int, studies: Sequence[str]) -> Schedule:

@@ -14,6 +14,10 @@ Normalization choices:
   :class:`SpecWarning`, as is the benchmark when it is listed as a firm (it is never a firm);
 - event windows are de-duplicated, keeping their first order.
 
+Every default (benchmark, model, windows, placebo, ...) is the one of
+:class:`~analytics.study.options.StudyOptions`, which also holds the window grammar
+(:func:`parse_window`); :meth:`StudySpec.from_options` builds a spec from validated options.
+
 >>> spec = StudySpec.create(tickers="nvda, avgo", date="2025-01-27")
 >>> spec.tickers, spec.window_keys
 (('NVDA', 'AVGO'), ('0:0', '-1:1', '-5:5'))
@@ -26,7 +30,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, TypeAlias, cast, get_args
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -41,6 +45,23 @@ from analytics.calendar import (
     parse_dates,
 )
 from analytics.errors import SpecError
+from analytics.study.options import (
+    DEFAULTS,
+    FACTOR_MODELS,
+    MAX_PLACEBO,
+    MAX_SESSIONS,
+    MODELS,
+    ModelName,
+    ReturnKind,
+    SpikeScreen,
+    StudyOptions,
+    Window,
+    WindowLike,
+    _as_int,
+    parse_window,
+    parse_windows,
+    window_key,
+)
 
 __all__ = [
     "FACTOR_MODELS",
@@ -58,70 +79,12 @@ __all__ = [
     "window_key",
 ]
 
-ModelName: TypeAlias = Literal[
-    "market", "market_adjusted", "constant_mean", "capm", "ff3", "ff5", "carhart", "etf_factors"
-]
-ReturnKind: TypeAlias = Literal["simple", "log"]
-SpikeScreen: TypeAlias = Literal["exclude", "flag", "off"]
-Window: TypeAlias = tuple[int, int]
-WindowLike: TypeAlias = Window | Sequence[int] | str
-
-MODELS: tuple[ModelName, ...] = get_args(ModelName)
-FACTOR_MODELS: tuple[ModelName, ...] = ("ff3", "ff5", "carhart", "etf_factors")
-MAX_SESSIONS = 1000
-"""Bound on any window's length and on how far from day 0 a window may reach, in sessions."""
-
 _SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]{0,19}")
-_MAX_PLACEBO = 100_000
+_D = DEFAULTS
 
 
 class SpecWarning(UserWarning):
     """A spec was usable only after dropping something (a duplicate or the benchmark)."""
-
-
-def window_key(window: Window) -> str:
-    """The text key of a window: ``(-1, 1) -> "-1:1"``."""
-    return f"{window[0]}:{window[1]}"
-
-
-def _as_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise SpecError(f"{name}: {value!r} is not a whole number of trading days")
-    return int(cast(int, value))
-
-
-def parse_window(value: WindowLike, *, name: str = "window") -> Window:
-    """Parse ``(a, b)`` or ``"a:b"`` (also ``"a,b"``) into an inclusive window of relative days.
-
-    >>> parse_window("-1:1")
-    (-1, 1)
-    """
-    if isinstance(value, str):
-        parts = re.split(r"[:,]", value.strip())
-        if len(parts) != 2:
-            raise SpecError(f"{name}: {value!r} is not a window; write it as a:b, e.g. -1:1")
-        try:
-            a, b = (int(p.strip()) for p in parts)
-        except ValueError as exc:
-            raise SpecError(
-                f"{name}: {value!r} is not a window; write it as a:b, e.g. -1:1"
-            ) from exc
-    else:
-        try:
-            a_raw, b_raw = value
-        except (TypeError, ValueError) as exc:
-            raise SpecError(f"{name}: {value!r} is not a window; give two days (a, b)") from exc
-        a, b = _as_int(a_raw, name), _as_int(b_raw, name)
-    if a > b:
-        raise SpecError(
-            f"{name}: {a}:{b} is reversed; the start must not be after the end ({b}:{a})"
-        )
-    if b - a + 1 > MAX_SESSIONS or max(abs(a), abs(b)) > MAX_SESSIONS:
-        raise SpecError(
-            f"{name}: {a}:{b} is too long or too far from day 0; "
-            f"keep windows within {MAX_SESSIONS} sessions of day 0"
-        )
-    return a, b
 
 
 def _ticker(value: object, name: str) -> str:
@@ -208,16 +171,6 @@ def parse_tickers(tickers: str | Iterable[str], *, name: str = "tickers") -> lis
     return symbols
 
 
-def _windows(windows: WindowLike | Iterable[WindowLike]) -> list[WindowLike]:
-    """Windows as a list: text ``"0:0 -1:1"`` (space or ``;`` separated), one pair, or many."""
-    if isinstance(windows, str):
-        return [w for w in re.split(r"[;\s]+", windows.strip()) if w]
-    items: list[object] = list(windows)
-    if len(items) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in items):
-        return [cast(Window, tuple(items))]
-    return cast(list[WindowLike], items)
-
-
 def _timestamps(dates: pd.DatetimeIndex) -> list[pd.Timestamp]:
     """The dates as ``Timestamp`` objects, each distinct date boxed once (events share days)."""
     codes, distinct = pd.factorize(dates)
@@ -290,17 +243,17 @@ class StudySpec:
     """
 
     firm_events: tuple[FirmEvent, ...]
-    benchmark: str = "SPY"
-    model: ModelName = "market"
-    estimation: Window = (-250, -11)
-    windows: tuple[Window, ...] = ((0, 0), (-1, 1), (-5, 5))
-    returns: ReturnKind = "simple"
-    min_estimation: int = 120
-    placebo: int = 0
-    seed: int | None = None
-    spike_screen: SpikeScreen = "exclude"
-    spike_threshold: float = 3.0
-    spike_jump: float = 10.0
+    benchmark: str = _D.benchmark
+    model: ModelName = _D.model
+    estimation: Window = _D.estimation
+    windows: tuple[Window, ...] = _D.windows
+    returns: ReturnKind = _D.returns
+    min_estimation: int = _D.min_estimation
+    placebo: int = _D.placebo
+    seed: int | None = _D.seed
+    spike_screen: SpikeScreen = _D.spike_screen
+    spike_threshold: float = _D.spike_threshold
+    spike_jump: float = _D.spike_jump
 
     def __post_init__(self) -> None:
         self._check_events()
@@ -369,8 +322,8 @@ class StudySpec:
                 f"length {length}; lower it or widen the estimation window"
             )
         k = _as_int(self.placebo, "placebo")
-        if not 0 <= k <= _MAX_PLACEBO:
-            raise SpecError(f"placebo: {self.placebo} must be between 0 and {_MAX_PLACEBO}")
+        if not 0 <= k <= MAX_PLACEBO:
+            raise SpecError(f"placebo: {self.placebo} must be between 0 and {MAX_PLACEBO}")
         if k and self.placebo_shifts[0] > self.placebo_shifts[1]:
             raise SpecError(
                 f"placebo: no room for pseudo events between estimation start "
@@ -394,19 +347,19 @@ class StudySpec:
         *,
         tickers: str | Iterable[str] | None = None,
         date: DateLike | None = None,
-        timing: str = "before_open",
+        timing: str = _D.timing,
         events: pd.DataFrame | Iterable[Sequence[object]] | None = None,
-        benchmark: str = "SPY",
-        model: str = "market",
-        estimation: WindowLike = (-250, -11),
-        windows: WindowLike | Iterable[WindowLike] = ((0, 0), (-1, 1), (-5, 5)),
-        returns: str = "simple",
-        min_estimation: int = 120,
-        placebo: int = 0,
-        seed: int | None = None,
-        spike_screen: str = "exclude",
-        spike_threshold: float = 3.0,
-        spike_jump: float = 10.0,
+        benchmark: str = _D.benchmark,
+        model: str = _D.model,
+        estimation: WindowLike = _D.estimation,
+        windows: WindowLike | Iterable[WindowLike] = _D.windows,
+        returns: str = _D.returns,
+        min_estimation: int = _D.min_estimation,
+        placebo: int = _D.placebo,
+        seed: int | None = _D.seed,
+        spike_screen: str = _D.spike_screen,
+        spike_threshold: float = _D.spike_threshold,
+        spike_jump: float = _D.spike_jump,
     ) -> StudySpec:
         """Build a spec from convenient inputs; see the class for the parameters.
 
@@ -464,13 +417,12 @@ class StudySpec:
                 zip(symbols[kept], _timestamps(dates[kept]), timings[kept], strict=True)
             )
         )
-        unique_windows = dict.fromkeys(parse_window(w, name="windows") for w in _windows(windows))
         return cls(
             firm_events=firm_events,
             benchmark=bench,
             model=cast(ModelName, model),
             estimation=parse_window(estimation, name="estimation"),
-            windows=tuple(unique_windows),
+            windows=parse_windows(windows),
             returns=cast(ReturnKind, returns),
             min_estimation=min_estimation,
             placebo=placebo,
@@ -478,6 +430,35 @@ class StudySpec:
             spike_screen=cast(SpikeScreen, spike_screen),
             spike_threshold=spike_threshold,
             spike_jump=spike_jump,
+        )
+
+    @classmethod
+    def from_options(
+        cls,
+        options: StudyOptions,
+        *,
+        events: pd.DataFrame | Iterable[Sequence[object]] | None = None,
+    ) -> StudySpec:
+        """The spec of validated :class:`~analytics.study.options.StudyOptions`.
+
+        ``events`` (a table of ``ticker, date[, timing]`` rows, e.g. read from the options'
+        universe file) replaces the options' tickers and event date.
+
+        >>> options = StudyOptions(tickers="NVDA", event_date="2025-01-25", placebo=0)
+        >>> StudySpec.from_options(options).events["day0"].dt.date.tolist()
+        [datetime.date(2025, 1, 27)]
+        """
+        common = options.model_dump(
+            exclude={"event_date", "tickers", "timing", "universe_file", "factors"}
+        )
+        if events is not None:
+            return cls.create(events=events, timing=options.timing, **common)
+        if not options.tickers:
+            raise SpecError("tickers: no tickers given; give tickers such as NVDA,AVGO")
+        if options.event_date is None:
+            raise SpecError("event_date: required; give the event date as YYYY-MM-DD")
+        return cls.create(
+            tickers=options.tickers, date=options.event_date, timing=options.timing, **common
         )
 
     @cached_property

@@ -8,42 +8,19 @@ from typing import Annotated, cast
 import typer
 
 from analytics.errors import SpecError
-from app import pipeline
-from app.cli.options import (
-    Benchmark,
-    EstimationOpt,
-    EventDate,
-    MinEstimation,
-    ModelOpt,
-    Placebo,
-    ReturnsOpt,
-    StoreOpt,
-    TickersOpt,
-    TimingOpt,
-    UniverseFile,
-    WindowsOpt,
-    build_spec,
-)
+from analytics.study.options import StudyOptions
 from app.charts import figures
 from app.charts.export import ImageFormat, export_figures
+from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace
 
 __all__ = ["export"]
 
 
+@study_options
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder for the chart files (created).")],
-    event_date: EventDate = None,
-    timing: TimingOpt = "before_open",
-    tickers: TickersOpt = None,
-    universe_file: UniverseFile = None,
-    benchmark: Benchmark = "SPY",
-    model: ModelOpt = "market",
-    estimation: EstimationOpt = "-250:-11",
-    window: WindowsOpt = None,
-    returns: ReturnsOpt = "simple",
-    min_estimation: MinEstimation = 120,
-    placebo: Placebo = 0,
+    options: StudyOptions,
     store: StoreOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="png | svg.")] = "png",
     width: Annotated[int, typer.Option("--width", min=200, max=8000)] = 1200,
@@ -59,25 +36,12 @@ def export(
     """
     if fmt not in ("png", "svg"):
         raise SpecError(f"--format: {fmt!r} is not png or svg")
-    spec = build_spec(
-        event_date=event_date,
-        timing=timing,
-        tickers=tickers,
-        universe_file=universe_file,
-        benchmark=benchmark,
-        model=model,
-        estimation=estimation,
-        windows=window,
-        returns=returns,
-        min_estimation=min_estimation,
-        placebo=placebo,
-    )
+    spec = build_spec(options)
     settings = load_settings(store)
-    result, _ = pipeline.run(spec, settings)
+    workspace = open_workspace(settings, factors_file=options.factors)
+    result = workspace.run(spec)
     written = export_figures(
-        figures.study_figures(
-            result, figures.load_inputs(open_workspace(settings), result, headline=headline)
-        ),
+        figures.study_figures(result, figures.load_inputs(workspace, result, headline=headline)),
         out,
         fmt=cast(ImageFormat, fmt),
         width=width,

@@ -1,86 +1,176 @@
-"""Study options shared by `aftershock study` and `aftershock export`, and the spec they build."""
+"""Study options shared by `aftershock study` and `aftershock export`, generated from StudyOptions.
+
+Every option of :class:`~analytics.study.options.StudyOptions` becomes one flag here; its default
+is the model's (the one declaration), only the flag name and its help text live in this module.
+:func:`study_options` adds the flags to a command and hands it validated ``options``:
+
+>>> import typer
+>>> @study_options
+... def show(options: StudyOptions, out: str = "x") -> None: ...
+>>> [p for p in inspect.signature(show).parameters][:3]
+['event_date', 'timing', 'tickers']
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Final, TypeVar, get_type_hints
 
 import pandas as pd
 import typer
+from pydantic import ValidationError
 
 from analytics.errors import DataError, SpecError
+from analytics.study.options import MODELS, StudyOptions, option_error, window_key
 from analytics.study.spec import StudySpec
 
 __all__ = [
-    "Benchmark",
-    "EstimationOpt",
-    "EventDate",
-    "FactorsFile",
-    "MinEstimation",
-    "ModelOpt",
-    "Placebo",
-    "ReturnsOpt",
+    "FLAGS",
     "StoreOpt",
-    "TickersOpt",
-    "TimingOpt",
-    "UniverseFile",
-    "WindowsOpt",
     "build_spec",
+    "cli_defaults",
+    "options_from_cli",
     "read_universe",
+    "study_options",
 ]
 
-EventDate = Annotated[
-    str | None, typer.Option("--event-date", help="Event date YYYY-MM-DD (day 0 is resolved).")
-]
-TimingOpt = Annotated[
-    str, typer.Option("--timing", help="before_open | during_session | after_close.")
-]
-TickersOpt = Annotated[
-    str | None, typer.Option("--tickers", help="Comma-separated tickers, e.g. NVDA,AVGO,MSFT.")
-]
-UniverseFile = Annotated[
-    Path | None,
-    typer.Option(
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class _Flag:
+    """How one study option is spelled on the command line."""
+
+    flag: str
+    help: str
+    kind: Any = str
+    metavar: str | None = None
+
+
+_FLAGS: Final[Mapping[str, _Flag]] = {
+    "event_date": _Flag("--event-date", "Event date YYYY-MM-DD (day 0 is resolved).", str | None),
+    "timing": _Flag("--timing", "before_open | during_session | after_close."),
+    "tickers": _Flag("--tickers", "Comma-separated tickers, e.g. NVDA,AVGO,MSFT.", str | None),
+    "universe_file": _Flag(
         "--universe-file",
-        help="Tickers one per line, or a CSV with ticker,date[,timing] columns (one row per "
+        "Tickers one per line, or a CSV with ticker,date[,timing] columns (one row per "
         "firm-event, each with its own date).",
+        Path | None,
     ),
-]
-Benchmark = Annotated[str, typer.Option("--benchmark", help="Market benchmark ticker.")]
-ModelOpt = Annotated[
-    str,
-    typer.Option(
-        "--model",
-        help="market | market_adjusted | constant_mean | capm | ff3 | ff5 | carhart | etf_factors.",
-    ),
-]
-FactorsFile = Annotated[
-    Path | None,
-    typer.Option(
+    "benchmark": _Flag("--benchmark", "Market benchmark ticker."),
+    "model": _Flag("--model", " | ".join(MODELS) + "."),
+    "factors": _Flag(
         "--factors",
-        help="Daily factor returns for ff3/ff5/carhart/etf_factors: CSV or Parquet with a date "
+        "Daily factor returns for ff3/ff5/carhart/etf_factors: CSV or Parquet with a date "
         "column and one column per factor (e.g. Mkt-RF, SMB, HML, RF), or a Kenneth French daily "
         "file. Default: Kenneth French's data library, cached in the store.",
+        Path | None,
     ),
-]
-EstimationOpt = Annotated[
-    str, typer.Option("--estimation", help="Estimation window a:b in trading days, e.g. -250:-11.")
-]
-WindowsOpt = Annotated[
-    list[str] | None,
-    typer.Option("--window", help="Event window a:b (repeat). Default: 0:0, -1:1, -5:5."),
-]
-ReturnsOpt = Annotated[str, typer.Option("--returns", help="simple | log.")]
-MinEstimation = Annotated[
-    int, typer.Option("--min-estimation", help="Fewest valid estimation returns a firm needs.")
-]
-Placebo = Annotated[
-    int, typer.Option("--placebo", help="Placebo pseudo-events for the empirical CAAR p (0: off).")
-]
+    "estimation": _Flag("--estimation", "Estimation window a:b in trading days, e.g. -250:-11."),
+    "windows": _Flag("--window", "Event window a:b (repeat).", list[str]),
+    "returns": _Flag("--returns", "simple | log."),
+    "min_estimation": _Flag(
+        "--min-estimation", "Fewest valid estimation returns a firm needs.", metavar="INTEGER"
+    ),
+    "placebo": _Flag(
+        "--placebo", "Placebo pseudo-events for the empirical CAAR p (0: off).", metavar="INTEGER"
+    ),
+    "seed": _Flag("--seed", "Seed of the placebo draws.", metavar="INTEGER"),
+    "spike_screen": _Flag(
+        "--spike-screen", "Bad-print screen: exclude | flag | off firm-events with a price spike."
+    ),
+    "spike_threshold": _Flag(
+        "--spike-threshold",
+        "A session return above +threshold (3: +300%) that reverses is a spike.",
+        metavar="FLOAT",
+    ),
+    "spike_jump": _Flag(
+        "--spike-jump", "A one-session price ratio above this is a spike.", metavar="FLOAT"
+    ),
+}
+
+FLAGS: Final[Mapping[str, str]] = {name: flag.flag for name, flag in _FLAGS.items()}
+"""Study option → its command-line flag (``"windows"`` → ``"--window"``)."""
+
 StoreOpt = Annotated[
     Path | None,
     typer.Option("--store", help="Store directory (default: AFTERSHOCK_HOME or user data dir)."),
 ]
+
+
+def _cli_default(name: str) -> Any:
+    """The model's default of ``name`` as the command line writes it."""
+    value = StudyOptions.model_fields[name].default
+    if name == "estimation":
+        return window_key(value)
+    if name == "windows":
+        return [window_key(w) for w in value]
+    if name == "tickers":
+        return ",".join(value) or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def cli_defaults() -> dict[str, Any]:
+    """Every study flag's default, keyed by option name (as ``--help`` shows them)."""
+    return {name: _cli_default(name) for name in _FLAGS}
+
+
+def _parameter(name: str) -> inspect.Parameter:
+    spec = _FLAGS[name]
+    option = typer.Option(spec.flag, help=spec.help, metavar=spec.metavar)
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=_cli_default(name),
+        annotation=Annotated[spec.kind, option],
+    )
+
+
+def options_from_cli(values: Mapping[str, Any]) -> StudyOptions:
+    """Validate the study flags' values; a bad one raises a one-line :class:`SpecError`."""
+    given = {name: value for name, value in values.items() if value is not None}
+    try:
+        return StudyOptions.model_validate(given)
+    except ValidationError as exc:
+        raise option_error(exc) from None
+
+
+def study_options(command: F) -> F:
+    """Give ``command`` every study flag; it receives them as one validated ``options``.
+
+    The flags replace the command's ``options`` parameter in its signature (Typer reads the
+    signature), so ``study`` and ``export`` cannot drift apart.
+    """
+    hints = get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(command).parameters.values()
+        if p.name != "options"
+    ]
+    generated = [_parameter(name) for name in _FLAGS]
+    required = [p for p in own if p.default is inspect.Parameter.empty]
+    optional = [p for p in own if p.default is not inspect.Parameter.empty]
+    parameters = [
+        *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in required),
+        *generated,
+        *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in optional),
+    ]
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> Any:
+        options = options_from_cli({name: kwargs.pop(name) for name in _FLAGS})
+        return command(options=options, **kwargs)
+
+    run.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    del run.__wrapped__
+    return run  # type: ignore[return-value]
 
 
 def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
@@ -103,40 +193,18 @@ def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
     return tickers, None
 
 
-def build_spec(
-    *,
-    event_date: str | None,
-    timing: str,
-    tickers: str | None,
-    universe_file: Path | None,
-    benchmark: str,
-    model: str,
-    estimation: str,
-    windows: list[str] | None,
-    returns: str,
-    min_estimation: int,
-    placebo: int,
-) -> StudySpec:
-    """Validate the CLI's study options into a :class:`StudySpec`."""
-    names = [t for t in (tickers or "").split(",") if t.strip()]
+def build_spec(options: StudyOptions) -> StudySpec:
+    """The :class:`StudySpec` of the CLI's options (tickers, or the universe file's rows)."""
+    names = list(options.tickers)
     events = None
-    if universe_file is not None:
-        listed, events = read_universe(universe_file)
+    if options.universe_file is not None:
+        listed, events = read_universe(options.universe_file)
         names += listed or []
     if events is None and not names:
         raise SpecError("--tickers: no tickers given; pass --tickers NVDA,AVGO or --universe-file")
-    if events is None and event_date is None:
+    if events is None and options.event_date is None:
         raise SpecError("--event-date: required (YYYY-MM-DD) unless the universe file has dates")
-    common = {
-        "benchmark": benchmark,
-        "model": model,
-        "estimation": estimation,
-        "windows": windows or ("0:0", "-1:1", "-5:5"),
-        "returns": returns,
-        "min_estimation": min_estimation,
-        "placebo": placebo,
-        "seed": 0,
-    }
     if events is not None:
-        return StudySpec.create(events=events, timing=timing, **common)  # type: ignore[arg-type]
-    return StudySpec.create(tickers=names, date=event_date, timing=timing, **common)  # type: ignore[arg-type]
+        return StudySpec.from_options(options, events=events)
+    tickers = options_from_cli({**options.model_dump(exclude_defaults=True), "tickers": names})
+    return StudySpec.from_options(tickers)

@@ -7,41 +7,17 @@ from typing import Annotated
 
 import typer
 
-from app import pipeline
-from app.cli.options import (
-    Benchmark,
-    EstimationOpt,
-    EventDate,
-    FactorsFile,
-    MinEstimation,
-    ModelOpt,
-    Placebo,
-    ReturnsOpt,
-    StoreOpt,
-    TickersOpt,
-    TimingOpt,
-    UniverseFile,
-    WindowsOpt,
-    build_spec,
-)
-from app.settings import load_settings
+from analytics.data.sync import FetchReport
+from analytics.study.options import StudyOptions
+from app.cli.options import StoreOpt, build_spec, study_options
+from app.settings import load_settings, open_workspace
 
 __all__ = ["study"]
 
 
+@study_options
 def study(
-    event_date: EventDate = None,
-    timing: TimingOpt = "before_open",
-    tickers: TickersOpt = None,
-    universe_file: UniverseFile = None,
-    benchmark: Benchmark = "SPY",
-    model: ModelOpt = "market",
-    factors: FactorsFile = None,
-    estimation: EstimationOpt = "-250:-11",
-    window: WindowsOpt = None,
-    returns: ReturnsOpt = "simple",
-    min_estimation: MinEstimation = 120,
-    placebo: Placebo = 200,
+    options: StudyOptions,
     store: StoreOpt = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the result as JSON to this file.")
@@ -55,22 +31,14 @@ def study(
     Missing prices are fetched first (data pack, then Yahoo Finance when online). Factor models
     read --factors FILE, else Kenneth French's data library, cached in the store.
     """
-    spec = build_spec(
-        event_date=event_date,
-        timing=timing,
-        tickers=tickers,
-        universe_file=universe_file,
-        benchmark=benchmark,
-        model=model,
-        estimation=estimation,
-        windows=window,
-        returns=returns,
-        min_estimation=min_estimation,
-        placebo=placebo,
-    )
-    result, report = pipeline.run(spec, load_settings(store), factors_file=factors)
-    for ticker, reason in sorted(report.missing.items()):
-        typer.secho(f"no prices for {ticker}: {reason}", err=True, fg=typer.colors.YELLOW)
+    spec = build_spec(options)
+
+    def warn_missing(report: FetchReport) -> None:
+        for ticker, reason in sorted(report.missing.items()):
+            typer.secho(f"no prices for {ticker}: {reason}", err=True, fg=typer.colors.YELLOW)
+
+    workspace = open_workspace(load_settings(store), factors_file=options.factors)
+    result = workspace.run(spec, fetched=warn_missing)
     if csv_dir is not None:
         result.to_csv(csv_dir)
     if json_out is not None:
