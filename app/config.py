@@ -48,6 +48,7 @@ from pydantic import ValidationError
 from analytics.errors import SpecError
 from analytics.study.options import StudyOptions, option_error, suggest
 from analytics.study.spec import StudySpec
+from analytics.tickers import ticker
 
 if TYPE_CHECKING:
     from app.charts.export import ImageFormat
@@ -66,7 +67,6 @@ DEFAULT_CONFIG: Final = "aftershock.toml"
 """Name of the config file looked up in the working directory."""
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_SYMBOL = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$")
 # In crontab order (0 = Sunday); APScheduler reads these names right but numbers from Monday.
 _DAY_NAMES: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _TOP_KEYS: Final = ("export", "schedules", "studies", "watchlists")
@@ -327,14 +327,10 @@ def _watchlists(ctx: _Context, raw: Any) -> dict[str, tuple[str, ...]]:
         where = f"watchlists.{name}"
         ctx.slug(name, f"watchlists: name {_toml(name)}")
         items = ctx.strings(value, where, '["NVDA", "AMD"]')
-        tickers = [t.strip().upper() for t in items]
-        for raw_item, ticker in zip(items, tickers, strict=True):
-            if not _SYMBOL.match(ticker):
-                raise ctx.error(
-                    where,
-                    f"{_toml(raw_item)} is not a ticker symbol; use letters, digits, '.', '-', "
-                    "'=' and an optional leading '^' (e.g. BRK-B, ^IRX)",
-                )
+        try:
+            tickers = [ticker(item, name="tickers") for item in items]
+        except SpecError as exc:
+            raise ctx.error(where, _problem(exc)) from None
         if not tickers:
             raise ctx.error(where, '[] lists no ticker; add some, e.g. ["NVDA", "AMD"]')
         repeated = sorted({t for t in tickers if tickers.count(t) > 1})

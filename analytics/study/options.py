@@ -39,6 +39,7 @@ from pydantic_core import ErrorDetails
 
 from analytics.calendar import Timing, parse_date
 from analytics.errors import AftershockError, SpecError
+from analytics.tickers import parse_tickers, ticker
 
 __all__ = [
     "DEFAULTS",
@@ -79,7 +80,6 @@ MAX_SESSIONS: Final = 1000
 """Bound on any window's length and on how far from day 0 a window may reach, in sessions."""
 MAX_PLACEBO: Final = 100_000
 
-_SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]{0,19}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?")
 
@@ -171,28 +171,12 @@ def parse_windows(windows: object, *, name: str = "windows") -> tuple[Window, ..
 # --------------------------------------------------------------------------------------------
 
 
-def _ticker(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise SpecError(f"{name}: {value!r} is not a ticker symbol")
-    symbol = value.strip().upper()
-    if not _SYMBOL.fullmatch(symbol):
-        raise SpecError(
-            f"{name}: {value!r} is not a valid ticker symbol; use letters, digits, '.', '-', '=' "
-            "and an optional leading '^' (e.g. BRK-B, ^IRX)"
-        )
-    return symbol
-
-
 def _tickers(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, str):
-        items: list[object] = [t for t in re.split(r"[,\s]+", value) if t]
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
+    if not isinstance(value, (str, list, tuple)):
         raise SpecError(f"tickers: {value!r} is not a list of tickers; write e.g. NVDA,AMD")
-    return tuple(dict.fromkeys(_ticker(t, "tickers") for t in items))
+    return parse_tickers(value, name="tickers")
 
 
 def _event_date(value: object) -> dt.date | None:
@@ -283,7 +267,8 @@ class StudyOptions(BaseModel):
     timing
         When the news came out: ``before_open``, ``during_session`` or ``after_close``.
     tickers
-        Firm tickers (text separated by commas or spaces, or a list), normalized and distinct.
+        Firm tickers (text separated by commas or spaces, or a list), normalized and distinct
+        by the one grammar of :mod:`analytics.tickers` (``brk.b`` is ``BRK-B``).
     universe_file
         A file of tickers, or of ``ticker,date[,timing]`` rows (read by the CLI).
     benchmark
@@ -350,7 +335,7 @@ class StudyOptions(BaseModel):
     @field_validator("benchmark", mode="before")
     @classmethod
     def _benchmark(cls, value: object) -> str:
-        return _ticker(value, "benchmark")
+        return ticker(value, name="benchmark")
 
     @field_validator("min_estimation")
     @classmethod
@@ -393,11 +378,6 @@ class StudyOptions(BaseModel):
             raise SpecError(
                 f"min_estimation: {self.min_estimation} must be between 3 and the estimation "
                 f"length {length}; lower it or widen the estimation window"
-            )
-        if self.benchmark in self.tickers and len(self.tickers) == 1:
-            raise SpecError(
-                f"tickers: no firm to study once the benchmark {self.benchmark} is left out; "
-                "give at least one other ticker"
             )
         return self
 

@@ -8,8 +8,8 @@ the bad value and the fix.
 
 Normalization choices:
 
-- tickers are stripped and upper-cased; a symbol may hold letters, digits, ``.``, ``-``, ``=``
-  and a leading ``^`` (Yahoo style: ``BRK-B``, ``^IRX``) and nothing else;
+- tickers follow the one grammar of :mod:`analytics.tickers` (Yahoo form: ``brk.b`` is
+  ``BRK-B``, ``^IRX``; ASCII letters, digits, ``-``, ``=`` and a leading ``^``);
 - a firm-event that repeats an earlier one (same ticker, same day 0) is dropped with a
   :class:`SpecWarning`, as is the benchmark when it is listed as a firm (it is never a firm);
 - event windows are de-duplicated, keeping their first order.
@@ -25,7 +25,6 @@ Every default (benchmark, model, windows, placebo, ...) is the one of
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from analytics import tickers as tickers_grammar
 from analytics.calendar import (
     TIMINGS,
     DateLike,
@@ -79,7 +79,6 @@ __all__ = [
     "window_key",
 ]
 
-_SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]{0,19}")
 _D = DEFAULTS
 
 
@@ -88,15 +87,7 @@ class SpecWarning(UserWarning):
 
 
 def _ticker(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise SpecError(f"{name}: {value!r} is not a ticker symbol")
-    symbol = value.strip().upper()
-    if not _SYMBOL.fullmatch(symbol):
-        raise SpecError(
-            f"{name}: {value!r} is not a valid ticker symbol; use letters, digits, '.', '-', '=' "
-            "and an optional leading '^' (e.g. BRK-B, ^IRX)"
-        )
-    return symbol
+    return tickers_grammar.ticker(value, name=name)
 
 
 def _timing(value: object, name: str) -> Timing:
@@ -120,8 +111,10 @@ def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray
     if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
         row = int(np.flatnonzero(~raw.map(lambda v: isinstance(v, str)).to_numpy())[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))
-    symbols = raw.astype("string").str.strip().str.upper()
-    bad = np.flatnonzero(~symbols.str.fullmatch(_SYMBOL.pattern).to_numpy(dtype=bool))
+    text = raw.astype("string")
+    symbols = text.str.strip().str.upper().str.replace(r"[./]", "-", regex=True)
+    valid = symbols.str.fullmatch(tickers_grammar.SYMBOL.pattern) & text.map(str.isascii)
+    bad = np.flatnonzero(~valid.to_numpy(dtype=bool))
     if bad.size:
         row = int(bad[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))
@@ -154,15 +147,13 @@ class FirmEvent:
 
 
 def _split_tickers(tickers: str | Iterable[str]) -> list[object]:
-    if isinstance(tickers, str):
-        return [t for t in re.split(r"[,\s]+", tickers) if t]
-    return list(tickers)
+    return tickers_grammar.split_tickers(tickers)
 
 
 def parse_tickers(tickers: str | Iterable[str], *, name: str = "tickers") -> list[str]:
     """Validate and normalize ticker symbols (text split on commas/spaces, or a list).
 
-    >>> parse_tickers("nvda, brk-b NVDA")
+    >>> parse_tickers("nvda, brk.b NVDA")
     ['NVDA', 'BRK-B']
     """
     symbols = list(dict.fromkeys(_ticker(t, name) for t in _split_tickers(tickers)))

@@ -160,7 +160,7 @@ def test_find_config_defaults_to_the_working_directory(
          + STUDY.replace('tickers = ["NVDA", "AMD"]', 'watchlist = "ai_chip"'),
          r"\.watchlist: \"ai_chip\" is not defined \(did you mean 'ai_chips'\?\); add it under"),
         ('[watchlists]\nai = ["NVDA", "nvda"]\n', r"watchlists\.ai: NVDA listed more than once"),
-        ('[watchlists]\nai = ["NV DA"]\n', r"watchlists\.ai: \"NV DA\" is not a ticker symbol"),
+        ('[watchlists]\nai = ["NV DA"]\n', r"watchlists\.ai: 'NV DA' is not a valid ticker symbol"),
         ('[watchlists]\nai = []\n', r"watchlists\.ai: \[\] lists no ticker"),
         ('[export]\nformat = "gif"\n', r"export\.format: \"gif\" is not supported; use \"png\""),
         ("[export]\nscale = 0\n", r"export\.scale: 0 is out of range; use 0.25 to 8"),
