@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pandas as pd
 from flask_caching.backends import FileSystemCache
@@ -27,22 +27,18 @@ from analytics import calendar
 from analytics.data.reference import (
     company_aliases,
     sec_companies,
-    sectors,
     sp500,
-    sp500_market_caps,
 )
 from analytics.data.store import PriceStore
-from analytics.data.sync import FetchReport, fetch
+from analytics.data.sync import FetchReport
 from analytics.errors import AftershockError, SpecError
 from analytics.news import Article, find_companies, load_articles
-from analytics.study.engine import data_requirements, run_study
 from analytics.study.result import StudyResult
 from analytics.study.spec import SpecWarning, StudySpec
 from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
 from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
-from app.pipeline import sources_for
 from app.settings import Settings, open_workspace
 
 __all__ = ["DashboardData", "Prepared", "Progress"]
@@ -56,8 +52,6 @@ Progress = Callable[[str], None]
 _RECENT_RESULTS = 8
 _MAX_CACHED_RESULTS = 500
 _TICKER_NAME_CHARS = 28
-_PRICE_MARGIN = 10
-"""Sessions of price path shown on each side of the event windows."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +80,6 @@ class DashboardData:
         )
         self._recent: OrderedDict[str, StudyResult] = OrderedDict()
         self._lock = threading.Lock()
-        self._stores: dict[int, PriceStore] = {}
         self._workspaces: dict[int, Workspace] = {}
         self._inputs: OrderedDict[str, ChartInputs] = OrderedDict()
         # Why a news or reference folder could not be read (shown in the page's banner).
@@ -144,22 +137,15 @@ class DashboardData:
             for sector, group in frame.groupby("sector", sort=True)
         }
 
-    @cached_property
+    @property
     def sectors(self) -> pd.Series:
         """Ticker → sector (S&P 500 snapshot, then SIC for other technology companies)."""
-        empty = pd.Series(dtype="str")
-        folder = self.settings.reference
-        if folder is None:
-            return empty
-        return self._load("sectors", lambda: sectors(folder), empty)
+        return self.workspace().sector_labels
 
-    @cached_property
+    @property
     def market_caps(self) -> pd.DataFrame | None:
         """``ticker, date, market_cap`` of the S&P 500 snapshot, for the dollar impact."""
-        folder = self.settings.reference
-        if folder is None:
-            return None
-        return self._load("market caps", lambda: sp500_market_caps(folder), None)
+        return self.workspace().market_caps
 
     @cached_property
     def ticker_options(self) -> list[dict[str, str]]:
@@ -204,7 +190,16 @@ class DashboardData:
         pid = os.getpid()
         with self._lock:
             if pid not in self._workspaces:
-                self._workspaces[pid] = open_workspace(self.settings)
+                workspace = open_workspace(self.settings)
+                # An unreadable reference folder is a banner line, not a failed study: the
+                # studies run without market caps and the charts without sectors.
+                workspace.market_caps = self._load(
+                    "market caps", lambda: workspace.market_caps, None
+                )
+                workspace.sector_labels = self._load(
+                    "sectors", lambda: workspace.sector_labels, pd.Series(dtype="str")
+                )
+                self._workspaces[pid] = workspace
             return self._workspaces[pid]
 
     def chart_inputs(
@@ -228,38 +223,26 @@ class DashboardData:
         return replace(inputs, headline=headline, pinned=tuple(pinned))
 
     def store(self) -> PriceStore:
-        """The price store, one per process (the background worker is a forked process)."""
-        pid = os.getpid()
-        with self._lock:
-            if pid not in self._stores:
-                self._stores[pid] = PriceStore(self.settings.store)
-            return self._stores[pid]
-
-    def requirements(self, spec: StudySpec) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
-        """Tickers and date range a study reads, widened to the price chart's sessions."""
-        tickers, start, end = data_requirements(spec, market_caps=self.market_caps)
-        last = max(e.day0 for e in spec.firm_events)
-        return tickers, start, max(end, calendar.offset(last, _PRICE_MARGIN))
+        """The price store of this process's workspace."""
+        return cast(PriceStore, self.workspace().store)
 
     def ensure_prices(self, spec: StudySpec, *, progress: Progress | None = None) -> FetchReport:
-        """Fetch what the store lacks for ``spec`` through the source chain.
+        """Fetch what the store lacks for ``spec`` through the workspace's source chain.
 
         Raises :class:`SpecError` when no source is configured (offline without a data pack).
         """
-        chain = sources_for(self.settings)
-        if not chain:
+        workspace = self.workspace()
+        if not workspace.sources:
             raise SpecError(
                 "no price source: AFTERSHOCK_OFFLINE is set and AFTERSHOCK_DATA is not; "
                 "point AFTERSHOCK_DATA at a data pack or unset AFTERSHOCK_OFFLINE"
             )
-        tickers, start, end = self.requirements(spec)
-        end = min(end, pd.Timestamp.today().normalize())
 
         def report(done: int, planned: int) -> None:
             if progress is not None:
                 progress(f"Fetching prices: request {done} of {planned}")
 
-        return fetch(self.store(), tickers, start, end, sources=chain, progress=report)
+        return workspace.ensure_prices(spec, progress=report)
 
     def prepare_demo(self) -> list[str]:
         """Fetch the DeepSeek demo's missing prices and run it, so the first visit is fast.
@@ -304,19 +287,9 @@ class DashboardData:
             raise SpecError(
                 f"tickers: the universe holds only the benchmark {state.benchmark}; add tickers"
             )
-        estimation_length = state.estimation[1] - state.estimation[0] + 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SpecWarning)
-            spec = StudySpec.create(
-                tickers=members,
-                date=state.date,
-                timing=state.timing,
-                benchmark=state.benchmark,
-                model=state.model,
-                estimation=state.estimation,
-                windows=state.windows,
-                min_estimation=min(120, estimation_length),
-            )
+            spec = StudySpec.from_options(state.options(members))
         return Prepared(spec=spec, key=self._key(spec))
 
     def _key(self, spec: StudySpec) -> str:
@@ -363,17 +336,15 @@ class DashboardData:
         def engine(step: str, fraction: float) -> None:
             say(f"{step.capitalize()} ({fraction:.0%})")
 
-        result = run_study(spec, self.store(), market_caps=self.market_caps, progress=engine)
+        result = self.workspace().run(spec, fetch=False, progress=engine)
         self._results.set(key, result)
         self._remember(key, result)
         return key
 
     def sector_of(self, tickers: Sequence[str]) -> pd.Series:
-        """Sector of each ticker: the reference tables', else its DeepSeek-demo group, else
-        "Unknown" (foreign listings such as ASML or BABA are in neither reference table)."""
-        known = self.sectors
-        labels = [str(known.get(t, DEEPSEEK_UNIVERSE.get(t, "Unknown"))) for t in tickers]
-        return pd.Series(labels, index=pd.Index(tickers, name="ticker"))
+        """Sector of each ticker, as the study service labels it (see
+        :meth:`analytics.workspace.Workspace.sectors`)."""
+        return self.workspace().sectors(tickers)
 
 
 def _ticker_label(ticker: str, name: str) -> str:

@@ -9,7 +9,10 @@ and event windows. Two doors lead in:
 * :func:`from_controls` reads the raw values of the input components strictly and raises a
   :class:`~analytics.errors.SpecError` naming the control, the bad value and the fix.
 
-:func:`to_query` is the way out. Everything here is pure: no Dash, no I/O.
+:func:`to_query` is the way out. The study fields (date, timing, tickers, benchmark, model,
+estimation and event windows) are parsed by :class:`~analytics.study.options.StudyOptions`, with
+its defaults, window grammar and ticker grammar (``brk.b`` is ``BRK-B`` here as in the CLI), and
+:meth:`ViewState.options` hands the study its options. Everything here is pure: no Dash, no I/O.
 
 >>> state, problems = from_query("?date=2025-01-27&windows=0:0,-1:1")
 >>> state.windows, problems
@@ -21,14 +24,28 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Final, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Final, TypeVar, cast
 from urllib.parse import parse_qs, urlencode
 
-from analytics.calendar import TIMINGS, Timing, parse_date
+from pydantic import ValidationError
+
+from analytics.calendar import Timing
 from analytics.errors import SpecError
+from analytics.study.options import (
+    DEFAULTS,
+    ModelName,
+    StudyOptions,
+    Window,
+    option_error,
+    parse_window,
+    parse_windows,
+    window_key,
+)
+from analytics.tickers import parse_tickers as grammar_tickers
+from analytics.tickers import ticker
+from app.universes import DEEPSEEK_UNIVERSE, PRESETS
 
 __all__ = [
     "DEEPSEEK_UNIVERSE",
@@ -54,12 +71,6 @@ __all__ = [
 
 DEFAULT_ARTICLE: Final = "deepseek-market-jolt.txt"
 
-PRESETS: Final[Mapping[str, str]] = {
-    "deepseek": "DeepSeek: AI & power",
-    "sp500": "S&P 500 by sector",
-    "custom": "Custom",
-}
-
 TIMING_LABELS: Final[Mapping[str, str]] = {
     "before_open": "Before the open",
     "during_session": "During the session",
@@ -82,29 +93,7 @@ ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
 WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 
 MAX_TICKERS: Final = 600
-
-# The DeepSeek demo universe (2025-01-27): every ticker is in the shared DeepSeek data pack.
-DEEPSEEK_UNIVERSE: Final[Mapping[str, str]] = {
-    **dict.fromkeys(
-        ("NVDA", "AVGO", "AMD", "TSM", "ASML", "MRVL", "ARM", "MU", "AMAT", "LRCX", "KLAC", "QCOM"),
-        "AI chips",
-    ),
-    **dict.fromkeys(("ANET", "DELL", "SMCI", "CIEN", "COHR"), "AI hardware"),
-    **dict.fromkeys(("MSFT", "GOOGL", "AMZN", "META", "ORCL"), "Hyperscalers"),
-    **dict.fromkeys(
-        ("VST", "CEG", "NRG", "TLN", "GEV", "OKLO", "SMR", "CCJ", "ETN", "PWR", "VRT", "NVT"),
-        "Power & infrastructure",
-    ),
-    **dict.fromkeys(("EQIX", "DLR"), "Data-centre REITs"),
-    **dict.fromkeys(("BABA", "BIDU", "JD", "PDD"), "Chinese ADRs"),
-    **dict.fromkeys(("JPM", "XOM", "JNJ", "PG", "KO", "WMT"), "Controls"),
-}
-
-Window = tuple[int, int]
-
-_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9\-=]{0,14}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]*)?$")
-_WINDOW = re.compile(r"^\[?\s*([+-]?\d{1,4})\s*[:,;]\s*([+-]?\d{1,4})\s*\]?$")
+_MIN_ESTIMATION_DAYS: Final = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,102 +102,95 @@ class ViewState:
 
     article: str | None = DEFAULT_ARTICLE
     date: dt.date = dt.date(2025, 1, 27)
-    timing: Timing = "before_open"
+    timing: Timing = DEFAULTS.timing
     preset: str = "deepseek"
     sector: str | None = None
     tickers: tuple[str, ...] = ()
-    benchmark: str = "SPY"
-    model: str = "market"
-    estimation: Window = (-250, -11)
-    windows: tuple[Window, ...] = field(default=((0, 0), (-1, 1), (-5, 5)))
+    benchmark: str = DEFAULTS.benchmark
+    model: ModelName = DEFAULTS.model
+    estimation: Window = DEFAULTS.estimation
+    windows: tuple[Window, ...] = DEFAULTS.windows
 
     def with_ticker(self, ticker: str) -> ViewState:
         """The same view with ``ticker`` added to the universe (no-op when already added)."""
         symbol = parse_ticker(ticker, name="ticker")
         return self if symbol in self.tickers else replace(self, tickers=(*self.tickers, symbol))
 
+    def options(self, tickers: Sequence[str]) -> StudyOptions:
+        """The study options of this view for the universe ``tickers``.
+
+        Options the view does not carry keep their :class:`StudyOptions` default, except that
+        ``min_estimation`` is capped at a short estimation window's length.
+        """
+        length = self.estimation[1] - self.estimation[0] + 1
+        return StudyOptions(
+            event_date=self.date,
+            timing=self.timing,
+            tickers=tuple(tickers),
+            benchmark=self.benchmark,
+            model=self.model,
+            estimation=self.estimation,
+            windows=self.windows,
+            min_estimation=min(DEFAULTS.min_estimation, length),
+        )
+
 
 DEFAULT_STATE: Final = ViewState()
 
 
+def _option(name: str, value: object, **others: object) -> Any:
+    """One study option parsed by :class:`StudyOptions` (next to ``others``); one-line errors."""
+    try:
+        return getattr(StudyOptions.model_validate({name: value, **others}), name)
+    except ValidationError as exc:
+        raise option_error(exc) from None
+
+
 def parse_ticker(value: str, *, name: str = "tickers") -> str:
-    """One Yahoo-style symbol, upper-cased, dots as dashes (``brk.b`` → ``BRK-B``)."""
-    symbol = value.strip().upper().replace(".", "-")
-    if not _TICKER.match(symbol):
-        raise SpecError(
-            f"{name}: {value!r} is not a ticker symbol; "
-            "use letters, digits and '-', e.g. NVDA, BRK-B"
-        )
-    return symbol
+    """One symbol in the one grammar of :mod:`analytics.tickers` (``brk.b`` → ``BRK-B``)."""
+    return ticker(value, name=name)
 
 
 def parse_tickers(values: Iterable[str] | str | None, *, name: str = "tickers") -> tuple[str, ...]:
     """A de-duplicated ticker tuple (first occurrence wins) from a list or a comma/space string."""
-    if values is None:
-        return ()
-    items = re.split(r"[\s,;]+", values) if isinstance(values, str) else list(values)
-    symbols = tuple(dict.fromkeys(parse_ticker(v, name=name) for v in items if v and v.strip()))
+    symbols = grammar_tickers(values or (), name=name)
     if len(symbols) > MAX_TICKERS:
         raise SpecError(f"{name}: {len(symbols)} tickers is too many; use at most {MAX_TICKERS}")
     return symbols
 
 
-def parse_window(value: str | Sequence[int], *, name: str = "event window") -> Window:
-    """An inclusive ``(start, end)`` window of relative trading days, from ``"-1:1"`` or a pair."""
-    if isinstance(value, str):
-        match = _WINDOW.match(value.strip())
-        if match is None:
-            raise SpecError(f"{name}: {value!r} is not a window; write start:end, e.g. -1:1")
-        start, end = int(match.group(1)), int(match.group(2))
-    else:
-        try:
-            start, end = (int(v) for v in value)
-        except (TypeError, ValueError) as exc:
-            raise SpecError(f"{name}: {value!r} is not a window; give two whole numbers") from exc
-    if start > end:
-        raise SpecError(f"{name}: {value!r} starts after it ends; write start:end, e.g. -1:1")
-    return start, end
-
-
 def format_window(window: Window) -> str:
     """``(-1, 1)`` → ``"-1:1"``, the form used in the URL and the window picker."""
-    return f"{window[0]}:{window[1]}"
+    return window_key(window)
 
 
 def _parse_windows(values: Iterable[str] | str | None) -> tuple[Window, ...]:
     items = values.split(",") if isinstance(values, str) else list(values or ())
-    windows = tuple(dict.fromkeys(parse_window(v) for v in items if v and v.strip()))
-    if not windows:
-        raise SpecError(f"event windows: choose at least one, e.g. {', '.join(WINDOW_CHOICES[:3])}")
-    return windows
+    kept = [v for v in items if v and str(v).strip()]
+    if not kept:
+        raise SpecError(
+            f"windows: choose at least one event window, e.g. {', '.join(WINDOW_CHOICES[:3])}"
+        )
+    return parse_windows(kept)
 
 
 def _parse_estimation(start: Any, end: Any, windows: Sequence[Window]) -> Window:
     if start in (None, "") or end in (None, ""):
-        raise SpecError("estimation window: give both ends, e.g. -250 and -11")
+        raise SpecError("estimation: give both ends of the estimation window, e.g. -250 and -11")
     try:
-        estimation = int(start), int(end)
+        pair = int(start), int(end)
     except (TypeError, ValueError) as exc:
         raise SpecError(
-            f"estimation window: {start!r} to {end!r} are not whole numbers of days; "
-            "e.g. -250 and -11"
+            f"estimation: {start!r} to {end!r} are not whole numbers of days; e.g. -250 and -11"
         ) from exc
-    if estimation[0] > estimation[1]:
-        raise SpecError(
-            f"estimation window: day {estimation[0]} to day {estimation[1]} starts after it "
-            "ends; put the earlier day first, e.g. -250 to -11"
-        )
-    first = min(w[0] for w in windows)
-    if estimation[1] >= first:
-        raise SpecError(
-            "estimation window: it must end before the earliest event window starts "
-            f"(day {first}); got {format_window(estimation)}, e.g. use -250:-11"
-        )
+    # The view caps min_estimation at the window's length (ViewState.options), so the lowest
+    # value stands in for it here.
+    estimation = cast(Window, _option("estimation", pair, windows=windows, min_estimation=3))
     length = estimation[1] - estimation[0] + 1
-    if length < 30:
+    if length < _MIN_ESTIMATION_DAYS:
         raise SpecError(
-            f"estimation window: {format_window(estimation)} is {length} days; "
-            "use at least 30 (default -250:-11)"
+            f"estimation: {format_window(estimation)} is {length} days; use at least "
+            f"{_MIN_ESTIMATION_DAYS} (default {format_window(DEFAULTS.estimation)})"
         )
     return estimation
 
@@ -222,11 +204,8 @@ def _parse_choice(value: Any, choices: Iterable[str], *, name: str) -> Any:
 
 def _parse_date(value: Any) -> dt.date:
     if value in (None, ""):
-        raise SpecError("event date: pick a date, e.g. 2025-01-27")
-    text = str(value).strip()
-    if not _ISO_DATE.match(text):
-        raise SpecError(f"event date: {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-27")
-    return parse_date(text[:10], name="event date").date()
+        raise SpecError("event_date: pick a date, e.g. 2025-01-27")
+    return cast(dt.date, _option("event_date", value))
 
 
 def from_controls(
@@ -255,12 +234,12 @@ def from_controls(
     return ViewState(
         article=article or None,
         date=_parse_date(date),
-        timing=_parse_choice(timing, TIMINGS, name="timing"),
+        timing=_option("timing", timing),
         preset=preset,
         sector=sector_value if preset == "sp500" else None,
         tickers=added,
-        benchmark=parse_ticker(str(benchmark or ""), name="benchmark"),
-        model=_parse_choice(model, MODELS, name="model"),
+        benchmark=_option("benchmark", benchmark or ""),
+        model=_option("model", model),
         estimation=_parse_estimation(estimation_start, estimation_end, parsed_windows),
         windows=parsed_windows,
     )
@@ -273,8 +252,15 @@ def _choice(choices: Iterable[str], name: str) -> Callable[[str], Any]:
     return lambda value: _parse_choice(value, choices, name=name)
 
 
-def _benchmark(value: str) -> str:
-    return parse_ticker(value, name="benchmark")
+def _study(name: str) -> Callable[[str], Any]:
+    return lambda value: _option(name, value)
+
+
+def _estimation(windows: Sequence[Window]) -> Callable[[str], Window]:
+    def parse(value: str) -> Window:
+        return _parse_estimation(*parse_window(value, name="estimation"), windows)
+
+    return parse
 
 
 LINK_PARAMETERS: Final = (
@@ -344,19 +330,19 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
     estimation = _lenient(
         params,
         "est",
-        lambda v: _parse_estimation(*parse_window(v, name="estimation window"), windows),
+        _estimation(windows),
         d.estimation,
         problems,
     )
     state = ViewState(
         article=params["article"][-1] if params.get("article") else _article(raw, d.article),
         date=_lenient(params, "date", _parse_date, d.date, problems),
-        timing=_lenient(params, "timing", _choice(TIMINGS, "timing"), d.timing, problems),
+        timing=_lenient(params, "timing", _study("timing"), d.timing, problems),
         preset=preset,
         sector=sector if preset == "sp500" else None,
         tickers=tickers,
-        benchmark=_lenient(params, "benchmark", _benchmark, d.benchmark, problems),
-        model=_lenient(params, "model", _choice(MODELS, "model"), d.model, problems),
+        benchmark=_lenient(params, "benchmark", _study("benchmark"), d.benchmark, problems),
+        model=_lenient(params, "model", _study("model"), d.model, problems),
         estimation=estimation,
         windows=windows,
     )

@@ -195,7 +195,7 @@ CASES: list[tuple[str, Callable[[DashboardData], list[Any]], str, str]] = [
     ("date-nul-link", link("?date=2025-01-27%00"), "ignored", "yellow"),
     ("date-future-link", link("?date=2030-06-03"), "in the future", "red"),
     # windows
-    ("window-reversed", controls(windows=["5:1"]), "starts after it ends", "red"),
+    ("window-reversed", controls(windows=["5:1"]), "is reversed", "red"),
     ("window-malformed", controls(windows=["abc"]), "is not a window", "red"),
     ("window-none", controls(windows=[]), "choose at least one", "red"),
     ("window-enormous", controls(windows=["0:5000"]), "too long", "red"),

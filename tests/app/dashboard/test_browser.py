@@ -157,7 +157,7 @@ def test_changing_a_window_updates_url_and_results(
     # An invalid window is an inline message, the page keeps working.
     windows = dash_duo.find_element("#event-windows")
     windows.send_keys("7:3", Keys.ENTER)
-    dash_duo.wait_for_contains_text("#controls-alert", "starts after it ends", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#controls-alert", "is reversed", timeout=TIMEOUT)
     assert "windows=0:0,-1:1,-5:5,-10:10" in dash_duo.driver.current_url
     _shot(dash_duo, "dashboard-invalid-window", dash_duo.find_element(".controls"))
     assert dash_duo.get_logs() == []

@@ -19,7 +19,6 @@ from analytics.data.sources import SourceResult
 from analytics.data.sources.files import DataPackSource
 from analytics.errors import SourceError
 from app.charts.export import FigureExporter
-from app.dashboard import cache as app_data
 from app.dashboard import ids
 from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
@@ -144,7 +143,7 @@ def test_unchanged_state_does_nothing(data: DashboardData) -> None:
     ("values", "message"),
     [
         ({"windows": []}, "event windows: choose at least one"),
-        ({"windows": ["5:1"]}, "starts after it ends"),
+        ({"windows": ["5:1"]}, "is reversed"),
         ({"date": None}, "event date: pick a date"),
         ({"estimation_end": 3}, "estimation window"),
         ({"benchmark": "not a ticker"}, "benchmark:"),
@@ -463,8 +462,9 @@ def test_demo_banner_only_when_prices_are_missing(
         store=tmp_path, data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE, offline=False
     )
     chain = [DataPackSource(MARKET_DATA)] if with_pack else []
-    monkeypatch.setattr(app_data, "sources_for", lambda s: [*chain, _Unreachable()])
-    lines = DashboardData(settings).prepare_demo()
+    data = DashboardData(settings)
+    data.workspace().sources = (*chain, _Unreachable())
+    lines = data.prepare_demo()
     if with_pack:
         # The pack has every demo ticker; Yahoo failing for pre-listing sessions is harmless.
         assert lines == []
