@@ -166,7 +166,8 @@ class Workspace:
         return None if self.reference is None else sp500_market_caps(self.reference)
 
     @cached_property
-    def _sectors(self) -> pd.Series:
+    def sector_labels(self) -> pd.Series:
+        """Ticker → sector of the reference tables (empty without reference data)."""
         if self.reference is None:
             return pd.Series(dtype="str")
         return sectors(self.reference)
@@ -174,7 +175,7 @@ class Workspace:
     def sectors(self, tickers: Sequence[str]) -> pd.Series:
         """Sector of each ticker: the reference tables', then ``extra_sectors``, else
         ``"Unknown"``; indexed by ``ticker`` in the given order."""
-        known = self._sectors
+        known = self.sector_labels
         labels = [
             str(known.get(t, self._extra_sectors.get(t, "Unknown"))) for t in map(str, tickers)
         ]
@@ -307,6 +308,7 @@ class Workspace:
         fetch: bool = True,
         progress: Progress | None = None,
         fetch_progress: FetchProgress | None = None,
+        fetched: Callable[[FetchReport], None] | None = None,
         factors_file: Path | None = None,
     ) -> StudyResult:
         """Fetch what is missing (unless ``fetch`` is false), load the factors, run the study.
@@ -321,6 +323,8 @@ class Workspace:
             The engine's ``(step, fraction)`` callback.
         fetch_progress
             The fetch's ``(requests done, requests planned)`` callback.
+        fetched
+            Called with the fetch's report (e.g. to show the tickers no source had).
         factors_file
             A factor file for this study (else the workspace's ``factors_file``).
         """
@@ -332,6 +336,8 @@ class Workspace:
             report = self.ensure_prices(spec, progress=fetch_progress)
             if report.missing:
                 logger.info("no source had prices for %s", ", ".join(sorted(report.missing)))
+            if fetched is not None:
+                fetched(report)
         if from_prices:
             factors = self.factors(spec)
         return run_study(

@@ -22,6 +22,7 @@ from pathlib import Path
 import platformdirs
 
 from analytics.workspace import Workspace
+from app.universes import DEEPSEEK_UNIVERSE
 
 __all__ = ["Settings", "load_settings", "open_workspace"]
 
@@ -75,4 +76,6 @@ def open_workspace(settings: Settings, *, factors_file: Path | None = None) -> W
         reference=settings.reference,
         offline=settings.offline,
         factors_file=factors_file,
+        # Foreign listings of the demo universe (ASML, BABA) are in no reference table.
+        extra_sectors=DEEPSEEK_UNIVERSE,
     )

@@ -8,7 +8,8 @@ Steps, each logged on one INFO line:
 
 1. watchlists: fetch what the store lacks of every watchlist ticker over the
    :data:`WATCHLIST_SESSIONS` sessions up to the last completed XNYS session;
-2. per study: fetch the prices it needs (:func:`app.pipeline.ensure_prices`), run it, export its
+2. per study: fetch the prices it needs and run it through the study service
+   (:meth:`analytics.workspace.Workspace.run`: factors from the cache), export its
    charts to ``<export dir>/<study>/`` and save the run (:func:`app.jobs.archive.save_run`).
    A study that fails is recorded as ``failed`` and the others go on;
 3. write ``results/last-refresh.json`` (:func:`app.jobs.archive.last_refresh`).
@@ -29,20 +30,19 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import pandas as pd
 from filelock import FileLock, Timeout
 
 from analytics import calendar
 from analytics.atomic import write_atomic
-from analytics.data.sources import Source
 from analytics.data.store import PriceStore
 from analytics.data.sync import fetch
 from analytics.errors import AftershockError, SpecError, StoreError
-from analytics.study.engine import data_requirements, run_study
+from analytics.study.engine import data_requirements
 from analytics.study.result import StudyResult
-from app import pipeline
+from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.export import FigureExporter, export_figures
 from app.config import ProjectConfig, SavedStudy
@@ -196,12 +196,15 @@ class _Job:
 
     config: ProjectConfig
     settings: Settings
-    store: PriceStore
-    sources: list[Source]
-    caps: pd.DataFrame | None
+    workspace: Workspace
     export: bool
     exporters: contextlib.ExitStack
     exporter: FigureExporter | None = None
+
+    @property
+    def store(self) -> PriceStore:
+        """The workspace's price store."""
+        return cast(PriceStore, self.workspace.store)
 
     def update_watchlists(self, end: pd.Timestamp) -> list[str]:
         """Fetch missing watchlist prices up to ``end``; return the problems."""
@@ -210,7 +213,7 @@ class _Job:
             return []
         start = calendar.offset(end, -WATCHLIST_SESSIONS)
         try:
-            report = fetch(self.store, tickers, start, end, sources=self.sources)
+            report = fetch(self.store, tickers, start, end, sources=self.workspace.sources)
         except AftershockError as exc:
             return [f"watchlists: {exc}"]
         problems = [f"watchlists: {error}" for error in report.errors]
@@ -230,10 +233,10 @@ class _Job:
         run_id = new_run_id(started)
         errors: list[str] = []
         try:
-            fetched = pipeline.ensure_prices(saved.spec, self.store, self.sources, caps=self.caps)
+            fetched = self.workspace.ensure_prices(saved.spec)
             errors += [f"fetch: {error}" for error in fetched.errors]
             errors += [f"no prices for {t}: {why}" for t, why in sorted(fetched.missing.items())]
-            result = run_study(saved.spec, self.store, market_caps=self.caps)
+            result = self.workspace.run(saved.spec, fetch=False)
         # A batch job: one study's failure, even a bug, must not stop the others.
         except Exception as exc:
             message = _message(exc, saved.name)
@@ -283,7 +286,7 @@ class _Job:
         return record
 
     def _data_range(self, saved: SavedStudy) -> tuple[dt.date | None, dt.date | None]:
-        tickers, start, end = data_requirements(saved.spec, market_caps=self.caps)
+        tickers, start, end = data_requirements(saved.spec, market_caps=self.workspace.market_caps)
         covered = self.store.coverage(tickers, start=start, end=end)
         first, last = covered["first"].min(), covered["last"].max()
         return (
@@ -298,9 +301,7 @@ class _Job:
         if self.exporter is None:
             self.exporter = self.exporters.enter_context(FigureExporter())
         written = export_figures(
-            figures.study_figures(
-                result, figures.load_inputs(open_workspace(self.settings), result)
-            ),
+            figures.study_figures(result, figures.load_inputs(self.workspace, result)),
             folder / saved.name,
             fmt=options.format,
             width=options.width,
@@ -344,8 +345,8 @@ def refresh(
         When the store or the results folder cannot be written.
     """
     selected = config.select(studies)
-    sources = pipeline.sources_for(settings)
-    if not sources:
+    workspace = open_workspace(settings)
+    if not workspace.sources:
         raise SpecError(
             "AFTERSHOCK_OFFLINE: is set and AFTERSHOCK_DATA is not, so no price source is left; "
             "point AFTERSHOCK_DATA at a data pack, or unset AFTERSHOCK_OFFLINE to use Yahoo"
@@ -356,9 +357,7 @@ def refresh(
         job = _Job(
             config=config,
             settings=settings,
-            store=PriceStore(settings.store),
-            sources=sources,
-            caps=pipeline.market_caps(settings.reference),
+            workspace=workspace,
             export=export,
             exporters=exporters,
         )

@@ -3,8 +3,6 @@ firm's day −1, fetching through the source chain, the same numbers as the pure
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from analytics.errors import SourceError, SpecError
 from analytics.study.engine import run_study
 from analytics.study.spec import StudySpec
 from analytics.workspace import Workspace
+from tests.support import french_zip
 
 FF3_ZIP = "F-F_Research_Data_Factors_daily_CSV.zip"
 DAY0 = pd.Timestamp("2025-01-27")
@@ -52,18 +51,6 @@ def ff3(wide: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _library_zip(table: pd.DataFrame) -> bytes:
-    """``table`` written as Kenneth French's daily CSV (percent, YYYYMMDD rows), zipped."""
-    lines = ["Made for the tests.", "", ",Mkt-RF,SMB,HML,RF"]
-    for day, row in table.iterrows():
-        values = ",".join(f"{100 * v:.14f}" for v in row.to_numpy())
-        lines.append(f"{pd.Timestamp(day):%Y%m%d},{values}")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("F-F_Research_Data_Factors_daily.CSV", "\n".join(lines) + "\n")
-    return buffer.getvalue()
-
-
 def _no_network(url: str) -> bytes:
     pytest.fail(f"the network was used: {url}")
 
@@ -89,7 +76,7 @@ def test_offline_factor_study_reads_the_cache_and_never_the_network(
     tmp_path: Path, wide: pd.DataFrame, ff3: pd.DataFrame
 ) -> None:
     (tmp_path / "factors").mkdir()
-    (tmp_path / "factors" / FF3_ZIP).write_bytes(_library_zip(ff3))
+    (tmp_path / "factors" / FF3_ZIP).write_bytes(french_zip(ff3))
     workspace = Workspace(
         MemoryPrices(wide), factor_cache=tmp_path, offline=True, download=_no_network
     )
@@ -111,7 +98,7 @@ def test_offline_without_cache_is_a_clear_source_error(tmp_path: Path, wide: pd.
 def test_online_download_is_cached_and_reused(
     tmp_path: Path, wide: pd.DataFrame, ff3: pd.DataFrame
 ) -> None:
-    library = _Library(_library_zip(ff3))
+    library = _Library(french_zip(ff3))
     Workspace(MemoryPrices(wide), factor_cache=tmp_path, download=library).run(_spec())
     assert library.calls == [FRENCH_BASE_URL + FF3_ZIP]
     assert (tmp_path / "factors" / FF3_ZIP).read_bytes() == library.data
@@ -127,7 +114,7 @@ def test_factor_cache_defaults_to_the_store_directory(
     tidy = wide.rename_axis("date").reset_index().melt("date", var_name="ticker")
     store.upsert(tidy.rename(columns={"value": "adj_close"}))
     (store.root / "factors").mkdir()
-    (store.root / "factors" / FF3_ZIP).write_bytes(_library_zip(ff3))
+    (store.root / "factors" / FF3_ZIP).write_bytes(french_zip(ff3))
     result = Workspace(store, offline=True, download=_no_network).run(_spec())
     assert (result.firms["status"] == "ok").all()
 

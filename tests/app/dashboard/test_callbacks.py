@@ -142,10 +142,10 @@ def test_unchanged_state_does_nothing(data: DashboardData) -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"windows": []}, "event windows: choose at least one"),
+        ({"windows": []}, "windows: choose at least one event window"),
         ({"windows": ["5:1"]}, "is reversed"),
-        ({"date": None}, "event date: pick a date"),
-        ({"estimation_end": 3}, "estimation window"),
+        ({"date": None}, "event_date: pick a date"),
+        ({"estimation_end": 3}, "estimation: "),
         ({"benchmark": "not a ticker"}, "benchmark:"),
         ({"preset": "sp500", "sector": None}, "sector: pick an S&P 500 sector"),
         ({"preset": "sp500", "sector": "Nowhere"}, "sector: 'Nowhere' is not an S&P 500 sector"),
@@ -351,7 +351,7 @@ def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
 
 def test_tests_panel_reads_the_focus_window(data: DashboardData, demo_key: str) -> None:
     day0 = " ".join(_texts(significance_panel(data, demo_key, "0:0")))
-    assert "All 8 tests reject" in day0
+    assert "All 9 tests reject" in day0
     wide = " ".join(_texts(significance_panel(data, demo_key, "-5:5")))
     assert "CAAR [−5, +5]" in wide
     assert "looks like noise" in wide
