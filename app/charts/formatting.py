@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from analytics.errors import SpecError
+from analytics.study.options import parse_window
 
 __all__ = [
     "MINUS",
@@ -100,26 +100,6 @@ def stars(p: float) -> str:
     if not math.isfinite(p):
         return ""
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
-
-
-def parse_window(key: str) -> tuple[int, int]:
-    """Parse a window key such as ``"-1:1"`` or ``"-5:+5"`` into inclusive relative days.
-
-    Examples
-    --------
-    >>> parse_window("-1:+1")
-    (-1, 1)
-    """
-    try:
-        a_text, b_text = str(key).split(":")
-        a, b = int(a_text), int(b_text)
-    except ValueError:
-        raise SpecError(
-            f"window={key!r} is not a window key; use 'a:b' with integer days, e.g. '-1:1'"
-        ) from None
-    if a > b:
-        raise SpecError(f"window={key!r} starts after it ends; use 'a:b' with a <= b")
-    return a, b
 
 
 def window_label(key: str) -> str:
