@@ -6,9 +6,71 @@
  *   through the store named by data-rejected-store; dcc.Upload alone drops it without a word.
  * - The paste box keeps at most data-max-chars characters: an enormous paste still ends in the
  *   inline "too long" message instead of a request the server refuses.
+ * - dash-ag-grid's bundle is not part of the page (app/dashboard/lazy.py): until it arrives, a
+ *   stand-in AgGrid shows "Loading the grid…" and fetches it, then draws the real grid with the
+ *   same props. The bundle is also fetched once the page has been idle for a few seconds.
  */
 (function () {
   "use strict";
+
+  var GRID_IDLE_MS = 3000;
+
+  function deferGrid(url) {
+    var loading = null;
+    function load() {
+      if (!loading) {
+        loading = new Promise(function (resolve, reject) {
+          var script = document.createElement("script");
+          script.src = url;
+          script.async = true;
+          script.onload = function () {
+            resolve(window.dash_ag_grid);
+          };
+          script.onerror = function () {
+            loading = null;
+            reject(new Error("the grid's script did not load from " + url));
+          };
+          document.head.appendChild(script);
+        });
+      }
+      return loading;
+    }
+    function LazyAgGrid(props) {
+      var React = window.React;
+      var state = React.useState(null);
+      var real = state[0];
+      var setReal = state[1];
+      React.useEffect(function () {
+        var mounted = true;
+        load().then(function (module) {
+          if (mounted) {
+            setReal(function () {
+              return module.AgGrid;
+            });
+          }
+        });
+        return function () {
+          mounted = false;
+        };
+      }, []);
+      if (real) {
+        return React.createElement(real, props);
+      }
+      return React.createElement(
+        "div",
+        { id: props.id, className: "grid-loading " + (props.className || ""), style: props.style },
+        "Loading the grid…"
+      );
+    }
+    window.dash_ag_grid = { AgGrid: LazyAgGrid };
+    window.addEventListener("load", function () {
+      window.setTimeout(load, GRID_IDLE_MS);
+    });
+  }
+
+  if (window.aftershockGridBundle && !window.dash_ag_grid) {
+    deferGrid(window.aftershockGridBundle);
+  }
 
   function reportTooLarge(files, wrapper) {
     var limit = Number(wrapper.dataset.maxBytes);

@@ -31,6 +31,7 @@ from app.dashboard import layout
 from app.dashboard.background import ForkingManager
 from app.dashboard.cache import DashboardData
 from app.dashboard.features import controls, downloads, news, results, saved_studies
+from app.dashboard.lazy import defer_grid_bundle
 from app.dashboard.security import (
     MAX_REQUEST_BYTES,
     Credentials,
@@ -112,6 +113,7 @@ def create_app(
         assets_folder=str(ASSETS),
         background_callback_manager=jobs,
     )
+    defer_grid_bundle(app)
     app.layout = layout.page(
         articles=data.article_options(),
         sectors=sorted(data.sector_members),
