@@ -2,7 +2,7 @@
 
 The file is ``aftershock.toml`` in the working directory unless ``--config FILE`` (or
 ``AFTERSHOCK_CONFIG``) names another; see ``examples/aftershock.toml``. :func:`load_config`
-parses and validates it once; every problem raises a :class:`~analytics.errors.SpecError` naming
+parses and validates it once; every problem raises a :class:`~analytics.errors.ConfigError` naming
 the file, the key, the bad value and the fix. Sections:
 
 ``[watchlists]``
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
 
-from analytics.errors import SpecError
+from analytics.errors import ConfigError, SpecError
 from analytics.study.options import StudyOptions, option_error, suggest
 from analytics.study.spec import StudySpec
 from analytics.tickers import ticker
@@ -202,8 +202,8 @@ class _Context:
 
     path: Path
 
-    def error(self, where: str, problem: str) -> SpecError:
-        return SpecError(f"{self.path}: {where}: {problem}")
+    def error(self, where: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {where}: {problem}")
 
     def keys(self, table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
         for key in table:
@@ -488,23 +488,23 @@ def load_config(path: Path | str) -> ProjectConfig:
 
     Raises
     ------
-    SpecError
-        When the file is missing, is not TOML, or any value is invalid; the message names the
-        file, the key, the bad value and the fix.
+    ConfigError
+        (a :class:`SpecError`) When the file is missing, is not TOML, or any value is invalid;
+        the message names the file, the key, the bad value and the fix.
     """
     file = Path(path).expanduser().absolute()
     ctx = _Context(file)
     try:
         doc = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SpecError(
+        raise ConfigError(
             f"{file}: config file not found; pass --config FILE or set AFTERSHOCK_CONFIG "
             "(examples/aftershock.toml shows the format)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{file}: cannot read the config file ({exc}); check the path") from exc
+        raise ConfigError(f"{file}: cannot read the config file ({exc}); check the path") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{file}: not valid TOML ({exc}); fix the syntax there") from exc
+        raise ConfigError(f"{file}: not valid TOML ({exc}); fix the syntax there") from exc
     ctx.keys(doc, _TOP_KEYS, "")
     watchlists = _watchlists(ctx, doc.get("watchlists", {}))
     raw_studies = ctx.typed(doc.get("studies", []), list, "studies", "[[studies]] tables")
