@@ -174,7 +174,10 @@ def test_from_controls_accepts_datetime_strings_from_the_date_picker() -> None:
     ("change", "message"),
     [
         ({"date": None}, "event_date: pick a date"),
-        ({"date": "27/01/2025x"}, "event_date: '27/01/2025x' is not a date; write it as YYYY-MM-DD"),
+        (
+            {"date": "27/01/2025x"},
+            "event_date: '27/01/2025x' is not a date; write it as YYYY-MM-DD",
+        ),
         ({"date": "1900-01-01"}, "event_date: 1900-01-01 is outside"),
         ({"timing": "lunch"}, "timing: 'lunch' is not one of"),
         ({"preset": "dow"}, "universe: 'dow' is not one of"),
@@ -188,7 +191,10 @@ def test_from_controls_accepts_datetime_strings_from_the_date_picker() -> None:
         ({"windows": ["zero"]}, "windows: 'zero' is not a window"),
         ({"estimation_start": None}, "estimation: give both ends"),
         ({"estimation_start": -5, "estimation_end": -20}, "estimation: -5:-20 is reversed"),
-        ({"estimation_end": 0}, "estimation: -250:0 is overlapping the event window starting at day -5"),
+        (
+            {"estimation_end": 0},
+            "estimation: -250:0 is overlapping the event window starting at day -5",
+        ),
         ({"estimation_start": -20}, "-20:-11 is 10 days; use at least 30"),
     ],
 )
