@@ -270,13 +270,14 @@ class Workspace:
         Raises
         ------
         SpecError
-            ``path`` given for a model that uses no factor returns (parameter ``factors``).
+            A factor file given for a model that uses no factor returns (parameter
+            ``factors``).
         SourceError
             The library is unreachable (or offline) and nothing is cached.
         """
         file = path if path is not None else self.factors_file
         if spec.model not in FACTOR_MODELS:
-            if path is not None:
+            if file is not None:
                 raise SpecError(
                     f"factors: model {spec.model} uses no factor returns; choose model ff3, "
                     "ff5, carhart or etf_factors, or give no factor file",

@@ -74,7 +74,8 @@ _COLUMNS: dict[str, list[str]] = {
     "etf_factors": ["MKT_RF", "SMB", "HML", "MOM"],
 }
 _UNREACHABLE = (
-    "Kenneth French's data library is unreachable; pass --factors FILE or use --model etf_factors"
+    "Kenneth French's data library is unreachable; give a factor file (factors) or use model "
+    "etf_factors"
 )
 _TIMEOUT_SECONDS = 30.0
 _DATE_ROW = re.compile(r"^\s*\d{8}\s*,", re.MULTILINE)
@@ -188,7 +189,7 @@ def _french_table(
     try:
         data = (download or _urllib_download)(url)
     except (OSError, http.client.HTTPException, SourceError) as exc:
-        raise SourceError(f"{_UNREACHABLE} ({url}: {exc})") from exc
+        raise SourceError(f"{_UNREACHABLE} ({url}: {exc})", parameter="factors") from exc
     try:
         table = _read_french_zip(data, origin=url)
     except DataError as exc:

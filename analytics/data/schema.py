@@ -37,7 +37,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("ticker", "date", "adj_close")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 PRICE_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _VALUE_COLUMNS: tuple[str, ...] = ("adj_close", *OPTIONAL_COLUMNS)
-_FIX = "fix the data, or pass --drop-invalid to skip such rows"
+_FIX = "fix the data, or pass drop_invalid=True to skip such rows"
 
 
 def empty_prices() -> pd.DataFrame:

@@ -61,7 +61,7 @@ _SCHEMA = pa.schema(
 )
 _READ_ATTEMPTS = 5
 _DATA_FILE = re.compile(r"^\d{4}\.g\d{6,}\.parquet$")
-_REBUILD = "delete the store directory and re-import your data (aftershock data import PATH)"
+_REBUILD = "delete the store directory and re-import your data"
 
 
 @dataclass(frozen=True)
@@ -513,7 +513,8 @@ class PriceStore:
         except OSError as exc:
             raise StoreError(
                 f"store {self._root} is not writable ({exc.strerror or exc}); choose another "
-                "directory with --store DIR or AFTERSHOCK_HOME"
+                "store directory",
+                parameter="store",
             ) from exc
         try:
             snapshot = self._snapshot()

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from analytics.errors import AftershockError
-from app.cli import data, export, refresh, serve, study
+from app.cli import data, exits, export, output, refresh, serve, study
 
 __all__ = ["cli", "main"]
 
@@ -32,8 +32,8 @@ def main() -> None:
     try:
         cli()
     except AftershockError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(2)
+        output.error(exits.with_flag(exc))
+        sys.exit(exits.USAGE)
     except KeyboardInterrupt:
-        typer.secho("interrupted", err=True)
-        sys.exit(130)
+        output.note("interrupted")
+        sys.exit(exits.INTERRUPTED)

@@ -296,8 +296,9 @@ class YahooSource:
                 break
             except HostUnreachableError as exc:
                 raise SourceError(
-                    f"Yahoo Finance is unreachable ({exc}); check the network, or set "
-                    "AFTERSHOCK_OFFLINE=1 to use only the data pack"
+                    f"Yahoo Finance is unreachable ({exc}); check the network, or work offline "
+                    "with the data pack only",
+                    parameter="offline",
                 ) from exc
             except (OSError, YFRateLimitError) as exc:
                 attempt += 1

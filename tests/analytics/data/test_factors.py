@@ -163,9 +163,10 @@ def test_unreachable_library(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         french_factors("ff5", cache_dir=tmp_path, download=_unreachable)
     assert str(info.value).startswith(
-        "Kenneth French's data library is unreachable; pass --factors FILE or use --model "
+        "Kenneth French's data library is unreachable; give a factor file (factors) or use model "
         "etf_factors"
     )
+    assert info.value.parameter == "factors"
     assert not (tmp_path / "factors").exists()
 
 

@@ -83,7 +83,7 @@ def test_strict_names_origin_column_row_ticker_date_and_fix(
     # first_row=2: the second data row of a CSV file is line 3.
     assert message.startswith("prices.csv: row 3 (ticker ")
     assert f"column {problem}, {shown}" in message
-    assert "--drop-invalid" in message
+    assert "drop_invalid=True" in message
     valid, invalid = split_invalid(frame, origin="prices.csv", first_row=2)
     assert invalid["row"].tolist() == [3]
     assert invalid["reason"].tolist() == [problem]

@@ -198,7 +198,7 @@ def test_bad_rows_name_file_row_column_and_value(tmp_path: Path, line: str, mess
         read_pack(path)
     assert str(info.value).startswith(f"{path}: row 4")
     assert message in str(info.value)
-    assert "--drop-invalid" in str(info.value)
+    assert "drop_invalid=True" in str(info.value)
     valid, invalid = split_pack(path)
     assert len(valid) == 2
     assert invalid[["file", "row"]].values.tolist() == [[str(path), 4]]

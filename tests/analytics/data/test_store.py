@@ -264,7 +264,9 @@ def test_invalid_rows_raise_data_error_naming_origin(tmp_path: Path) -> None:
 def test_not_writable_directory_raises_store_error(tmp_path: Path, frame: pd.DataFrame) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(StoreError, match=r"a-file/store is not writable .*--store DIR"):
+    with pytest.raises(
+        StoreError, match=r"a-file/store is not writable .*choose another store directory"
+    ):
         PriceStore(blocker / "store").upsert(frame)
 
 

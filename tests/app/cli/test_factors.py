@@ -170,7 +170,7 @@ def test_unreachable_library_is_one_clear_line(
     monkeypatch.setenv("AFTERSHOCK_OFFLINE", offline)
     err = _one_error_line([*BASE, "--model", "carhart"], monkeypatch, capsys)
     assert "unreachable" in err
-    assert "--factors FILE" in err and "--model etf_factors" in err
+    assert "factor file" in err and "model etf_factors" in err and "(--factors)" in err
 
 
 @pytest.mark.parametrize(
