@@ -4,7 +4,6 @@ Every option of :class:`~analytics.study.options.StudyOptions` becomes one flag 
 is the model's (the one declaration), only the flag name and its help text live in this module.
 :func:`study_options` adds the flags to a command and hands it validated ``options``:
 
->>> import typer
 >>> @study_options
 ... def show(options: StudyOptions, out: str = "x") -> None: ...
 >>> [p for p in inspect.signature(show).parameters][:3]
