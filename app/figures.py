@@ -6,6 +6,10 @@ chart looks the same everywhere. Every builder takes the engine's tidy frames (s
 a figure with a centered "No data for this selection" note instead of raising when the selection
 is empty. Returns and abnormal returns are plotted as fractions with percent tick formats, so
 ``fig.data`` holds the engine's numbers unchanged.
+
+Plotly reads ``<a href>``, ``<span style>``, ``<b>`` ... in any text as markup, in the browser and
+in PNG/SVG exports. Every text that comes from outside (headlines, tickers, sectors) therefore
+goes through :func:`_plain`, which escapes it; only the builders' own templates hold markup.
 """
 
 from __future__ import annotations
@@ -291,13 +295,19 @@ def _is_ok(status: pd.Series) -> pd.Series:
     return status.astype("string").fillna("").str.strip().eq("ok")
 
 
+def _plain(text: object) -> str:
+    """``text`` as plotly shows it literally: ``&``, ``<`` and ``>`` escaped, so markup in an
+    article or a ticker (``<a href>``, ``<span style>``) stays text."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _firm_labels(rows: pd.DataFrame) -> list[str]:
-    """Ticker labels; a ticker studied in several firm-events is qualified by its event id."""
-    tickers = rows["ticker"].astype(str)
+    """Ticker labels (escaped); a ticker in several firm-events is qualified by its event id."""
+    tickers = rows["ticker"].astype(str).map(_plain)
     repeated = tickers.duplicated(keep=False).to_numpy()
     if not repeated.any() or "event_id" not in rows.columns:
         return tickers.tolist()
-    ids = rows["event_id"].astype(str)
+    ids = rows["event_id"].astype(str).map(_plain)
     return [f"{t} #{e}" if r else t for t, e, r in zip(tickers, ids, repeated, strict=True)]
 
 
@@ -459,7 +469,7 @@ def price_paths(
     dates = index.strftime("%a %d %b %Y").to_numpy()
     notes = [f"Day 0 = {dates[pos0]}"]
     if bench:
-        notes.append(f"dashed: {bench} (benchmark)")
+        notes.append(f"dashed: {_plain(bench)} (benchmark)")
     if len(usable) > max_lines:
         notes.append(f"{max_lines} largest day-0 moves of {len(usable)} tickers")
     if dropped:
@@ -470,7 +480,7 @@ def price_paths(
         fig.add_scatter(
             x=rel,
             y=normalized[ticker].to_numpy(),
-            name=str(ticker),
+            name=_plain(ticker),
             mode="lines",
             line={"width": 2},
             customdata=dates,
@@ -481,7 +491,7 @@ def price_paths(
         fig.add_scatter(
             x=rel,
             y=normalized[bench].to_numpy(),
-            name=f"{bench} (benchmark)",
+            name=f"{_plain(bench)} (benchmark)",
             mode="lines",
             line={"width": 3, "dash": "dash", "color": BENCHMARK_COLOR},
             customdata=dates,
@@ -499,7 +509,7 @@ def price_paths(
         yanchor="top",
         xanchor="right" if right_side else "left",
         xshift=-6 if right_side else 6,
-        text=f"<b>Day 0</b>{': ' + _truncate(headline, 50) if headline else ''}",
+        text=f"<b>Day 0</b>{': ' + _plain(_truncate(headline, 50)) if headline else ''}",
         showarrow=False,
         align="left",
         bgcolor="rgba(255,255,255,0.85)",
@@ -846,13 +856,16 @@ def sector_treemap(
     limit = max(float(np.nanquantile(np.abs(leaves["car"]), 0.95)), 0.005)
     total = float(sector_size.sum())
     total_car = float(weighted.sum() / total)
+    sector_names = [_plain(s) for s in sector_size.index]
+    leaf_sectors = [_plain(s) for s in leaves["sector"]]
+    leaf_tickers = [_plain(t) for t in leaves["ticker"]]
     ids = [
         "all",
-        *(f"all/{s}" for s in sector_size.index),
-        *(f"all/{s}/{t}" for s, t in zip(leaves["sector"], leaves["ticker"], strict=True)),
+        *(f"all/{s}" for s in sector_names),
+        *(f"all/{s}/{t}" for s, t in zip(leaf_sectors, leaf_tickers, strict=True)),
     ]
-    labels = ["All firms", *sector_size.index.astype(str), *leaves["ticker"]]
-    parents = ["", *("all" for _ in sector_size.index), *(f"all/{s}" for s in leaves["sector"])]
+    labels = ["All firms", *sector_names, *leaf_tickers]
+    parents = ["", *("all" for _ in sector_names), *(f"all/{s}" for s in leaf_sectors)]
     sizes = np.concatenate([[total], sector_size.to_numpy(), leaves["size"].to_numpy()])
     colors = np.concatenate([[total_car], sector_car.to_numpy(), leaves["car"].to_numpy()])
     mv = [format_usd(v) if known.any() else "n/a" for v in [total, *sector_size.to_numpy()]] + [
