@@ -151,8 +151,8 @@ class LoginThrottle:
                 return 0
             return math.ceil(left) if count >= self._max_failures else 0
 
-    def failed(self, client: str) -> None:
-        """Count a failed login of ``client``."""
+    def failed(self, client: str) -> bool:
+        """Count a failed login of ``client``; whether this failure locks it out."""
         with self._lock:
             now = self._clock()
             count, last = self._failures.pop(client, (0, -math.inf))
@@ -161,6 +161,7 @@ class LoginThrottle:
             self._failures[client] = (count + 1, now)
             while len(self._failures) > MAX_TRACKED_CLIENTS:
                 self._failures.popitem(last=False)
+            return count + 1 == self._max_failures
 
     def succeeded(self, client: str) -> None:
         """Forget the failures of ``client``."""
@@ -188,14 +189,13 @@ def install_basic_auth(
     user, password = credentials
     expected_user, expected_password = _digest(user), _digest(password)
     throttle = LoginThrottle(clock=clock)
-    server.extensions["aftershock_login_throttle"] = throttle
 
     @server.before_request
     def _require_auth() -> flask.Response | None:
         client = flask.request.remote_addr or "unknown"
         wait = throttle.retry_after(client)
         if wait:
-            log.warning("refused request from %s: locked out after failed logins", client)
+            log.debug("refused request from %s: locked out after failed logins", client)
             return flask.Response(
                 "Too many failed logins; try again later", 429, {"Retry-After": str(wait)}
             )
@@ -207,8 +207,14 @@ def install_basic_auth(
             if user_ok & password_ok:
                 throttle.succeeded(client)
                 return None
-            throttle.failed(client)
             log.info("failed login from %s to %s", client, flask.request.path)
+            if throttle.failed(client):
+                log.warning(
+                    "%s failed %s logins in a row: locked out for %s s",
+                    client,
+                    MAX_LOGIN_FAILURES,
+                    LOGIN_LOCKOUT_S,
+                )
         else:
             log.info("refused unauthenticated request to %s", flask.request.path)
         return flask.Response(
