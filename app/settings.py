@@ -7,6 +7,8 @@
 ``AFTERSHOCK_OFFLINE``   set to 1 to never call Yahoo Finance or Kenneth French's library.
 ``AFTERSHOCK_CONFIG``    project config for ``refresh`` and ``serve --schedule``.
 ``AFTERSHOCK_AUTH``      ``user:password`` for HTTP basic auth of the dashboard.
+``AFTERSHOCK_TRUSTED_PROXY_AUTH`` set to 1 when a proxy in front authenticates every request
+                         (the WSGI factory refuses to serve without auth otherwise).
 
 :func:`open_workspace` builds the one study service (:class:`analytics.Workspace`) of these
 settings; the CLI, the dashboard and the refresh job all get their prices, factors, sectors and
@@ -40,6 +42,8 @@ class Settings:
     """The project config file named by ``AFTERSHOCK_CONFIG`` (None: not set)."""
     auth: str | None = field(default=None, repr=False)
     """``user:password`` from ``AFTERSHOCK_AUTH`` (None: not set); never shown in a repr."""
+    trusted_proxy_auth: str = ""
+    """``AFTERSHOCK_TRUSTED_PROXY_AUTH`` as given ("1": a proxy authenticates every request)."""
 
 
 def _optional_dir(name: str) -> Path | None:
@@ -65,6 +69,7 @@ def load_settings(store: Path | None = None) -> Settings:
         offline=os.environ.get("AFTERSHOCK_OFFLINE", "") in {"1", "true", "yes"},
         config=_optional_file("AFTERSHOCK_CONFIG"),
         auth=os.environ.get("AFTERSHOCK_AUTH", "") or None,
+        trusted_proxy_auth=os.environ.get("AFTERSHOCK_TRUSTED_PROXY_AUTH", "").strip(),
     )
 
 

@@ -190,13 +190,32 @@ class PriceStore:
             ) from exc
         try:
             doc = json.loads(raw)
-            files = {int(year): self._data_dir / name for year, name in doc["files"].items()}
+            files = {int(year): self._data_file(name) for year, name in doc["files"].items()}
             return _Snapshot(int(doc["generation"]), files)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StoreError(
                 f"store {self._root}: {self._manifest} is damaged ({exc!r}); "
                 f"restore it from a backup, or {_REBUILD}"
             ) from exc
+
+    def _data_file(self, name: object) -> Path:
+        """The data file a manifest entry names; never one outside ``prices/``.
+
+        Reads follow the manifest and writes delete the files it supersedes, so an entry with a
+        path (absolute, ``..``, a subfolder) or a symbolic link would let whoever can edit the
+        manifest make the store read or delete any file.
+        """
+        if not isinstance(name, str) or not _DATA_FILE.fullmatch(name):
+            raise ValueError(
+                f"entry {name!r} is not a data file name like 2025.g000001.parquet: it points "
+                f"outside {self._data_dir}"
+            )
+        path = self._data_dir / name
+        if path.is_symlink():
+            raise ValueError(
+                f"entry {name!r} is a symbolic link: it points outside {self._data_dir}"
+            )
+        return path
 
     def _read(self, run: Callable[[_Snapshot, duckdb.DuckDBPyConnection], _T]) -> _T:
         """Run a query on the current snapshot, restarting if a writer replaced its files."""

@@ -39,7 +39,11 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<![^<>]*>")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Invisible format characters (zero-width, soft hyphen, bidi controls, BOM, tag characters).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U000e0000-\U000e0fff]"
+)
 _WORD = re.compile(r"[A-Za-z]+")
 _JOIN = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _WORD_END = re.compile(r"[a-z]{3}$|^[A-Z]{2,}s$")  # "approach", or a plural acronym ("GPUs")
@@ -134,8 +138,13 @@ _STARTERS = frozenset(
 
 
 def _strip_html(text: str) -> str:
-    """Text without markup: hidden blocks (scripts, styles) dropped, block tags made newlines."""
-    text = html.unescape(text)
+    """Text without markup or invisible characters: hidden blocks (scripts, styles) dropped,
+    block tags made newlines.
+
+    Invisible characters go first (after entities are decoded), so that one hidden inside a
+    tag (``<`` + zero-width space + ``a href=...>``) cannot shield it from stripping.
+    """
+    text = _INVISIBLE.sub("", html.unescape(text))
     text = _HIDDEN.sub(" ", text)
     text = _BLOCK_TAG.sub("\n", text)
     return _TAG.sub("", text)
@@ -145,7 +154,7 @@ def _clean_lines(lines: Iterable[str]) -> list[str]:
     """Non-empty lines without markup, invisible characters, repeated spaces or page noise."""
     out = []
     for raw in lines:
-        for line in _strip_html(raw).translate(_INVISIBLE).split("\n"):
+        for line in _strip_html(raw).split("\n"):
             line = " ".join(line.split())
             if line and not _NOISE.fullmatch(line):
                 out.append(line)

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.errors import DataError
-from app.charts.formatting import parse_window
+from app.charts.formatting import parse_window, plain
 from app.charts.theme import FONT_SIZE, MUTED, TEMPLATE
 
 __all__ = [
@@ -54,12 +54,12 @@ def is_ok(status: pd.Series) -> pd.Series:
 
 
 def firm_labels(rows: pd.DataFrame) -> list[str]:
-    """Ticker labels; a ticker studied in several firm-events is qualified by its event id."""
-    tickers = rows["ticker"].astype(str)
+    """Ticker labels (escaped); a ticker in several firm-events is qualified by its event id."""
+    tickers = rows["ticker"].astype(str).map(plain)
     repeated = tickers.duplicated(keep=False).to_numpy()
     if not repeated.any() or "event_id" not in rows.columns:
         return tickers.tolist()
-    ids = rows["event_id"].astype(str)
+    ids = rows["event_id"].astype(str).map(plain)
     return [f"{t} #{e}" if r else t for t, e, r in zip(tickers, ids, repeated, strict=True)]
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "format_usd",
     "parse_window",
     "pct",
+    "plain",
     "signed_day",
     "signed_number",
     "stars",
@@ -112,3 +113,16 @@ def window_label(key: str) -> str:
 
 def signed_day(d: int) -> str:
     return f"{MINUS}{-d}" if d < 0 else f"+{d}" if d > 0 else "0"
+
+
+def plain(text: object) -> str:
+    """``text`` as plotly shows it literally: ``&``, ``<`` and ``>`` escaped, so markup in an
+    article or a ticker (``<a href>``, ``<span style>``) stays text.
+
+    Plotly reads ``<a href>``, ``<span style>``, ``<b>`` ... in any text as markup, in the browser
+    and in PNG/SVG exports; every text that comes from outside goes through here.
+
+    >>> plain('<a href="x">Fed & co</a>')
+    '&lt;a href="x"&gt;Fed &amp; co&lt;/a&gt;'
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

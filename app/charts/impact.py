@@ -20,7 +20,7 @@ from app.charts.base import (
     nice_ticks,
     padded_range,
 )
-from app.charts.formatting import format_usd, pct, window_label
+from app.charts.formatting import format_usd, pct, plain, window_label
 from app.charts.theme import DIVERGING_SCALE, FONT_SIZE, sign_color
 
 __all__ = ["dollar_impact_bar", "sector_treemap"]
@@ -90,13 +90,16 @@ def sector_treemap(
     limit = max(float(np.nanquantile(np.abs(leaves["car"]), 0.95)), 0.005)
     total = float(sector_size.sum())
     total_car = float(weighted.sum() / total)
+    sector_names = [plain(s) for s in sector_size.index]
+    leaf_sectors = [plain(s) for s in leaves["sector"]]
+    leaf_tickers = [plain(t) for t in leaves["ticker"]]
     ids = [
         "all",
-        *(f"all/{s}" for s in sector_size.index),
-        *(f"all/{s}/{t}" for s, t in zip(leaves["sector"], leaves["ticker"], strict=True)),
+        *(f"all/{s}" for s in sector_names),
+        *(f"all/{s}/{t}" for s, t in zip(leaf_sectors, leaf_tickers, strict=True)),
     ]
-    labels = ["All firms", *sector_size.index.astype(str), *leaves["ticker"]]
-    parents = ["", *("all" for _ in sector_size.index), *(f"all/{s}" for s in leaves["sector"])]
+    labels = ["All firms", *sector_names, *leaf_tickers]
+    parents = ["", *("all" for _ in sector_names), *(f"all/{s}" for s in leaf_sectors)]
     sizes = np.concatenate([[total], sector_size.to_numpy(), leaves["size"].to_numpy()])
     colors = np.concatenate([[total_car], sector_car.to_numpy(), leaves["car"].to_numpy()])
     mv = [format_usd(v) if known.any() else "n/a" for v in [total, *sector_size.to_numpy()]] + [

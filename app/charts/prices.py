@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from analytics.errors import SpecError
 from app.charts.base import base_figure, empty_figure
+from app.charts.formatting import plain
 from app.charts.theme import BENCHMARK_COLOR, FONT_SIZE, MUTED, NEUTRAL
 
 __all__ = ["price_paths"]
@@ -92,7 +93,7 @@ def price_paths(
     dates = index.strftime("%a %d %b %Y").to_numpy()
     notes = [f"Day 0 = {dates[pos0]}"]
     if bench:
-        notes.append(f"dashed: {bench} (benchmark)")
+        notes.append(f"dashed: {plain(bench)} (benchmark)")
     if len(usable) > max_lines:
         notes.append(f"{max_lines} largest day-0 moves of {len(usable)} tickers")
     if dropped:
@@ -103,7 +104,7 @@ def price_paths(
         fig.add_scatter(
             x=rel,
             y=normalized[ticker].to_numpy(),
-            name=str(ticker),
+            name=plain(ticker),
             mode="lines",
             line={"width": 2},
             customdata=dates,
@@ -114,7 +115,7 @@ def price_paths(
         fig.add_scatter(
             x=rel,
             y=normalized[bench].to_numpy(),
-            name=f"{bench} (benchmark)",
+            name=f"{plain(bench)} (benchmark)",
             mode="lines",
             line={"width": 3, "dash": "dash", "color": BENCHMARK_COLOR},
             customdata=dates,
@@ -132,7 +133,7 @@ def price_paths(
         yanchor="top",
         xanchor="right" if right_side else "left",
         xshift=-6 if right_side else 6,
-        text=f"<b>Day 0</b>{': ' + _truncate(headline, 50) if headline else ''}",
+        text=f"<b>Day 0</b>{': ' + plain(_truncate(headline, 50)) if headline else ''}",
         showarrow=False,
         align="left",
         bgcolor="rgba(255,255,255,0.85)",

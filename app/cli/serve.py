@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from analytics.errors import AftershockError
-from app.dashboard.security import check_exposure, parse_credentials
+from app.dashboard.security import MAX_REQUEST_BYTES, check_debug, check_exposure, parse_credentials
 from app.settings import load_settings
 
 __all__ = ["CONNECTION_LIMIT", "EXIT_USAGE", "THREADS", "serve"]
@@ -71,7 +71,11 @@ def serve(
         typer.Option("--schedule", help="Also run the config's [[schedules]] in this process."),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Dash dev server with dev tools (not for sharing).")
+        bool,
+        typer.Option(
+            "--debug",
+            help="Dash dev server with dev tools, on 127.0.0.1 only (no interactive debugger).",
+        ),
     ] = False,
 ) -> None:
     """Open the dashboard on the DeepSeek demo (http://127.0.0.1:8050 by default).
@@ -90,6 +94,7 @@ def serve(
     try:
         credentials = parse_credentials(auth) if auth else None
         check_exposure(host, credentials)
+        check_debug(host, debug)
         # --schedule needs a config: the default file must then exist.
         project = project_config(Path("aftershock.toml") if schedule and not config else config)
         scheduler = start_scheduler(project, settings) if schedule and project else None
@@ -108,11 +113,14 @@ def serve(
         )
         typer.echo(f"Aftershock is running on http://{host}:{port}/ (Ctrl+C to stop)")
         if debug:
+            # Werkzeug's debugger would sit outside the app, so outside its auth: its console
+            # and resources would answer anyone. Dash's dev tools (inside the app) stay.
             app.run(
                 host=host,
                 port=port,
                 debug=True,
                 use_reloader=False,
+                use_debugger=False,
                 dev_tools_disable_version_check=True,
             )
             return
@@ -124,6 +132,9 @@ def serve(
             port=port,
             threads=THREADS,
             connection_limit=CONNECTION_LIMIT,
+            # Refuse a larger body on its Content-Length, before reading (and spooling) it:
+            # waitress would otherwise accept 1 GiB before the app and its auth see the request.
+            max_request_body_size=MAX_REQUEST_BYTES,
             ident="aftershock",
         )
     finally:

@@ -4,15 +4,20 @@
 factory with waitress (one process; background studies run in processes forked by a helper, see
 :mod:`app.dashboard.background`)::
 
-    waitress-serve --host 127.0.0.1 --port 8050 --threads 8 --connection-limit 500 \
+    AFTERSHOCK_AUTH=user:password waitress-serve --host=127.0.0.1 --port=8050 --threads=8 \
+        --connection-limit=500 --max-request-body-size=16777216 \
         --call app.dashboard.app:create_server
 
-(each browser keeps up to 6 connections open; waitress' default limit of 100 is too low).
+(each browser keeps up to 6 connections open; waitress' default limit of 100 is too low; and
+waitress' default body limit of 1 GiB would let anyone make it spool a huge body to disk before
+the app, or its auth, sees the request).
 
 Settings come from the environment (``AFTERSHOCK_HOME``, ``AFTERSHOCK_DATA``, ...; see
 :mod:`app.settings`). :func:`create_server` also reads ``AFTERSHOCK_AUTH`` (``user:password``: HTTP
-basic auth on every request, which any server reachable beyond this machine needs) and
-``AFTERSHOCK_CONFIG`` (the project config whose saved studies the dashboard shows).
+basic auth on every request), ``AFTERSHOCK_TRUSTED_PROXY_AUTH`` (``1``: serve without auth
+because an authenticating proxy stands in front) and ``AFTERSHOCK_CONFIG`` (the project config
+whose saved studies the dashboard shows). It cannot know the address waitress binds, so it
+refuses to build an app without one of the first two.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import diskcache
 from dash import Dash
 from flask import Flask
 
+from analytics.errors import AftershockError, SpecError
 from app.charts.export import FigureExporter
 from app.config import ProjectConfig, find_config, load_config
 from app.dashboard import layout
@@ -36,7 +42,9 @@ from app.dashboard.security import (
     MAX_REQUEST_BYTES,
     Credentials,
     install_basic_auth,
+    install_security_headers,
     parse_credentials,
+    private_directory,
 )
 from app.dashboard.state import MODELS, ONLINE_MODELS
 from app.settings import Settings, load_settings
@@ -105,7 +113,8 @@ def create_app(
     settings = settings or load_settings()
     data = DashboardData(settings)
     banner = data.prepare_demo() if prepare else []
-    jobs = ForkingManager(diskcache.Cache(str(settings.store / "dashboard" / "jobs")))
+    # Dash's job cache is pickled, like the results: private to this process, not in the store.
+    jobs = ForkingManager(diskcache.Cache(str(private_directory())))
     app = Dash(
         __name__,
         title="Aftershock",
@@ -132,6 +141,7 @@ def create_app(
     server: Flask = app.server
     # An oversized body is refused before it is parsed (uploads are capped client-side too).
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    install_security_headers(server, app.csp_hashes)
     if credentials is not None:
         install_basic_auth(server, credentials)
     return app
@@ -140,14 +150,32 @@ def create_app(
 def create_server() -> Flask:
     """WSGI application factory (``waitress-serve --call app.dashboard.app:create_server``).
 
-    Binding anything but 127.0.0.1 (``--host 0.0.0.0``) needs ``AFTERSHOCK_AUTH=user:password``.
+    Needs ``AFTERSHOCK_AUTH=user:password``, or ``AFTERSHOCK_TRUSTED_PROXY_AUTH=1`` when a proxy
+    in front authenticates every request; otherwise it exits with one error line.
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings()
-    app = create_app(
-        settings,
-        config=project_config(settings.config),
-        credentials=parse_credentials(settings.auth) if settings.auth else None,
-    )
+    proxy = settings.trusted_proxy_auth
+    try:
+        if proxy not in ("", "0", "1"):
+            raise SpecError(
+                f"AFTERSHOCK_TRUSTED_PROXY_AUTH: expected 1 (a proxy authenticates every "
+                f"request) or 0, got {proxy!r}"
+            )
+        if not settings.auth and proxy != "1":
+            raise SpecError(
+                "AFTERSHOCK_AUTH is not set: the server would answer anyone who can reach it; "
+                "set AFTERSHOCK_AUTH=user:password, or AFTERSHOCK_TRUSTED_PROXY_AUTH=1 if an "
+                "authenticating proxy stands in front of it"
+            )
+        credentials = (
+            parse_credentials(settings.auth, name="AFTERSHOCK_AUTH") if settings.auth else None
+        )
+        config = project_config(settings.config)
+    except AftershockError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if credentials is None:
+        logger.warning("serving without auth: AFTERSHOCK_TRUSTED_PROXY_AUTH=1 says a proxy checks")
+    app = create_app(settings, config=config, credentials=credentials)
     server: Flask = app.server
     return server

@@ -2,7 +2,9 @@
 
 Callbacks never load files themselves: they ask a :class:`DashboardData`, which reads each
 reference table and the news folder once per process and keeps study results in a file cache
-that the background study worker (a separate process) writes and the page callbacks read.
+that the background study worker (a separate process) writes and the page callbacks read. That
+cache holds pickles, so it lives in a private directory of the server process (mode 0700,
+outside the store): whoever could write it could run code in the server.
 A result's key hashes the spec together with the store's snapshot, so a refresh of the prices
 invalidates results computed on the old data.
 """
@@ -18,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TypeVar, cast
 
 import pandas as pd
@@ -38,6 +41,7 @@ from analytics.study.spec import SpecWarning, StudySpec
 from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
+from app.dashboard.security import private_directory
 from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
 from app.settings import Settings, open_workspace
 
@@ -69,12 +73,16 @@ class DashboardData:
     ----------
     settings
         Where the store, data pack, news and reference folders are.
+    cache_dir
+        Where study results are cached; default: a new private directory (see
+        :func:`app.dashboard.security.private_directory`). Processes forked from this one share it.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, cache_dir: Path | None = None) -> None:
         self.settings = settings
+        self.cache_dir = private_directory() if cache_dir is None else cache_dir
         self._results = FileSystemCache(
-            str(settings.store / "dashboard" / "results"),
+            str(self.cache_dir),
             threshold=_MAX_CACHED_RESULTS,
             default_timeout=0,
         )

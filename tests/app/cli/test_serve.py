@@ -8,9 +8,16 @@ under waitress in a thread on 127.0.0.1 and talks to it over HTTP.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
+import os
+import re
+import shlex
+import socket
+import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,8 +26,11 @@ from typing import Any
 
 import pytest
 import waitress.server
+import werkzeug.serving
+import werkzeug.test
 from apscheduler.schedulers.background import BackgroundScheduler
 from typer.testing import CliRunner
+from werkzeug.debug import DebuggedApplication
 
 import app.dashboard.app
 import app.jobs.scheduler
@@ -45,7 +55,12 @@ SCHEDULE = '\n[[schedules]]\nname = "daily"\ncron = "30 16 * * 1-5"\n'
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AFTERSHOCK_AUTH", "AFTERSHOCK_CONFIG", "AFTERSHOCK_HOME"):
+    for name in (
+        "AFTERSHOCK_AUTH",
+        "AFTERSHOCK_CONFIG",
+        "AFTERSHOCK_HOME",
+        "AFTERSHOCK_TRUSTED_PROXY_AUTH",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AFTERSHOCK_HOME", str(tmp_path / "store"))
@@ -210,13 +225,9 @@ def test_bad_config_is_one_line_exit_2(
 # -- a real server -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def live_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """create_server() under waitress on a free 127.0.0.1 port, AFTERSHOCK_AUTH set."""
-    monkeypatch.setenv("AFTERSHOCK_AUTH", AUTH)
-    server: Any = waitress.server.create_server(
-        app.dashboard.app.create_server(), host="127.0.0.1", port=0, threads=4
-    )
+@contextlib.contextmanager
+def _running(server: Any) -> Iterator[int]:
+    """Run a waitress ``server`` in a thread; yield its port; close it."""
     closing = threading.Event()
 
     def run() -> None:
@@ -231,12 +242,23 @@ def live_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield int(server.effective_port)
     finally:
         closing.set()
         server.task_dispatcher.shutdown()
         server.close()
         thread.join(10)
+
+
+@pytest.fixture
+def live_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """create_server() under waitress on a free 127.0.0.1 port, AFTERSHOCK_AUTH set."""
+    monkeypatch.setenv("AFTERSHOCK_AUTH", AUTH)
+    server: Any = waitress.server.create_server(
+        app.dashboard.app.create_server(), host="127.0.0.1", port=0, threads=4
+    )
+    with _running(server) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _status(url: str, auth: str | None = None, body: bytes | None = None) -> int:
@@ -267,3 +289,173 @@ def test_real_server_requires_basic_auth_everywhere(
     assert _status(update, AUTH, b"x" * (17 * 1024 * 1024)) == 413
     assert PASSWORD not in caplog.text
     assert "refused unauthenticated request to /_dash-layout" in caplog.text
+
+
+# -- issue 13 A: body limit before reading, no unauthenticated factory, debug behind auth ------
+
+HUGE_POST = (
+    b"POST /_dash-update-component HTTP/1.1\r\nHost: localhost\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n{"
+)
+
+
+def _first_response_line(port: int, request: bytes) -> bytes:
+    """Send ``request`` on a raw socket; the status line the server answers without more."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        # The body is never sent: a server waiting to read it would time out here.
+        return conn.recv(4096).split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("auth", [None, AUTH])
+def test_serve_refuses_a_huge_body_before_reading_it(
+    auth: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Any] = []
+    real = app.dashboard.app.create_app
+
+    def create_app(settings: Any, **options: Any) -> Any:
+        return real(settings, **(options | {"prepare": False}))
+
+    def serve(wsgi: Any, **options: Any) -> None:
+        # The options `aftershock serve` gives waitress, on a free port.
+        started.append(waitress.server.create_server(wsgi, **(options | {"port": 0})))
+
+    monkeypatch.setattr(app.dashboard.app, "create_app", create_app)
+    monkeypatch.setattr(waitress, "serve", serve)
+    result = _serve(env={"AFTERSHOCK_AUTH": auth} if auth else None)
+    assert result.exit_code == 0, result.stderr
+    with _running(started[0]) as port:
+        assert _first_response_line(port, HUGE_POST) == b"HTTP/1.1 413 Request Entity Too Large"
+
+
+def test_factory_refuses_to_serve_without_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as stop:
+        app.dashboard.app.create_server()
+    message = str(stop.value.code)
+    assert message.count("\n") == 0
+    assert message.startswith("error: AFTERSHOCK_AUTH is not set")
+    assert "AFTERSHOCK_TRUSTED_PROXY_AUTH=1" in message
+    monkeypatch.setenv("AFTERSHOCK_TRUSTED_PROXY_AUTH", "yes")
+    with pytest.raises(SystemExit, match="AFTERSHOCK_TRUSTED_PROXY_AUTH: expected 1"):
+        app.dashboard.app.create_server()
+
+
+def test_factory_behind_an_authenticating_proxy_needs_the_explicit_opt_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AFTERSHOCK_TRUSTED_PROXY_AUTH", "1")
+    server = app.dashboard.app.create_server()
+    assert server.test_client().get("/").status_code == 200
+
+
+def test_factory_with_malformed_auth_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AFTERSHOCK_AUTH", "ana")
+    with pytest.raises(SystemExit, match=r"^error: AFTERSHOCK_AUTH: expected user:password"):
+        app.dashboard.app.create_server()
+
+
+def _fake_dev_server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Record the WSGI app the dev server would run, wrapped as werkzeug's run_simple does."""
+    calls: dict[str, Any] = {}
+    real = app.dashboard.app.create_app
+
+    def create_app(settings: Any, **options: Any) -> Any:
+        return real(settings, **(options | {"prepare": False}))
+
+    def run_simple(host: str, port: int, application: Any, **options: Any) -> None:
+        if options.get("use_debugger"):
+            application = DebuggedApplication(application, evalex=options.get("use_evalex", True))
+        calls.update(options, host=host, application=application)
+
+    monkeypatch.setenv("DASH_HOT_RELOAD", "false")
+    monkeypatch.setattr(app.dashboard.app, "create_app", create_app)
+    monkeypatch.setattr(werkzeug.serving, "run_simple", run_simple)
+    return calls
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.4"])
+def test_debug_is_refused_off_loopback(host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_dev_server(monkeypatch)
+    result = _serve("--debug", "--host", host, env={"AFTERSHOCK_AUTH": AUTH})
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: --debug runs a development server")
+    assert "127.0.0.1" in result.stderr
+    assert calls == {}
+
+
+def test_debug_server_keeps_everything_behind_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_dev_server(monkeypatch)
+    result = _serve("--debug", env={"AFTERSHOCK_AUTH": AUTH})
+    assert result.exit_code == 0, result.stderr
+    assert calls["host"] == "127.0.0.1"
+    client = werkzeug.test.Client(calls["application"])
+    credentials = {"Authorization": "Basic " + base64.b64encode(AUTH.encode()).decode()}
+    debugger = [
+        "/console",
+        "/?__debugger__=yes&cmd=resource&f=style.css",
+        "/?__debugger__=yes&cmd=resource&f=debugger.js",
+        "/?__debugger__=yes&cmd=printpin&s=x",
+    ]
+    for path in debugger:
+        assert client.get(path).status_code == 401, path
+    assert client.get("/", headers=credentials).status_code == 200
+    console = client.get("/console", headers=credentials)
+    assert b"Console" not in console.data and b"__debugger__" not in console.data, "no console"
+
+
+def _readme_command() -> tuple[dict[str, str], list[str]]:
+    """The README's production command: its environment and its waitress-serve arguments."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"```bash\n([^`]*waitress-serve[^`]*)```", readme)
+    assert block is not None, "the README documents a waitress-serve command"
+    words = shlex.split(block.group(1).replace("\\\n", " "))
+    start = words.index("waitress-serve")
+    env = dict(word.split("=", 1) for word in words[:start])
+    return env, words[start + 1 :]
+
+
+def _local(args: list[str]) -> list[str]:
+    """The same arguments on 127.0.0.1 and a free port."""
+    out = []
+    for arg in args:
+        if arg.startswith("--host="):
+            arg = "--host=127.0.0.1"
+        elif arg.startswith("--port="):
+            arg = "--port=0"
+        out.append(arg)
+    return out
+
+
+@pytest.mark.slow
+def test_readme_production_command_limits_bodies_and_requires_auth(tmp_path: Path) -> None:
+    env, args = _readme_command()
+    assert "AFTERSHOCK_AUTH" in env
+    assert "--max-request-body-size=16777216" in args
+    assert {a.split("=")[0] for a in args} >= {"--host", "--port"}, "--host=H --port=P here"
+    base = os.environ | {"AFTERSHOCK_HOME": str(tmp_path / "srv"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "waitress", *_local(args)]
+    # Without credentials the documented command refuses to start, in one line.
+    refused = subprocess.run(command, env=base, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0
+    assert "error: AFTERSHOCK_AUTH is not set" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(command, env=base | env, stderr=out)
+    try:
+        deadline = time.monotonic() + 120
+        port = None
+        while port is None and server.poll() is None and time.monotonic() < deadline:
+            found = re.search(r"Serving on http://127\.0\.0\.1:(\d+)", log.read_text())
+            port = int(found.group(1)) if found else None
+            time.sleep(0.2)
+        assert port is not None, log.read_text()
+        assert _first_response_line(port, HUGE_POST) == b"HTTP/1.1 413 Request Entity Too Large"
+        url = f"http://127.0.0.1:{port}/"
+        assert _status(url) == 401
+        assert _status(url, env["AFTERSHOCK_AUTH"]) == 200
+    finally:
+        server.terminate()
+        server.wait(30)
