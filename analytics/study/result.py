@@ -21,6 +21,7 @@ Conventions the frames follow:
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import math
@@ -37,7 +38,7 @@ from scipy import stats
 from analytics.study.significance import TestResult
 from analytics.study.spec import StudySpec
 
-__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "Placebo", "StudyResult"]
+__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "StudyResult", "Summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,25 +58,6 @@ STATUS_OK = "ok"
 """Status of a firm-event (or of one of its windows) that counts in the aggregates."""
 ALL_WINDOWS = "all"
 """``window`` of an exclusion that applies to every window."""
-
-
-@dataclass(frozen=True)
-class Placebo:
-    """Empirical placebo test of one window's CAAR.
-
-    Attributes
-    ----------
-    pvalue
-        ``(1 + #{|CAAR_k| >= |CAAR|}) / (k + 1)``.
-    k
-        Placebo draws with at least one usable firm.
-    stat
-        ``CAAR / sd(CAAR_k)`` (ddof 1), the CAAR in units of the placebo spread.
-    """
-
-    pvalue: float
-    k: int
-    stat: float
 
 
 def _stars(p: float) -> str:
@@ -120,6 +102,42 @@ def _readonly(array: np.ndarray) -> np.ndarray:
     return array
 
 
+class Summary:
+    """A study's report: plain text for ``print`` (``__str__``), an HTML table for notebooks
+    (``_repr_html_``), as :meth:`StudyResult.summary` gives it.
+
+    Parameters
+    ----------
+    lines
+        The fixed-width report, one string per line.
+    tests
+        The per-window tests (``window, test, stat, p``), shown as a table in HTML.
+    """
+
+    def __init__(self, lines: list[str], tests: pd.DataFrame) -> None:
+        self.lines = tuple(lines)
+        self.tests = tests
+
+    def as_text(self) -> str:
+        """The report as fixed-width text."""
+        return "\n".join(self.lines)
+
+    def as_html(self) -> str:
+        """The report as HTML: the text in a ``<pre>`` block, then the tests as a table."""
+        text = html.escape(self.as_text())
+        table = self.tests.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
+        return f"<pre>{text}</pre>\n{table}"
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class StudyResult:
     """What :func:`~analytics.study.engine.run_study` found; built by the engine, read by the rest.
@@ -142,12 +160,14 @@ class StudyResult:
         Per firm-event ``"ok"`` or ``"excluded: <reason>"``, and the spike flag (or None).
     rel_days, dates, ret, expected, ar, var_ar
         Event days ``(W,)`` and per firm-event day arrays ``(W, N)``.
-    car, var_car, bhar, dollar_impact, window_status
-        Per window and firm-event ``(n_win, N)``; ``window_status`` is ``"ok"`` or the reason.
+    car_array, var_car, bhar, dollar_impact, window_status
+        Raw per window and firm-event ``(n_win, N)``; ``window_status`` is ``"ok"`` or the reason.
     test_results
         Window key → test name → :class:`~analytics.study.significance.TestResult`.
     placebo
-        Window key → :class:`Placebo` (empty when no placebo was run).
+        Window key → the placebo test, a :class:`~analytics.study.significance.TestResult` named
+        ``"placebo"``: ``pvalue = (1 + #{|CAAR_k| >= |CAAR|}) / (k + 1)``, ``stat = CAAR /
+        sd(CAAR_k)`` (ddof 1), ``k`` draws with a usable firm (empty when no placebo was run).
     """
 
     spec: StudySpec
@@ -165,18 +185,18 @@ class StudyResult:
     expected: np.ndarray
     ar: np.ndarray
     var_ar: np.ndarray
-    car: np.ndarray
+    car_array: np.ndarray
     var_car: np.ndarray
     bhar: np.ndarray
     dollar_impact: np.ndarray
     window_status: np.ndarray
     test_results: Mapping[str, Mapping[str, TestResult]]
-    placebo: Mapping[str, Placebo]
+    placebo: Mapping[str, TestResult]
 
     def __post_init__(self) -> None:
         for name in (
             "params", "sigma", "n_estimation", "dof", "rel_days", "dates", "ret", "expected",
-            "ar", "var_ar", "car", "var_car", "bhar", "dollar_impact", "window_status",
+            "ar", "var_ar", "car_array", "var_car", "bhar", "dollar_impact", "window_status",
         ):  # fmt: skip
             _readonly(getattr(self, name))
 
@@ -186,15 +206,49 @@ class StudyResult:
         return _readonly(self.window_status == STATUS_OK)
 
     @cached_property
-    def scar(self) -> np.ndarray:
+    def _scar_array(self) -> np.ndarray:
         """``(n_win, N)`` standardized CARs ``CAR / sqrt(Var(CAR))``."""
-        return _readonly(self.car / np.sqrt(np.where(self.var_car > 0, self.var_car, np.nan)))
+        return _readonly(self.car_array / np.sqrt(np.where(self.var_car > 0, self.var_car, np.nan)))
 
     @cached_property
-    def pvalue(self) -> np.ndarray:
+    def _pvalue_array(self) -> np.ndarray:
         """``(n_win, N)`` two-sided p-values of ``t = SCAR`` from Student t with ``dof``."""
         dof = np.where(self.dof >= 1, self.dof, np.nan).astype("float64")
-        return _readonly(2.0 * stats.t.sf(np.abs(self.scar), dof[None, :]))
+        return _readonly(2.0 * stats.t.sf(np.abs(self._scar_array), dof[None, :]))
+
+    def _by_firm_event(self, values: np.ndarray, name: str) -> pd.DataFrame:
+        index = pd.MultiIndex.from_arrays(
+            [self.events["event_id"].to_numpy(), self.events["ticker"].astype(str).to_numpy()],
+            names=["event_id", "ticker"],
+        )
+        columns = pd.Index(self.spec.window_keys, name="window")
+        frame = pd.DataFrame(np.asarray(values, dtype="float64").T, index=index, columns=columns)
+        frame.attrs["name"] = name
+        return frame
+
+    @cached_property
+    def car(self) -> pd.DataFrame:
+        """Cumulative abnormal returns: rows ``(event_id, ticker)``, columns the window keys
+        (NaN where a window misses a day)."""
+        return self._by_firm_event(self.car_array, "car")
+
+    @cached_property
+    def scar(self) -> pd.DataFrame:
+        """Standardized CARs ``CAR / sqrt(Var(CAR))``, laid out as :attr:`car`."""
+        return self._by_firm_event(self._scar_array, "scar")
+
+    @cached_property
+    def pvalues(self) -> pd.DataFrame:
+        """Two-sided p-values of each firm-event's ``t = SCAR`` (Student t with its ``dof``),
+        laid out as :attr:`car`."""
+        return self._by_firm_event(self._pvalue_array, "pvalues")
+
+    @cached_property
+    def caar(self) -> pd.Series:
+        """Cumulative average abnormal return of each window over its included firm-events."""
+        aggregate = self._tables["aggregate"]
+        index = pd.Index(aggregate["window"].astype(str).to_numpy(), name="window")
+        return pd.Series(aggregate["caar"].to_numpy("float64"), index=index, name="caar")
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -287,7 +341,7 @@ class StudyResult:
         )
 
     def _windows_table(self) -> pd.DataFrame:
-        n_win, n_fe = self.car.shape
+        n_win, n_fe = self.car_array.shape
 
         def flat(values: np.ndarray) -> np.ndarray:
             return values.ravel()
@@ -299,12 +353,12 @@ class StudyResult:
                     np.tile(self.events["ticker"].to_numpy(dtype=object), n_win), dtype="string"
                 ),
                 "window": pd.array(np.repeat(self.spec.window_keys, n_fe), dtype="string"),
-                "car": flat(self.car),
+                "car": flat(self.car_array),
                 "var_car": flat(self.var_car),
-                "scar": flat(self.scar),
+                "scar": flat(self._scar_array),
                 "bhar": flat(self.bhar),
-                "t": flat(self.scar),
-                "p": flat(self.pvalue),
+                "t": flat(self._scar_array),
+                "p": flat(self._pvalue_array),
                 "status": pd.array(flat(self.window_status), dtype="string"),
                 "dollar_impact": flat(self.dollar_impact),
             }
@@ -336,7 +390,7 @@ class StudyResult:
 
     def _aggregate_table(self) -> pd.DataFrame:
         n = self.included.sum(axis=1)
-        car = np.where(self.included, self.car, 0.0).sum(axis=1)
+        car = np.where(self.included, self.car_array, 0.0).sum(axis=1)
         dollars = self.included & np.isfinite(self.dollar_impact)
         n_dollars = dollars.sum(axis=1)
         total = np.where(dollars, self.dollar_impact, 0.0).sum(axis=1)
@@ -397,8 +451,21 @@ class StudyResult:
         dates = sorted({d.strftime("%Y-%m-%d") for d in self.events["day0"]})
         return dates[0] if len(dates) == 1 else dates
 
-    def summary(self) -> str:
-        """A readable fixed-width report: setup, per-window CAAR and tests, exclusions."""
+    def __repr__(self) -> str:
+        n_ok = sum(status == STATUS_OK for status in self.firm_status)
+        day0 = self.day0 if isinstance(self.day0, str) else f"{len(self.day0)} dates"
+        caar = ", ".join(f"{k} {v:+.2%}" for k, v in self.caar.items())
+        return (
+            f"<StudyResult {self.spec.model} model, day 0 {day0}, "
+            f"{n_ok}/{len(self.firm_status)} firm-events ok, CAAR {caar}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def summary(self) -> Summary:
+        """A readable report: setup, per-window CAAR and tests, firms, exclusions (a
+        :class:`Summary`: ``print`` it, or let a notebook show its HTML)."""
         spec = self.spec
         n_ok = sum(status == STATUS_OK for status in self.firm_status)
         day0 = self.day0 if isinstance(self.day0, str) else ", ".join(self.day0)
@@ -440,7 +507,7 @@ class StudyResult:
                 for row in excluded.itertuples(index=False)
             ]
         lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
-        return "\n".join(lines)
+        return Summary(lines, tests.copy(deep=False))
 
     def _firm_lines(self, most: int = 30) -> list[str]:
         """Per-firm CARs (t-stars) sorted by the first window; the extremes when there are many."""
@@ -472,7 +539,7 @@ class StudyResult:
         return lines
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary().as_text()
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every tidy frame by name: firms, days, windows, aar, aggregate, tests, excluded."""
