@@ -21,7 +21,6 @@ Conventions the frames follow:
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import math
@@ -37,8 +36,9 @@ from scipy import stats
 
 from analytics.study.significance import TestResult
 from analytics.study.spec import StudySpec
+from analytics.study.summary import Summary, summarize
 
-__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "StudyResult", "Summary"]
+__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "StudyResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,22 +58,6 @@ STATUS_OK = "ok"
 """Status of a firm-event (or of one of its windows) that counts in the aggregates."""
 ALL_WINDOWS = "all"
 """``window`` of an exclusion that applies to every window."""
-
-
-def _stars(p: float) -> str:
-    if not p < 0.10:
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*"
-
-
-def _usd(value: float) -> str:
-    """Compact signed dollars: ``-6.74e11 -> "-$674.0B"``."""
-    sign = "-" if value < 0 else "+"
-    size = abs(value)
-    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
-        if size >= scale:
-            return f"{sign}${size / scale:,.1f}{unit}"
-    return f"{sign}${size:,.0f}"
 
 
 def _plain(value: Any) -> Any:
@@ -100,42 +84,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _readonly(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
-
-
-class Summary:
-    """A study's report: plain text for ``print`` (``__str__``), an HTML table for notebooks
-    (``_repr_html_``), as :meth:`StudyResult.summary` gives it.
-
-    Parameters
-    ----------
-    lines
-        The fixed-width report, one string per line.
-    tests
-        The per-window tests (``window, test, stat, p``), shown as a table in HTML.
-    """
-
-    def __init__(self, lines: list[str], tests: pd.DataFrame) -> None:
-        self.lines = tuple(lines)
-        self.tests = tests
-
-    def as_text(self) -> str:
-        """The report as fixed-width text."""
-        return "\n".join(self.lines)
-
-    def as_html(self) -> str:
-        """The report as HTML: the text in a ``<pre>`` block, then the tests as a table."""
-        text = html.escape(self.as_text())
-        table = self.tests.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
-        return f"<pre>{text}</pre>\n{table}"
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def __repr__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -465,78 +413,8 @@ class StudyResult:
 
     def summary(self) -> Summary:
         """A readable report: setup, per-window CAAR and tests, firms, exclusions (a
-        :class:`Summary`: ``print`` it, or let a notebook show its HTML)."""
-        spec = self.spec
-        n_ok = sum(status == STATUS_OK for status in self.firm_status)
-        day0 = self.day0 if isinstance(self.day0, str) else ", ".join(self.day0)
-        lines = [
-            f"Event study: {spec.model} model, benchmark {spec.benchmark}, {spec.returns} returns",
-            f"Day 0: {day0}",
-            f"Firm-events: {len(self.firm_status)} ({n_ok} ok, "
-            f"{len(self.firm_status) - n_ok} excluded); estimation "
-            f"{spec.estimation[0]}:{spec.estimation[1]} (min {spec.min_estimation} returns)",
-        ]
-        aggregate = self._tables["aggregate"]
-        tests = self._tables["tests"]
-        for key, n, caar, total, n_dollars in zip(
-            aggregate["window"],
-            aggregate["n"].to_numpy(),
-            aggregate["caar"].to_numpy(),
-            aggregate["dollar_impact_total"].to_numpy(),
-            aggregate["dollar_impact_n"].to_numpy(),
-            strict=True,
-        ):
-            dollars = f"   dollar impact {_usd(total)} ({n_dollars} firms)" if n_dollars > 0 else ""
-            lines += [
-                "",
-                f"Window {key:>7}   n = {n}   CAAR = {caar:+.4%}{dollars}",
-                f"  {'test':<12}{'stat':>10}{'p':>10}",
-            ]
-            mine = tests[tests["window"] == key]
-            for name, stat, p in zip(
-                mine["test"], mine["stat"].to_numpy(), mine["p"].to_numpy(), strict=True
-            ):
-                extra = f"  (k = {self.placebo[key].k})" if name == "placebo" else ""
-                lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
-        lines += self._firm_lines()
-        excluded = self.excluded
-        if len(excluded):
-            lines += ["", "Excluded:"]
-            lines += [
-                f"  {row.ticker:<8}{row.window:>7}  {row.reason}"
-                for row in excluded.itertuples(index=False)
-            ]
-        lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
-        return Summary(lines, tests.copy(deep=False))
-
-    def _firm_lines(self, most: int = 30) -> list[str]:
-        """Per-firm CARs (t-stars) sorted by the first window; the extremes when there are many."""
-        windows = self._tables["windows"]
-        ok = windows[windows["status"] == STATUS_OK]
-        if ok.empty:
-            return []
-        keys = list(self.spec.window_keys)
-        car = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="car")
-        p = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="p")
-        car = car.reindex(columns=keys).sort_values(keys[0])
-        cars = car.to_numpy("float64")
-        pvalues = p.reindex(index=car.index, columns=keys).to_numpy("float64")
-        names = [str(ticker) for _, ticker in car.index]
-        head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
-        lines = ["", "Firms (CAR, stars from the firm t-test):", head]
-        order = list(range(len(names)))
-        if len(order) > most:
-            order = [*order[: most // 2], -1, *order[-most // 2 :]]
-        for i in order:
-            if i < 0:
-                lines.append(f"  ... {len(names) - most} more firms ...")
-                continue
-            cells = "".join(
-                f"{c:>+12.2%} {_stars(q):<3}" if np.isfinite(c) else f"{'-':>16}"
-                for c, q in zip(cars[i], pvalues[i], strict=True)
-            )
-            lines.append(f"  {names[i]:<10}{cells}")
-        return lines
+        :class:`~analytics.study.summary.Summary`: ``print`` it, or a notebook shows its HTML)."""
+        return summarize(self)
 
     def __str__(self) -> str:
         return self.summary().as_text()
