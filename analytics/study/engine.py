@@ -49,9 +49,9 @@ from analytics import calendar
 from analytics.data.factors import ETF_PROXY_TICKERS
 from analytics.errors import DataError, InsufficientDataError, SpecError, UnknownTickerError
 from analytics.study.models import ModelFit, market_adjusted, ols
-from analytics.study.result import STATUS_OK, Placebo, StudyResult
+from analytics.study.result import STATUS_OK, StudyResult
 from analytics.study.returns import align, daily_risk_free, price_returns, spikes
-from analytics.study.significance import mean_pairwise_correlation, window_tests
+from analytics.study.significance import TestResult, mean_pairwise_correlation, window_tests
 from analytics.study.spec import FACTOR_MODELS, StudySpec
 
 __all__ = ["RISK_FREE", "PriceProvider", "Progress", "data_requirements", "run_study"]
@@ -437,7 +437,7 @@ def _placebo(
     included: np.ndarray,
     caar: np.ndarray,
     report: Progress,
-) -> dict[str, Placebo]:
+) -> dict[str, TestResult]:
     """Empirical p-values of each window's CAAR from ``spec.placebo`` shifted pseudo studies."""
     rng = np.random.default_rng(spec.seed)
     low, high = spec.placebo_shifts
@@ -466,10 +466,12 @@ def _placebo(
         k = len(draws)
         extreme = int((np.abs(draws) >= abs(caar[j])).sum())
         spread = float(draws.std(ddof=1)) if k > 1 else np.nan
-        out[key] = Placebo(
-            pvalue=(1 + extreme) / (k + 1) if np.isfinite(caar[j]) else np.nan,
-            k=k,
+        out[key] = TestResult(
             stat=float(caar[j] / spread) if spread > 0 else np.nan,
+            pvalue=(1 + extreme) / (k + 1) if np.isfinite(caar[j]) else np.nan,
+            null="the CAAR is no more extreme than the CAARs of pseudo event dates",
+            name="placebo",
+            k=k,
         )
     return out
 
@@ -634,7 +636,7 @@ def run_study(
         expected=expected,
         ar=ar,
         var_ar=var_ar,
-        car=car,
+        car_array=car,
         var_car=var_car,
         bhar=_bhar(spec, core.ret, expected),
         dollar_impact=dollars,

@@ -36,8 +36,9 @@ from scipy import stats
 
 from analytics.study.significance import TestResult
 from analytics.study.spec import StudySpec
+from analytics.study.summary import Summary, summarize
 
-__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "Placebo", "StudyResult"]
+__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "StudyResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,41 +58,6 @@ STATUS_OK = "ok"
 """Status of a firm-event (or of one of its windows) that counts in the aggregates."""
 ALL_WINDOWS = "all"
 """``window`` of an exclusion that applies to every window."""
-
-
-@dataclass(frozen=True)
-class Placebo:
-    """Empirical placebo test of one window's CAAR.
-
-    Attributes
-    ----------
-    pvalue
-        ``(1 + #{|CAAR_k| >= |CAAR|}) / (k + 1)``.
-    k
-        Placebo draws with at least one usable firm.
-    stat
-        ``CAAR / sd(CAAR_k)`` (ddof 1), the CAAR in units of the placebo spread.
-    """
-
-    pvalue: float
-    k: int
-    stat: float
-
-
-def _stars(p: float) -> str:
-    if not p < 0.10:
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*"
-
-
-def _usd(value: float) -> str:
-    """Compact signed dollars: ``-6.74e11 -> "-$674.0B"``."""
-    sign = "-" if value < 0 else "+"
-    size = abs(value)
-    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
-        if size >= scale:
-            return f"{sign}${size / scale:,.1f}{unit}"
-    return f"{sign}${size:,.0f}"
 
 
 def _plain(value: Any) -> Any:
@@ -142,12 +108,14 @@ class StudyResult:
         Per firm-event ``"ok"`` or ``"excluded: <reason>"``, and the spike flag (or None).
     rel_days, dates, ret, expected, ar, var_ar
         Event days ``(W,)`` and per firm-event day arrays ``(W, N)``.
-    car, var_car, bhar, dollar_impact, window_status
-        Per window and firm-event ``(n_win, N)``; ``window_status`` is ``"ok"`` or the reason.
+    car_array, var_car, bhar, dollar_impact, window_status
+        Raw per window and firm-event ``(n_win, N)``; ``window_status`` is ``"ok"`` or the reason.
     test_results
         Window key → test name → :class:`~analytics.study.significance.TestResult`.
     placebo
-        Window key → :class:`Placebo` (empty when no placebo was run).
+        Window key → the placebo test, a :class:`~analytics.study.significance.TestResult` named
+        ``"placebo"``: ``pvalue = (1 + #{|CAAR_k| >= |CAAR|}) / (k + 1)``, ``stat = CAAR /
+        sd(CAAR_k)`` (ddof 1), ``k`` draws with a usable firm (empty when no placebo was run).
     """
 
     spec: StudySpec
@@ -165,18 +133,18 @@ class StudyResult:
     expected: np.ndarray
     ar: np.ndarray
     var_ar: np.ndarray
-    car: np.ndarray
+    car_array: np.ndarray
     var_car: np.ndarray
     bhar: np.ndarray
     dollar_impact: np.ndarray
     window_status: np.ndarray
     test_results: Mapping[str, Mapping[str, TestResult]]
-    placebo: Mapping[str, Placebo]
+    placebo: Mapping[str, TestResult]
 
     def __post_init__(self) -> None:
         for name in (
             "params", "sigma", "n_estimation", "dof", "rel_days", "dates", "ret", "expected",
-            "ar", "var_ar", "car", "var_car", "bhar", "dollar_impact", "window_status",
+            "ar", "var_ar", "car_array", "var_car", "bhar", "dollar_impact", "window_status",
         ):  # fmt: skip
             _readonly(getattr(self, name))
 
@@ -186,15 +154,49 @@ class StudyResult:
         return _readonly(self.window_status == STATUS_OK)
 
     @cached_property
-    def scar(self) -> np.ndarray:
+    def _scar_array(self) -> np.ndarray:
         """``(n_win, N)`` standardized CARs ``CAR / sqrt(Var(CAR))``."""
-        return _readonly(self.car / np.sqrt(np.where(self.var_car > 0, self.var_car, np.nan)))
+        return _readonly(self.car_array / np.sqrt(np.where(self.var_car > 0, self.var_car, np.nan)))
 
     @cached_property
-    def pvalue(self) -> np.ndarray:
+    def _pvalue_array(self) -> np.ndarray:
         """``(n_win, N)`` two-sided p-values of ``t = SCAR`` from Student t with ``dof``."""
         dof = np.where(self.dof >= 1, self.dof, np.nan).astype("float64")
-        return _readonly(2.0 * stats.t.sf(np.abs(self.scar), dof[None, :]))
+        return _readonly(2.0 * stats.t.sf(np.abs(self._scar_array), dof[None, :]))
+
+    def _by_firm_event(self, values: np.ndarray, name: str) -> pd.DataFrame:
+        index = pd.MultiIndex.from_arrays(
+            [self.events["event_id"].to_numpy(), self.events["ticker"].astype(str).to_numpy()],
+            names=["event_id", "ticker"],
+        )
+        columns = pd.Index(self.spec.window_keys, name="window")
+        frame = pd.DataFrame(np.asarray(values, dtype="float64").T, index=index, columns=columns)
+        frame.attrs["name"] = name
+        return frame
+
+    @cached_property
+    def car(self) -> pd.DataFrame:
+        """Cumulative abnormal returns: rows ``(event_id, ticker)``, columns the window keys
+        (NaN where a window misses a day)."""
+        return self._by_firm_event(self.car_array, "car")
+
+    @cached_property
+    def scar(self) -> pd.DataFrame:
+        """Standardized CARs ``CAR / sqrt(Var(CAR))``, laid out as :attr:`car`."""
+        return self._by_firm_event(self._scar_array, "scar")
+
+    @cached_property
+    def pvalues(self) -> pd.DataFrame:
+        """Two-sided p-values of each firm-event's ``t = SCAR`` (Student t with its ``dof``),
+        laid out as :attr:`car`."""
+        return self._by_firm_event(self._pvalue_array, "pvalues")
+
+    @cached_property
+    def caar(self) -> pd.Series:
+        """Cumulative average abnormal return of each window over its included firm-events."""
+        aggregate = self._tables["aggregate"]
+        index = pd.Index(aggregate["window"].astype(str).to_numpy(), name="window")
+        return pd.Series(aggregate["caar"].to_numpy("float64"), index=index, name="caar")
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -287,7 +289,7 @@ class StudyResult:
         )
 
     def _windows_table(self) -> pd.DataFrame:
-        n_win, n_fe = self.car.shape
+        n_win, n_fe = self.car_array.shape
 
         def flat(values: np.ndarray) -> np.ndarray:
             return values.ravel()
@@ -299,12 +301,12 @@ class StudyResult:
                     np.tile(self.events["ticker"].to_numpy(dtype=object), n_win), dtype="string"
                 ),
                 "window": pd.array(np.repeat(self.spec.window_keys, n_fe), dtype="string"),
-                "car": flat(self.car),
+                "car": flat(self.car_array),
                 "var_car": flat(self.var_car),
-                "scar": flat(self.scar),
+                "scar": flat(self._scar_array),
                 "bhar": flat(self.bhar),
-                "t": flat(self.scar),
-                "p": flat(self.pvalue),
+                "t": flat(self._scar_array),
+                "p": flat(self._pvalue_array),
                 "status": pd.array(flat(self.window_status), dtype="string"),
                 "dollar_impact": flat(self.dollar_impact),
             }
@@ -336,7 +338,7 @@ class StudyResult:
 
     def _aggregate_table(self) -> pd.DataFrame:
         n = self.included.sum(axis=1)
-        car = np.where(self.included, self.car, 0.0).sum(axis=1)
+        car = np.where(self.included, self.car_array, 0.0).sum(axis=1)
         dollars = self.included & np.isfinite(self.dollar_impact)
         n_dollars = dollars.sum(axis=1)
         total = np.where(dollars, self.dollar_impact, 0.0).sum(axis=1)
@@ -397,82 +399,25 @@ class StudyResult:
         dates = sorted({d.strftime("%Y-%m-%d") for d in self.events["day0"]})
         return dates[0] if len(dates) == 1 else dates
 
-    def summary(self) -> str:
-        """A readable fixed-width report: setup, per-window CAAR and tests, exclusions."""
-        spec = self.spec
+    def __repr__(self) -> str:
         n_ok = sum(status == STATUS_OK for status in self.firm_status)
-        day0 = self.day0 if isinstance(self.day0, str) else ", ".join(self.day0)
-        lines = [
-            f"Event study: {spec.model} model, benchmark {spec.benchmark}, {spec.returns} returns",
-            f"Day 0: {day0}",
-            f"Firm-events: {len(self.firm_status)} ({n_ok} ok, "
-            f"{len(self.firm_status) - n_ok} excluded); estimation "
-            f"{spec.estimation[0]}:{spec.estimation[1]} (min {spec.min_estimation} returns)",
-        ]
-        aggregate = self._tables["aggregate"]
-        tests = self._tables["tests"]
-        for key, n, caar, total, n_dollars in zip(
-            aggregate["window"],
-            aggregate["n"].to_numpy(),
-            aggregate["caar"].to_numpy(),
-            aggregate["dollar_impact_total"].to_numpy(),
-            aggregate["dollar_impact_n"].to_numpy(),
-            strict=True,
-        ):
-            dollars = f"   dollar impact {_usd(total)} ({n_dollars} firms)" if n_dollars > 0 else ""
-            lines += [
-                "",
-                f"Window {key:>7}   n = {n}   CAAR = {caar:+.4%}{dollars}",
-                f"  {'test':<12}{'stat':>10}{'p':>10}",
-            ]
-            mine = tests[tests["window"] == key]
-            for name, stat, p in zip(
-                mine["test"], mine["stat"].to_numpy(), mine["p"].to_numpy(), strict=True
-            ):
-                extra = f"  (k = {self.placebo[key].k})" if name == "placebo" else ""
-                lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
-        lines += self._firm_lines()
-        excluded = self.excluded
-        if len(excluded):
-            lines += ["", "Excluded:"]
-            lines += [
-                f"  {row.ticker:<8}{row.window:>7}  {row.reason}"
-                for row in excluded.itertuples(index=False)
-            ]
-        lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
-        return "\n".join(lines)
+        day0 = self.day0 if isinstance(self.day0, str) else f"{len(self.day0)} dates"
+        caar = ", ".join(f"{k} {v:+.2%}" for k, v in self.caar.items())
+        return (
+            f"<StudyResult {self.spec.model} model, day 0 {day0}, "
+            f"{n_ok}/{len(self.firm_status)} firm-events ok, CAAR {caar}>"
+        )
 
-    def _firm_lines(self, most: int = 30) -> list[str]:
-        """Per-firm CARs (t-stars) sorted by the first window; the extremes when there are many."""
-        windows = self._tables["windows"]
-        ok = windows[windows["status"] == STATUS_OK]
-        if ok.empty:
-            return []
-        keys = list(self.spec.window_keys)
-        car = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="car")
-        p = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="p")
-        car = car.reindex(columns=keys).sort_values(keys[0])
-        cars = car.to_numpy("float64")
-        pvalues = p.reindex(index=car.index, columns=keys).to_numpy("float64")
-        names = [str(ticker) for _, ticker in car.index]
-        head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
-        lines = ["", "Firms (CAR, stars from the firm t-test):", head]
-        order = list(range(len(names)))
-        if len(order) > most:
-            order = [*order[: most // 2], -1, *order[-most // 2 :]]
-        for i in order:
-            if i < 0:
-                lines.append(f"  ... {len(names) - most} more firms ...")
-                continue
-            cells = "".join(
-                f"{c:>+12.2%} {_stars(q):<3}" if np.isfinite(c) else f"{'-':>16}"
-                for c, q in zip(cars[i], pvalues[i], strict=True)
-            )
-            lines.append(f"  {names[i]:<10}{cells}")
-        return lines
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def summary(self) -> Summary:
+        """A readable report: setup, per-window CAAR and tests, firms, exclusions (a
+        :class:`~analytics.study.summary.Summary`: ``print`` it, or a notebook shows its HTML)."""
+        return summarize(self)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary().as_text()
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every tidy frame by name: firms, days, windows, aar, aggregate, tests, excluded."""

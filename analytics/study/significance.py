@@ -28,7 +28,7 @@ Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics Bull
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -72,6 +72,10 @@ class TestResult:
         Always ``"two-sided"`` here.
     df
         Degrees of freedom of the reference t distribution; ``None`` for normal and exact tests.
+    name
+        The test's short name (``"cs_t"``, ``"patell_z"``, ..., ``"placebo"``).
+    k
+        Draws behind an empirical p-value (the placebo test); ``None`` for the others.
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -81,6 +85,8 @@ class TestResult:
     null: str
     alternative: str = "two-sided"
     df: float | None = None
+    name: str = ""
+    k: int | None = None
 
 
 def _t_result(stat: float, df: float, null: str) -> TestResult:
@@ -576,7 +582,7 @@ def window_tests(
             f"window_tests: est_n[{firm}] = {np.asarray(est_n)[firm]} but est_resid column "
             f"{firm} has {counts[firm]} residuals; missing days must be NaN"
         )
-    return {
+    tests = {
         "cs_t": cross_sectional_t(c),
         "patell_z": patell_z(scar, dof),
         "bmp_t": bmp_t(scar),
@@ -586,3 +592,4 @@ def window_tests(
         "corrado_z": corrado_rank_z(w, e),
         "wilcoxon": wilcoxon_test(c),
     }
+    return {name: replace(test, name=name) for name, test in tests.items()}

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from analytics import calendar
 from analytics.data.store import PriceStore
 from analytics.errors import SpecError
+from analytics.study.engine import PriceProvider
 from analytics.study.result import StudyResult
 from analytics.study.spec import StudySpec
 from app.charts.abnormal import abnormal_returns_bar
@@ -94,8 +95,8 @@ class ChartSource(Protocol):
     """Where :func:`load_inputs` reads from: the study service (``analytics.Workspace``)."""
 
     @property
-    def store(self) -> PriceStore:
-        """The price store the study ran on."""
+    def store(self) -> PriceStore | PriceProvider:
+        """The prices the study ran on (``panel(tickers, start, end)``)."""
         ...
 
     def sectors(self, tickers: Sequence[str]) -> pd.Series:

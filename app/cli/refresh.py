@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from app.cli import exits, output
 from app.cli.options import StoreOpt
 from app.config import find_config, load_config
 from app.jobs import refresh as refreshing
@@ -15,16 +16,15 @@ from app.settings import load_settings
 
 __all__ = ["EXIT_BUSY", "EXIT_FAILED", "ConfigOpt", "refresh"]
 
-EXIT_FAILED = 1
+EXIT_FAILED = exits.FAILED
 """Exit code when at least one study failed."""
-EXIT_BUSY = 3
+EXIT_BUSY = exits.BUSY
 """Exit code when another refresh of the store is running."""
 
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        envvar="AFTERSHOCK_CONFIG",
         help="Project config (TOML). Default: AFTERSHOCK_CONFIG, else ./aftershock.toml.",
         show_default=False,
     ),
@@ -64,17 +64,17 @@ def refresh(
 
     Exits with 1 if a study failed, 2 for a bad config, 3 if another refresh is running.
     """
-    project = load_config(find_config(config))
     settings = load_settings(store)
+    project = load_config(find_config(config or settings.config))
     try:
         report = refreshing.refresh(
             project, settings, studies=study, export=not no_export, on_run=_line
         )
     except refreshing.RefreshBusyError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        output.error(str(exc))
         raise typer.Exit(EXIT_BUSY) from None
     for problem in report.record.errors:
         if problem.startswith("watchlists: "):
-            typer.secho(problem, err=True, fg=typer.colors.YELLOW)
+            output.warning(problem)
     if report.failed:
         raise typer.Exit(EXIT_FAILED)

@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 
 from analytics.errors import AftershockError
+from app.cli import exits, output
 from app.dashboard.security import MAX_REQUEST_BYTES, check_debug, check_exposure, parse_credentials
 from app.settings import load_settings
 
 __all__ = ["CONNECTION_LIMIT", "EXIT_USAGE", "THREADS", "serve"]
 
-EXIT_USAGE = 2
+EXIT_USAGE = exits.USAGE
 """Exit code for a bad option or config (as ``aftershock`` exits for every user error)."""
 THREADS = 8
 """waitress worker threads."""
@@ -50,7 +51,6 @@ def serve(
         str | None,
         typer.Option(
             "--auth",
-            envvar="AFTERSHOCK_AUTH",
             help="user:password required on every request (HTTP basic auth). Prefer the "
             "environment variable: a command line is visible to other users of the machine.",
             show_default=False,
@@ -60,7 +60,6 @@ def serve(
         Path | None,
         typer.Option(
             "--config",
-            envvar="AFTERSHOCK_CONFIG",
             help="Project config (TOML) whose saved studies the dashboard shows and refreshes. "
             "Default: AFTERSHOCK_CONFIG, else ./aftershock.toml if present.",
             show_default=False,
@@ -89,6 +88,9 @@ def serve(
     from app.jobs.scheduler import start_scheduler
 
     settings = load_settings(store)
+    # The variables are read by app.settings only; a flag wins over its variable.
+    auth = auth or settings.auth
+    config = config or settings.config
     if news is not None:
         settings = dataclasses.replace(settings, news=news)
     try:
@@ -99,7 +101,7 @@ def serve(
         project = project_config(Path("aftershock.toml") if schedule and not config else config)
         scheduler = start_scheduler(project, settings) if schedule and project else None
     except AftershockError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        output.error(exits.with_flag(exc))
         raise typer.Exit(EXIT_USAGE) from None
     logging.getLogger("app").setLevel(logging.INFO)
     logging.getLogger("analytics").setLevel(logging.INFO)

@@ -27,7 +27,7 @@ _MARK: Final = "{%scripts%}"
 
 def defer_grid_bundle(app: Dash) -> None:
     """Serve dash-ag-grid's bundle on demand only (idempotent; call after ``Dash(...)``)."""
-    for entry in dash_ag_grid._js_dist:  # type: ignore[attr-defined]
+    for entry in dash_ag_grid._js_dist:
         if entry.get("relative_package_path") == GRID_BUNDLE:
             entry["dynamic"] = True
     folder = os.path.dirname(dash_ag_grid.__file__)

@@ -2,8 +2,8 @@
 
 Each entry point runs the same study (five chip stocks around the DeepSeek day, offline, data
 pack and reference folder configured) its own way; the figures each would write or show are
-captured and compared through ``fig.to_dict()`` (as JSON) — same traces, same numbers, same layout. The
-treemap is sized by market values at day −1 and the price chart has the same day 0 everywhere.
+captured and compared through ``fig.to_dict()`` (as JSON): same traces, same numbers, same layout.
+The treemap is sized by market values at day −1 and the price chart has the same day 0 everywhere.
 """
 
 from __future__ import annotations

@@ -354,8 +354,8 @@ class DataPackSource:
 
     Examples
     --------
-    >>> pack = DataPackSource("../shared/market-data")  # doctest: +SKIP
-    >>> pack.get(["NVDA"], pd.Timestamp("2025-01-24"), pd.Timestamp("2025-01-27")).prices
+    >>> pack = DataPackSource("market-data")  # doctest: +SKIP
+    >>> pack.get(["NVDA"], pd.Timestamp("2025-01-24"), pd.Timestamp("2025-01-27"))  # doctest: +SKIP
     """
 
     name = "data pack"

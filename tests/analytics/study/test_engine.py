@@ -20,6 +20,7 @@ from analytics.data.memory import MemoryPrices
 from analytics.errors import InsufficientDataError, SpecError, UnknownTickerError
 from analytics.study.engine import run_study
 from analytics.study.result import TEST_NAMES
+from analytics.study.significance import TestResult
 from analytics.study.spec import SpecWarning, StudySpec
 
 RTOL = 1e-10  # engine vs per-firm statsmodels / numpy oracle
@@ -493,9 +494,34 @@ def test_result_outputs(provider, tmp_path) -> None:
     assert set(window["tests"]["placebo"]) >= {"p", "k"} and window["tests"]["placebo"]["k"] == 20
     assert set(window["tests"]["cs_t"]) == {"stat", "p"}
 
-    summary = result.summary()
+    summary = str(result.summary())
     assert str(result) == summary
     assert "Day 0: 2025-01-27" in summary and "NOPE" in summary and "patell_z" in summary
+    html = result._repr_html_()
+    assert html.startswith("<pre>Event study:") and "<table" in html and "patell_z" in html
+    assert repr(result).startswith("<StudyResult market model, day 0 2025-01-27, 2/3 ")
+    assert len(repr(result).splitlines()) == 1
+
+    # Named pandas objects over the raw arrays.
+    assert list(result.car.columns) == list(spec.window_keys)
+    assert result.car.index.names == ["event_id", "ticker"]
+    windows = result.windows.set_index(["event_id", "ticker", "window"])
+    for name, column in (("car", "car"), ("scar", "scar"), ("pvalues", "p")):
+        stacked = getattr(result, name).stack(future_stack=True)
+        np.testing.assert_array_equal(
+            stacked.reorder_levels([0, 1, 2]).reindex(windows.index).to_numpy(),
+            windows[column].to_numpy(),
+        )
+    pd.testing.assert_series_equal(
+        result.caar,
+        result.aggregate.set_index("window")["caar"].rename_axis("window"),
+        check_names=False,
+        check_index_type=False,
+    )
+    assert result.caar.name == "caar"
+    placebo = result.placebo["-1:1"]
+    assert isinstance(placebo, TestResult) and placebo.name == "placebo" and placebo.k == 20
+    assert result.test_results["-1:1"]["patell_z"].name == "patell_z"
 
     frames = result.to_frames()
     assert set(frames) == {"firms", "days", "windows", "aar", "aggregate", "tests", "excluded"}
@@ -508,7 +534,7 @@ def test_result_outputs(provider, tmp_path) -> None:
     changed["beta"] = 0.0
     assert (result.firms["beta"] != 0.0).any()
     with pytest.raises(ValueError, match="read-only"):
-        result.car[0, 0] = 1.0
+        result.car_array[0, 0] = 1.0
 
 
 def test_progress_is_reported(provider) -> None:

@@ -1,0 +1,144 @@
+"""The report of a study: fixed-width text for ``print``, HTML for notebooks."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from analytics.study.result import StudyResult
+
+__all__ = ["Summary", "summarize"]
+
+_OK = "ok"
+
+
+def _stars(p: float) -> str:
+    if not p < 0.10:
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*"
+
+
+def _usd(value: float) -> str:
+    """Compact signed dollars: ``-6.74e11 -> "-$674.0B"``."""
+    sign = "-" if value < 0 else "+"
+    size = abs(value)
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if size >= scale:
+            return f"{sign}${size / scale:,.1f}{unit}"
+    return f"{sign}${size:,.0f}"
+
+
+class Summary:
+    """A study's report: plain text for ``print`` (``__str__``), an HTML table for notebooks
+    (``_repr_html_``), as :meth:`StudyResult.summary` gives it.
+
+    Parameters
+    ----------
+    lines
+        The fixed-width report, one string per line.
+    tests
+        The per-window tests (``window, test, stat, p``), shown as a table in HTML.
+    """
+
+    def __init__(self, lines: list[str], tests: pd.DataFrame) -> None:
+        self.lines = tuple(lines)
+        self.tests = tests
+
+    def as_text(self) -> str:
+        """The report as fixed-width text."""
+        return "\n".join(self.lines)
+
+    def as_html(self) -> str:
+        """The report as HTML: the text in a ``<pre>`` block, then the tests as a table."""
+        text = html.escape(self.as_text())
+        table = self.tests.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
+        return f"<pre>{text}</pre>\n{table}"
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+def summarize(result: StudyResult) -> Summary:
+    """The report of ``result`` (see :meth:`StudyResult.summary`)."""
+    spec = result.spec
+    n_ok = sum(status == _OK for status in result.firm_status)
+    day0 = result.day0 if isinstance(result.day0, str) else ", ".join(result.day0)
+    lines = [
+        f"Event study: {spec.model} model, benchmark {spec.benchmark}, {spec.returns} returns",
+        f"Day 0: {day0}",
+        f"Firm-events: {len(result.firm_status)} ({n_ok} ok, "
+        f"{len(result.firm_status) - n_ok} excluded); estimation "
+        f"{spec.estimation[0]}:{spec.estimation[1]} (min {spec.min_estimation} returns)",
+    ]
+    aggregate = result.aggregate
+    tests = result.tests
+    for key, n, caar, total, n_dollars in zip(
+        aggregate["window"],
+        aggregate["n"].to_numpy(),
+        aggregate["caar"].to_numpy(),
+        aggregate["dollar_impact_total"].to_numpy(),
+        aggregate["dollar_impact_n"].to_numpy(),
+        strict=True,
+    ):
+        dollars = f"   dollar impact {_usd(total)} ({n_dollars} firms)" if n_dollars > 0 else ""
+        lines += [
+            "",
+            f"Window {key:>7}   n = {n}   CAAR = {caar:+.4%}{dollars}",
+            f"  {'test':<12}{'stat':>10}{'p':>10}",
+        ]
+        mine = tests[tests["window"] == key]
+        for name, stat, p in zip(
+            mine["test"], mine["stat"].to_numpy(), mine["p"].to_numpy(), strict=True
+        ):
+            extra = f"  (k = {result.placebo[key].k})" if name == "placebo" else ""
+            lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
+    lines += _firm_lines(result)
+    excluded = result.excluded
+    if len(excluded):
+        lines += ["", "Excluded:"]
+        lines += [
+            f"  {row.ticker:<8}{row.window:>7}  {row.reason}"
+            for row in excluded.itertuples(index=False)
+        ]
+    lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
+    return Summary(lines, tests.copy(deep=False))
+
+
+def _firm_lines(result: StudyResult, most: int = 30) -> list[str]:
+    """Per-firm CARs (t-stars) sorted by the first window; the extremes when there are many."""
+    windows = result.windows
+    ok = windows[windows["status"] == _OK]
+    if ok.empty:
+        return []
+    keys = list(result.spec.window_keys)
+    car = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="car")
+    p = ok.pivot_table(index=["event_id", "ticker"], columns="window", values="p")
+    car = car.reindex(columns=keys).sort_values(keys[0])
+    cars = car.to_numpy("float64")
+    pvalues = p.reindex(index=car.index, columns=keys).to_numpy("float64")
+    names = [str(ticker) for _, ticker in car.index]
+    head = f"  {'ticker':<10}" + "".join(f"{'CAR ' + k:>16}" for k in keys)
+    lines = ["", "Firms (CAR, stars from the firm t-test):", head]
+    order = list(range(len(names)))
+    if len(order) > most:
+        order = [*order[: most // 2], -1, *order[-most // 2 :]]
+    for i in order:
+        if i < 0:
+            lines.append(f"  ... {len(names) - most} more firms ...")
+            continue
+        cells = "".join(
+            f"{c:>+12.2%} {_stars(q):<3}" if np.isfinite(c) else f"{'-':>16}"
+            for c, q in zip(cars[i], pvalues[i], strict=True)
+        )
+        lines.append(f"  {names[i]:<10}{cells}")
+    return lines
