@@ -23,8 +23,10 @@ from app.commands.options import (
     UniverseFile,
     WindowsOpt,
     build_spec,
+    check_directory_destination,
+    write_output,
 )
-from app.export import ImageFormat, export_figures
+from app.export import ImageFormat, check_image_size, export_figures
 from app.settings import load_settings
 
 __all__ = ["export"]
@@ -58,6 +60,8 @@ def export(
     """
     if fmt not in ("png", "svg"):
         raise SpecError(f"--format: {fmt!r} is not png or svg")
+    check_image_size(width, height, scale)
+    check_directory_destination(out, "--out")
     spec = build_spec(
         event_date=event_date,
         timing=timing,
@@ -81,5 +85,5 @@ def export(
         height=height,
         scale=scale,
     )
-    (out / "study.json").write_text(result.to_json(), encoding="utf-8")
+    write_output(out / "study.json", result.to_json(), "--out")
     typer.echo(f"wrote {len(written)} charts and study.json to {out}")

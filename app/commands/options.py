@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from analytics.atomic import write_atomic
 from analytics.errors import DataError, SpecError
 from analytics.spec import StudySpec
 
@@ -32,7 +33,10 @@ __all__ = [
     "UniverseFile",
     "WindowsOpt",
     "build_spec",
+    "check_directory_destination",
+    "check_file_destination",
     "read_universe",
+    "write_output",
 ]
 
 EventDate = Annotated[
@@ -238,3 +242,56 @@ def build_spec(
     if events is not None:
         return StudySpec.create(events=events, timing=timing, **common)  # type: ignore[arg-type]
     return StudySpec.create(tickers=names, date=event_date, timing=timing, **common)  # type: ignore[arg-type]
+
+
+def _first_existing(path: Path) -> Path:
+    """``path`` or its nearest existing ancestor."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_creatable(path: Path, option: str) -> None:
+    """A missing ``path`` can be created: its nearest existing ancestor is a writable folder."""
+    ancestor = _first_existing(path.parent)
+    if not ancestor.is_dir():
+        raise DataError(f"{option}: {ancestor} is not a folder, so {path} cannot be created")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise DataError(f"{option}: cannot create {path}: {ancestor} is not writable")
+
+
+def check_file_destination(path: Path, option: str) -> None:
+    """Refuse, before any work, an output file that cannot be written: a folder, a missing or
+    read-only parent. A device or pipe (``/dev/stdout``) is written as is."""
+    if path.is_dir():
+        raise DataError(f"{option}: {path} is a folder; name a file, e.g. {path / 'study.json'}")
+    if path.exists():
+        if path.is_file() and not os.access(path, os.W_OK):
+            raise DataError(f"{option}: {path} is not writable")
+        return
+    _check_creatable(path, option)
+
+
+def check_directory_destination(path: Path, option: str) -> None:
+    """Refuse, before any work, an output folder that is an existing file or cannot be made."""
+    if path.exists():
+        if not path.is_dir():
+            raise DataError(f"{option}: {path} exists and is not a folder; name a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise DataError(f"{option}: the folder {path} is not writable")
+        return
+    _check_creatable(path / "x", option)
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    """Write ``text`` to ``path``: atomically for a regular file (never a partial file),
+    directly to a device or pipe; a failure (disk full) is one :class:`DataError` line."""
+    data = text.encode("utf-8")
+    try:
+        if path.exists() and not path.is_file():
+            with path.open("wb") as handle:
+                handle.write(data)
+        else:
+            write_atomic(path, data)
+    except OSError as exc:
+        raise DataError(f"{option}: cannot write {path} ({exc.strerror or exc})") from exc

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from analytics.errors import DataError
 from app import pipeline
 from app.commands.options import (
     Benchmark,
@@ -23,6 +24,9 @@ from app.commands.options import (
     UniverseFile,
     WindowsOpt,
     build_spec,
+    check_directory_destination,
+    check_file_destination,
+    write_output,
 )
 from app.settings import load_settings
 
@@ -55,6 +59,10 @@ def study(
     Missing prices are fetched first (data pack, then Yahoo Finance when online). Factor models
     read --factors FILE, else Kenneth French's data library, cached in the store.
     """
+    if json_out is not None:
+        check_file_destination(json_out, "--json")
+    if csv_dir is not None:
+        check_directory_destination(csv_dir, "--csv")
     spec = build_spec(
         event_date=event_date,
         timing=timing,
@@ -72,10 +80,12 @@ def study(
     for ticker, reason in sorted(report.missing.items()):
         typer.secho(f"no prices for {ticker}: {reason}", err=True, fg=typer.colors.YELLOW)
     if csv_dir is not None:
-        result.to_csv(csv_dir)
+        try:
+            result.to_csv(csv_dir)
+        except OSError as exc:
+            raise DataError(f"--csv: cannot write into {csv_dir} ({exc.strerror or exc})") from exc
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(result.to_json(), encoding="utf-8")
+        write_output(json_out, result.to_json(), "--json")
         typer.echo(f"wrote {json_out}")
     else:
         typer.echo(result.summary())
