@@ -28,6 +28,7 @@ from flask import Flask
 
 from app import callbacks, layout, runs_view
 from app.background import ForkingManager
+from app.guard import install_guard
 from app.config import ProjectConfig, find_config, load_config
 from app.data import DashboardData
 from app.export import FigureExporter
@@ -123,6 +124,7 @@ def create_app(
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     if credentials is not None:
         install_basic_auth(server, credentials)
+    install_guard(app)  # after auth: a stranger learns nothing from a 400
     return app
 
 
