@@ -73,6 +73,8 @@ MAX_SESSIONS = 1000
 
 _SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]{0,19}")
 _MAX_PLACEBO = 100_000
+_LISTED = 10
+"""Most firm-events a warning names; the rest are counted (one line, however many)."""
 
 
 class SpecWarning(UserWarning):
@@ -158,7 +160,7 @@ def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray
         row = int(np.flatnonzero(~raw.map(lambda v: isinstance(v, str)).to_numpy())[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))
     symbols = raw.astype("string").str.strip().str.upper()
-    bad = np.flatnonzero(~symbols.str.fullmatch(_SYMBOL.pattern).to_numpy(dtype=bool))
+    bad = np.flatnonzero(~symbols.str.fullmatch(_SYMBOL.pattern).to_numpy(dtype=bool, na_value=False))
     if bad.size:
         row = int(bad[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))
@@ -450,10 +452,13 @@ class StudySpec:
             )
         if dropped.any():
             gone = keys[dropped]
-            listed = gone["ticker"] + " " + gone["day0"].dt.strftime("%Y-%m-%d")
+            shown = gone.head(_LISTED)
+            listed = ", ".join(shown["ticker"] + " " + shown["day0"].dt.strftime("%Y-%m-%d"))
+            if len(gone) > _LISTED:
+                listed += f" … and {len(gone) - _LISTED:,} more"
             warnings.warn(
-                f"dropped {len(gone)} firm-event(s) that repeat another or are the benchmark "
-                f"{bench}: {', '.join(listed)}",
+                f"dropped {len(gone):,} firm-event(s) that repeat another or are the benchmark "
+                f"{bench}: {listed}",
                 SpecWarning,
                 stacklevel=2,
             )

@@ -93,6 +93,8 @@ StoreOpt = Annotated[
 ]
 
 
+MAX_FIRM_EVENTS = 50_000
+"""Most firm-events one CLI study takes (tickers, or rows of a universe table)."""
 UNIVERSE_MAX_BYTES = 100 * 2**20
 """Largest universe file read (100 MiB, some 5 million events); larger files are refused."""
 UNIVERSE_TIMEOUT_S = 10.0
@@ -225,6 +227,12 @@ def build_spec(
     if universe_file is not None:
         listed, events = read_universe(universe_file)
         names += listed or []
+    count = len(events) if events is not None else len(names)
+    if count > MAX_FIRM_EVENTS:
+        raise SpecError(
+            f"--tickers/--universe-file: {count:,} firm-events; a study takes at most "
+            f"{MAX_FIRM_EVENTS:,} (the whole US market is some 10,000 tickers): split it"
+        )
     if events is None and not names:
         raise SpecError("--tickers: no tickers given; pass --tickers NVDA,AVGO or --universe-file")
     if events is None and event_date is None:

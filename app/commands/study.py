@@ -32,6 +32,9 @@ from app.settings import load_settings
 
 __all__ = ["study"]
 
+_LISTED = 20
+"""Most tickers without prices named one per line; the rest are counted."""
+
 
 def study(
     event_date: EventDate = None,
@@ -77,8 +80,15 @@ def study(
         placebo=placebo,
     )
     result, report = pipeline.run(spec, load_settings(store), factors_file=factors)
-    for ticker, reason in sorted(report.missing.items()):
+    missing = sorted(report.missing.items())
+    for ticker, reason in missing[:_LISTED]:
         typer.secho(f"no prices for {ticker}: {reason}", err=True, fg=typer.colors.YELLOW)
+    if len(missing) > _LISTED:
+        typer.secho(
+            f"… and {len(missing) - _LISTED:,} more tickers without prices",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
     if csv_dir is not None:
         try:
             result.to_csv(csv_dir)
