@@ -10,7 +10,7 @@ import typer
 from analytics.errors import AftershockError
 from app.commands import data, export, refresh, serve, study
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "one_line"]
 
 cli = typer.Typer(
     name="aftershock",
@@ -26,13 +26,19 @@ cli.command("refresh")(refresh.refresh)
 cli.command("serve")(serve.serve)
 
 
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (a quoted parser error may span several)."""
+    return " ".join(str(exc).split())
+
+
 def main() -> None:
     """Console-script entry point: one clear line and a non-zero exit for user errors."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         cli()
     except AftershockError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        # One line even when a message quotes a multi-line library error.
+        typer.secho(f"error: {one_line(exc)}", err=True, fg=typer.colors.RED)
         sys.exit(2)
     except OSError as exc:
         # The machine, not the input: a full disk, a vanished folder. Still one line.

@@ -24,7 +24,6 @@ from analytics.schema import split_invalid, validate_prices
 from analytics.store import PriceStore
 from app.cli import main
 from app.config import load_config
-from app.export import check_image_size
 from tests.conftest import DEEPSEEK_PACK, REFERENCE
 
 EVENT = ["--event-date", "2025-01-27"]
@@ -147,6 +146,8 @@ def test_event_date_with_an_offset_resolves_day0_in_new_york(cli, tmp_path: Path
     ("width", "height", "scale"), [(8000, 4000, 4), (8000, 8000, 2.5), (16385, 200, 1)]
 )
 def test_export_caps_the_pixel_size(width: int, height: int, scale: float) -> None:
+    from app.export import check_image_size
+
     with pytest.raises(SpecError, match="pixel"):
         check_image_size(width, height, scale)
     check_image_size(1200, 700, 2)
