@@ -130,7 +130,7 @@ def parse_dates(
         parsed = pd.DatetimeIndex(np.full(len(items), np.datetime64("NaT", "us")), tz="UTC")
     days = pd.DatetimeIndex(parsed).tz_localize(None).normalize()
     missing = np.asarray(days.isna())
-    if getattr(items, "dtype", None) == object and len(items):
+    if getattr(items, "dtype", None) is np.dtype(object) and len(items):
         # Times with an offset take their date in New York (see parse_date): one by one.
         missing |= np.fromiter(
             (isinstance(v, dt.datetime) and v.tzinfo is not None for v in items), bool, len(items)

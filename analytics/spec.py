@@ -160,7 +160,9 @@ def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray
         row = int(np.flatnonzero(~raw.map(lambda v: isinstance(v, str)).to_numpy())[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))
     symbols = raw.astype("string").str.strip().str.upper()
-    bad = np.flatnonzero(~symbols.str.fullmatch(_SYMBOL.pattern).to_numpy(dtype=bool, na_value=False))
+    bad = np.flatnonzero(
+        ~symbols.str.fullmatch(_SYMBOL.pattern).to_numpy(dtype=bool, na_value=False)
+    )
     if bad.size:
         row = int(bad[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))

@@ -28,10 +28,10 @@ from flask import Flask
 
 from app import callbacks, layout, runs_view
 from app.background import ForkingManager
-from app.guard import install_guard
 from app.config import ProjectConfig, find_config, load_config
 from app.data import DashboardData
 from app.export import FigureExporter
+from app.guard import install_guard
 from app.security import MAX_REQUEST_BYTES, Credentials, install_basic_auth, parse_credentials
 from app.settings import Settings, load_settings
 from app.state import MODELS, ONLINE_MODELS

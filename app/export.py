@@ -36,10 +36,10 @@ from analytics.atomic import write_atomic
 from analytics.errors import AftershockError, SourceError, SpecError
 
 __all__ = [
-    "FigureExporter",
-    "ImageFormat",
     "MAX_IMAGE_PIXELS",
     "MAX_IMAGE_SIDE",
+    "FigureExporter",
+    "ImageFormat",
     "check_image_size",
     "export_bundle",
     "export_figures",

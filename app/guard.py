@@ -46,11 +46,13 @@ def _check_items(body: Mapping[str, Any], key: str, declared: Sequence[Any]) -> 
         group = item if isinstance(item, list) else [item]
         if not all(_is_dependency(one) for one in group):
             raise BadBody(f"{key}: every item needs an id and a property")
-        if isinstance(spec, Mapping) and not isinstance(item, list):
-            if isinstance(spec.get("id"), str) and (
-                item["id"] != spec["id"] or item["property"] != spec.get("property")
-            ):
-                raise BadBody(f"{key}: {item['id']}.{item['property']} is not this callback's")
+        fixed = isinstance(spec, Mapping) and isinstance(spec.get("id"), str)
+        if (
+            fixed
+            and not isinstance(item, list)
+            and (item["id"] != spec["id"] or item["property"] != spec.get("property"))
+        ):
+            raise BadBody(f"{key}: {item['id']}.{item['property']} is not this callback's")
 
 
 def check_callback_body(app: Dash, body: Any) -> None:

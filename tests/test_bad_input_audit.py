@@ -37,13 +37,13 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _digest(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
-def cli(
-    store_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
+def cli(store_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Run ``aftershock ARGS`` offline *without a data pack* on the pre-filled store."""
     monkeypatch.setenv("AFTERSHOCK_HOME", str(store_dir))
     monkeypatch.delenv("AFTERSHOCK_DATA", raising=False)
@@ -81,7 +81,9 @@ def refused(cli, store_dir: Path, *args: str, contains: str) -> str:
 @pytest.mark.parametrize("text", ["01/06/2023", "13/06/2023", "06.01.2023"])
 def test_factor_files_refuse_day_first_dates(tmp_path: Path, text: str) -> None:
     path = tmp_path / "factors.csv"
-    path.write_text(f"date,Mkt-RF,SMB,HML,RF\n2023-01-05,0.1,0.2,0.3,0.01\n{text},0.1,0.2,0.3,0.01\n")
+    path.write_text(
+        f"date,Mkt-RF,SMB,HML,RF\n2023-01-05,0.1,0.2,0.3,0.01\n{text},0.1,0.2,0.3,0.01\n"
+    )
     with pytest.raises(DataError, match="YYYY-MM-DD or YYYYMMDD"):
         read_factor_file(path)
 
@@ -153,9 +155,7 @@ def test_export_caps_the_pixel_size(width: int, height: int, scale: float) -> No
     check_image_size(1200, 700, 2)
 
 
-def test_export_refuses_a_huge_image_before_the_study(
-    cli, store_dir: Path, tmp_path: Path
-) -> None:
+def test_export_refuses_a_huge_image_before_the_study(cli, store_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "charts"
     refused(
         cli, store_dir, "export", *EVENT, "--tickers", "NVDA", "--out", str(out),
@@ -333,7 +333,7 @@ def test_a_deeply_nested_toml(tmp_path: Path) -> None:
 
 
 def test_a_toml_with_a_bom(tmp_path: Path) -> None:
-    path = _write(tmp_path, "bom.toml", b"\xef\xbb\xbf[watchlists]\nchips = [\"NVDA\"]\n")
+    path = _write(tmp_path, "bom.toml", b'\xef\xbb\xbf[watchlists]\nchips = ["NVDA"]\n')
     assert load_config(path).watchlists["chips"] == ("NVDA",)
 
 

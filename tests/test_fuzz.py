@@ -37,7 +37,8 @@ FAST = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
 TICKERS = ["NVDA", "AVGO", "TSM", "SPY", "ZZZQQ", "nvda", "BRK-B", "^IRX", "", " ", "N V", "ıntc"]
 DATES = ["2025-01-27", "2025-01-24", "20250127", "2025-02-30", "05/02/2025", "1970-01-01",
-         "9999-12-31", "2025-01-27T19:30:00-05:00", "soon", "", "2030-12-31", "1990-01-02"]  # fmt: skip
+         "9999-12-31", "2025-01-27T19:30:00-05:00", "soon", "", "2030-12-31",
+         "1990-01-02"]  # fmt: skip
 WORDS = ["ticker", "date", "timing", "after_close", "before_open", "adj_close", "1.5", "-2", "nan",
          "inf", "0", ",", ",,", '"', "\ufeff", "\x00", "é", "\t"]  # fmt: skip
 cells = st.one_of(st.sampled_from(TICKERS + DATES + WORDS), st.text(max_size=8))
@@ -71,7 +72,9 @@ def store_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _digest(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -275,9 +278,7 @@ def test_dash_endpoint_never_answers_500(client: Any) -> None:
     @FAST
     @given(body=callback_bodies(outputs))
     def check(body: bytes) -> None:
-        answer = client.post(
-            "/_dash-update-component", data=body, content_type="application/json"
-        )
+        answer = client.post("/_dash-update-component", data=body, content_type="application/json")
         assert answer.status_code < 500, (answer.status_code, body[:200])
 
     check()
