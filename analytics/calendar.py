@@ -13,6 +13,7 @@ Timestamp('2025-01-24 00:00:00')
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -25,6 +26,7 @@ import pandas as pd
 from analytics.errors import SpecError
 
 __all__ = [
+    "EXCHANGE_TZ",
     "FIRST_DATE",
     "LAST_DATE",
     "TIMINGS",
@@ -49,6 +51,13 @@ TIMINGS: tuple[Timing, ...] = ("before_open", "during_session", "after_close")
 
 FIRST_DATE = pd.Timestamp("1990-01-02")
 LAST_DATE = pd.Timestamp("2030-12-31")
+EXCHANGE_TZ = "America/New_York"
+"""Times with a UTC offset are converted to this zone before their date is taken."""
+
+# Numeric dates not led by a four-digit year: 05/02/2025, 5.2.25, 05-02-2025.
+_AMBIGUOUS = re.compile(r"\s*\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}\b")
+# ISO text with a clock and a UTC offset (or Z): parsed one by one, in New York time.
+_OFFSET = r"\d[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+\-]\d{2}(?::?\d{2})?)\s*$"
 
 
 @lru_cache(maxsize=1)
@@ -73,15 +82,25 @@ def _out_of_range(name: str, ts: pd.Timestamp) -> SpecError:
 
 
 def parse_date(value: DateLike, *, name: str = "date") -> pd.Timestamp:
-    """Parse a date once at the boundary; errors name the parameter and the accepted range."""
+    """Parse a date once at the boundary; errors name the parameter and the accepted range.
+
+    A time with a UTC offset (``2025-01-27T19:30:00-05:00``) is converted to New York time
+    first: the event's date is the exchange's local date. Numeric dates that do not start with
+    the year (``05/02/2025``: 5 February or May 2?) are refused as ambiguous.
+    """
+    if isinstance(value, str) and _AMBIGUOUS.match(value):
+        raise SpecError(
+            f"{name}: {value!r} is ambiguous (day and month could be either way round); "
+            "use YYYY-MM-DD, e.g. 2025-01-27"
+        )
     try:
         ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise _not_a_date(name, value) from exc
     if ts is pd.NaT or pd.isna(ts):
         raise _not_a_date(name, value)
     if ts.tzinfo is not None:
-        ts = ts.tz_convert(None)
+        ts = ts.tz_convert(EXCHANGE_TZ).tz_localize(None)
     ts = ts.normalize()
     if not FIRST_DATE <= ts <= LAST_DATE:
         raise _out_of_range(name, ts)
@@ -103,12 +122,23 @@ def parse_dates(
     if isinstance(values, pd.Series):
         values = values.to_numpy()
     items = values if isinstance(values, (pd.Index, np.ndarray)) else np.asarray(values, object)
+    if isinstance(items, pd.DatetimeIndex) and items.tz is not None:
+        items = items.tz_convert(EXCHANGE_TZ).tz_localize(None)
     try:
         parsed = pd.to_datetime(items, errors="coerce", utc=True, format="ISO8601")
     except (TypeError, ValueError, OverflowError):
         parsed = pd.DatetimeIndex(np.full(len(items), np.datetime64("NaT", "us")), tz="UTC")
     days = pd.DatetimeIndex(parsed).tz_localize(None).normalize()
     missing = np.asarray(days.isna())
+    if getattr(items, "dtype", None) is np.dtype(object) and len(items):
+        # Times with an offset take their date in New York (see parse_date): one by one.
+        missing |= np.fromiter(
+            (isinstance(v, dt.datetime) and v.tzinfo is not None for v in items), bool, len(items)
+        )
+        text = np.fromiter((isinstance(v, str) for v in items), bool, len(items))
+        if text.any():
+            aware = pd.Series(np.asarray(items)[text], dtype="str").str.contains(_OFFSET)
+            missing[np.flatnonzero(text)[aware.to_numpy(bool)]] = True
     outside = np.flatnonzero(~missing & np.asarray((days < FIRST_DATE) | (days > LAST_DATE)))
     first_outside = int(outside[0]) if outside.size else len(days)
     unparsed = np.flatnonzero(missing)

@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 DEFAULT_CONFIG: Final = "aftershock.toml"
+_MAX_CONFIG_BYTES: Final = 2**20
 """Name of the config file looked up in the working directory."""
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -495,7 +496,19 @@ def load_config(path: Path | str) -> ProjectConfig:
     file = Path(path).expanduser().absolute()
     ctx = _Context(file)
     try:
-        doc = tomllib.loads(file.read_text(encoding="utf-8"))
+        with file.open("rb") as handle:
+            data = handle.read(_MAX_CONFIG_BYTES + 1)
+        if len(data) > _MAX_CONFIG_BYTES:
+            raise SpecError(
+                f"{file}: the config file is larger than {_MAX_CONFIG_BYTES // 2**20} MiB; "
+                "is it the right file?"
+            )
+        # utf-8-sig: editors on Windows save a byte-order mark, which TOML itself refuses.
+        doc = tomllib.loads(data.decode("utf-8-sig"))
+    except RecursionError:
+        raise SpecError(
+            f"{file}: not valid TOML (arrays or tables nested too deeply); flatten them"
+        ) from None
     except FileNotFoundError:
         raise ConfigError(
             f"{file}: config file not found; pass --config FILE or set AFTERSHOCK_CONFIG "

@@ -259,17 +259,26 @@ def french_factors(
 
 
 def _parse_dates(column: pd.Series, *, origin: str) -> pd.DatetimeIndex:
-    text = column.astype("string").str.strip()
-    if text.str.fullmatch(r"\d{8}").fillna(False).all():
-        dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    """ISO ``YYYY-MM-DD`` (optionally with a clock) or ``YYYYMMDD`` dates, never a guess:
+    ``01/06/2023`` could be 1 June or 6 January, so it is refused."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        dates = column
     else:
-        dates = pd.to_datetime(column, format="mixed", errors="coerce")
+        text = column.astype("string").str.strip()
+        if text.str.fullmatch(r"\d{8}").fillna(False).all():
+            dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+        else:
+            iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+)?").fillna(False)
+            dates = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce")
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     bad = dates.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{origin}: unparseable date {column.iloc[row]!r} at row {row + 1}")
+        raise DataError(
+            f"{origin}: unparseable date {column.iloc[row]!r} at row {row + 1}; write dates "
+            "as YYYY-MM-DD or YYYYMMDD (day-first or month-first dates are ambiguous)"
+        )
     index = pd.DatetimeIndex(dates.dt.normalize(), name="date")
     if index.has_duplicates:
         raise DataError(f"{origin}: duplicate date {index[index.duplicated()][0].date()}")
@@ -353,7 +362,10 @@ def read_factor_file(path: str | os.PathLike[str], *, percent: bool | None = Non
         raise DataError(f"{origin}: cannot read the factor file ({exc})") from exc
     if suffix == ".zip":
         return _read_french_zip(raw, origin=origin)
-    text = raw.decode("latin-1")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     if "DATE" in {_normalize_name(c) for c in first_line.lstrip("\ufeff").split(",")}:
         try:

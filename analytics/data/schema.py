@@ -9,7 +9,8 @@ adjusts them (``close == adj_close``); a classic Yahoo CSV export keeps the raw 
 Two front doors share one set of rules: :func:`validate_prices` is strict and raises
 :class:`~analytics.errors.DataError` on the first bad row; :func:`split_invalid` is lenient and
 returns the valid rows plus the rejected ones with a ``reason``. A row is invalid when its ticker is
-empty, its date is not a date, a price is not a number, ``adj_close`` is missing, infinite, zero or
+empty, its date is not a date (ISO text, or a ``YYYYMMDD`` integer) or lies outside the calendar's
+range, a price is not a number, ``adj_close`` is missing, infinite, zero or
 negative (symbols starting with ``^`` are yields and indices: they only need to be finite), an
 optional price is zero, negative or infinite, ``volume`` is negative, or its ``(ticker, date)``
 repeats an earlier valid row.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.calendar import FIRST_DATE, LAST_DATE
 from analytics.errors import DataError
 
 __all__ = [
@@ -37,6 +39,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("ticker", "date", "adj_close")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 PRICE_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _VALUE_COLUMNS: tuple[str, ...] = ("adj_close", *OPTIONAL_COLUMNS)
+_RANGE = f"{FIRST_DATE.date()} .. {LAST_DATE.date()}"
 _FIX = "fix the data, or pass drop_invalid=True to skip such rows"
 
 
@@ -100,10 +103,19 @@ def _tickers(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, tickers
 
 
-def _dates(column: pd.Series) -> pd.Series:
-    """Midnight ``datetime64[ns]`` dates; NaT where a value is not a date."""
+def _dates(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Midnight ``datetime64[ns]`` dates, NaT where a value is not a date or is outside the
+    calendar's range; and the mask of the latter (dates no study could read).
+
+    Text must be ISO (``YYYY-MM-DD``, optionally with a clock); integers are ``YYYYMMDD``
+    (``20250127``), never nanoseconds since 1970.
+    """
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         column = column.dt.tz_localize(None)
+    elif pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        column = pd.to_datetime(
+            column.astype("Int64").astype("string"), format="%Y%m%d", errors="coerce"
+        )
     elif not pd.api.types.is_datetime64_dtype(column.dtype):
         if pd.api.types.infer_dtype(column, skipna=True) in {"string", "empty"}:
             text = column.astype("str").str.strip()
@@ -115,14 +127,16 @@ def _dates(column: pd.Series) -> pd.Series:
             column = pd.to_datetime(column, errors="coerce")
             if isinstance(column.dtype, pd.DatetimeTZDtype):
                 column = column.dt.tz_localize(None)
-    return column.dt.normalize().astype("datetime64[ns]")
+    column = column.dt.normalize()
+    outside = (column.notna() & ((column < FIRST_DATE) | (column > LAST_DATE))).to_numpy(bool)
+    return column.mask(outside).astype("datetime64[ns]"), outside
 
 
 def _check(frame: pd.DataFrame, origin: str) -> _Checked:
     raw = _rename(frame, origin)
     n = len(raw)
     codes, tickers = _tickers(raw["ticker"])
-    dates = _dates(raw["date"])
+    dates, outside = _dates(raw["date"])
     safe_codes = np.maximum(codes, 0)
     out = pd.DataFrame(
         {"ticker": tickers.take(safe_codes) if len(tickers) else [""] * n},
@@ -135,7 +149,8 @@ def _check(frame: pd.DataFrame, origin: str) -> _Checked:
     key = safe_codes.astype(np.int64) * span + (days - (days.min() if n else 0))
     rules = [
         _Rule("ticker", "is empty", codes < 0),
-        _Rule("date", "is not a date (use YYYY-MM-DD)", dates.isna().to_numpy()),
+        _Rule("date", "is not a date (use YYYY-MM-DD)", dates.isna().to_numpy() & ~outside),
+        _Rule("date", f"is outside the supported range {_RANGE}", outside),
     ]
     # Absent optional columns are added (as NaN) only to the output, after rows are chosen.
     for column in [c for c in _VALUE_COLUMNS if c in raw.columns]:

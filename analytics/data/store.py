@@ -224,7 +224,9 @@ class PriceStore:
             try:
                 with self._db.cursor() as con:
                     return run(snapshot, con)
-            except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            except duckdb.Error as exc:
+                # IOException, InvalidInputException, and BinderException or
+                # ConversionException for a column whose type another tool changed.
                 latest = self._snapshot()
                 if latest.generation == snapshot.generation:
                     raise self._unreadable(latest, exc) from exc
@@ -243,13 +245,24 @@ class PriceStore:
     def _unreadable(self, snapshot: _Snapshot, exc: Exception) -> StoreError:
         for path in snapshot.files.values():
             try:
-                pq.read_metadata(path)
+                schema = pq.read_schema(path)
             except (OSError, pa.ArrowException) as bad:
                 return StoreError(
                     f"store file {path} cannot be read ({bad}); it is damaged or was changed "
                     f"outside Aftershock: restore it from a backup, or {_REBUILD}"
                 )
-        return StoreError(f"store {self._root}: reading failed ({exc}); {_REBUILD}")
+            changed = [
+                f"{f.name} is {schema.field(f.name).type}, not {f.type}"
+                for f in _SCHEMA
+                if f.name in schema.names and schema.field(f.name).type != f.type
+            ]
+            if changed:
+                return StoreError(
+                    f"store damaged: file {path} was changed outside Aftershock "
+                    f"({'; '.join(changed)}); restore it from a backup, or {_REBUILD}"
+                )
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return StoreError(f"store damaged: {self._root}: reading failed ({detail}); {_REBUILD}")
 
     def files(self) -> list[Path]:
         """The Parquet files of the current snapshot, oldest year first (for Dask, DuckDB...)."""
@@ -640,10 +653,10 @@ class PriceStore:
             with self._db.cursor() as con:
                 con.register("new_rows", new)
                 merged = con.sql(sql).to_arrow_table()
-        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            changed = int(pc.sum(merged["changed"]).as_py() or 0)
+            return merged.drop_columns(["changed"]).cast(_SCHEMA), changed
+        except (duckdb.Error, pa.ArrowException) as exc:
             raise self._unreadable(_Snapshot(0, {0: old}), exc) from exc
-        changed = int(pc.sum(merged["changed"]).as_py() or 0)
-        return merged.drop_columns(["changed"]).cast(_SCHEMA), changed
 
 
 def _panel_cells(

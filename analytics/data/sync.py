@@ -139,6 +139,16 @@ class _Run:
         )
 
 
+def _ranges(gaps: pd.DataFrame, shown: int = 5) -> str:
+    """Missing ranges as text: ``NVDA 2025-01-28..2025-02-10, ... and 3 more``."""
+    text = [
+        f"{t} {pd.Timestamp(a).date()}..{pd.Timestamp(b).date()}"
+        for t, a, b in gaps[["ticker", "start", "end"]].head(shown).itertuples(index=False)
+    ]
+    more = f" and {len(gaps) - shown:,} more" if len(gaps) > shown else ""
+    return ", ".join(text) + more
+
+
 def fetch(
     store: PriceStore,
     tickers: Sequence[str],
@@ -179,11 +189,17 @@ def fetch(
     lo, hi = parse_date(start, name="start"), parse_date(end, name="end")
     if lo > hi:
         raise SpecError(f"start: {lo.date()} is after end {hi.date()}; pass start <= end")
-    if not sources:
-        raise SpecError("sources: none given; configure a data pack or allow Yahoo Finance")
     if batch_size < 1 or flush_rows < 1:
         raise SpecError(f"batch_size, flush_rows: {batch_size}, {flush_rows} must be at least 1")
     names = list(dict.fromkeys(str(t).strip().upper() for t in tickers))
+    if not sources:
+        # Only what the store lacks needs a source: a complete store answers offline.
+        gaps = store.missing_ranges(names, lo, hi)
+        if len(gaps):
+            raise SpecError(
+                f"sources: none given, and the store lacks {_ranges(gaps)}; configure a data "
+                "pack (AFTERSHOCK_DATA) or allow Yahoo Finance (unset AFTERSHOCK_OFFLINE)"
+            )
     run = _Run(store, flush_rows)
     done = planned = 0
     for source in sources:

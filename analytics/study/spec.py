@@ -80,6 +80,8 @@ __all__ = [
 ]
 
 _D = DEFAULTS
+_LISTED = 10
+"""Most firm-events a warning names; the rest are counted (one line, however many)."""
 
 
 class SpecWarning(UserWarning):
@@ -113,8 +115,9 @@ def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray
         _ticker(raw.iloc[row], _label(name, row, by_row))
     text = raw.astype("string")
     symbols = text.str.strip().str.upper().str.replace(r"[./]", "-", regex=True)
-    valid = symbols.str.fullmatch(tickers_grammar.SYMBOL.pattern) & text.map(str.isascii)
-    bad = np.flatnonzero(~valid.to_numpy(dtype=bool))
+    ascii_ = text.map(lambda v: isinstance(v, str) and v.isascii()).astype(bool)
+    valid = symbols.str.fullmatch(tickers_grammar.SYMBOL.pattern).fillna(False).astype(bool)
+    bad = np.flatnonzero(~(valid & ascii_).to_numpy(dtype=bool))
     if bad.size:
         row = int(bad[0])
         _ticker(raw.iloc[row], _label(name, row, by_row))
@@ -394,10 +397,13 @@ class StudySpec:
             )
         if dropped.any():
             gone = keys[dropped]
-            listed = gone["ticker"] + " " + gone["day0"].dt.strftime("%Y-%m-%d")
+            shown = gone.head(_LISTED)
+            listed = ", ".join(shown["ticker"] + " " + shown["day0"].dt.strftime("%Y-%m-%d"))
+            if len(gone) > _LISTED:
+                listed += f" … and {len(gone) - _LISTED:,} more"
             warnings.warn(
-                f"dropped {len(gone)} firm-event(s) that repeat another or are the benchmark "
-                f"{bench}: {', '.join(listed)}",
+                f"dropped {len(gone):,} firm-event(s) that repeat another or are the benchmark "
+                f"{bench}: {listed}",
                 SpecWarning,
                 stacklevel=2,
             )

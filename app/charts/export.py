@@ -36,8 +36,11 @@ from analytics.atomic import write_atomic
 from analytics.errors import AftershockError, SourceError, SpecError
 
 __all__ = [
+    "MAX_IMAGE_PIXELS",
+    "MAX_IMAGE_SIDE",
     "FigureExporter",
     "ImageFormat",
+    "check_image_size",
     "export_bundle",
     "export_figures",
     "safe_name",
@@ -100,6 +103,48 @@ class _TabReusingKaleido(kaleido.Kaleido):
 def _size(fig: go.Figure, width: int, height: int) -> tuple[int, int]:
     """The figure's own layout size when it sets one (tall bar charts do), else the default."""
     return int(fig.layout.width or width), int(fig.layout.height or height)
+
+
+MAX_IMAGE_SIDE = 16_384
+"""Widest or tallest image in pixels (``width·scale``): Chromium's canvas limit."""
+MAX_IMAGE_PIXELS = 100_000_000
+"""Most pixels in one image (100 MP, some 400 MB of raw canvas in the browser)."""
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_image_size(width: int, height: int, scale: float) -> None:
+    """Refuse an image size the browser cannot render (it answers a few garbage bytes).
+
+    Raises
+    ------
+    SpecError
+        When ``width·scale`` or ``height·scale`` exceeds :data:`MAX_IMAGE_SIDE` or their
+        product :data:`MAX_IMAGE_PIXELS`; the message gives the pixel size and the limits.
+    """
+    if not (width > 0 and height > 0 and scale > 0):
+        raise SpecError(
+            f"--width/--height/--scale: {width}x{height} at scale {scale:g} must be positive"
+        )
+    w, h = round(width * scale), round(height * scale)
+    if max(w, h) > MAX_IMAGE_SIDE or w * h > MAX_IMAGE_PIXELS:
+        raise SpecError(
+            f"--width/--height/--scale: {width}x{height} at scale {scale:g} is a {w}x{h} pixel "
+            f"image; keep each side within {MAX_IMAGE_SIDE:,} pixels and the image within "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels (lower --scale or the size)"
+        )
+
+
+def _check_image(data: bytes, fmt: ImageFormat, w: int, h: int, scale: float) -> None:
+    """Raise :class:`SourceError` unless ``data`` is a plausible PNG or SVG document."""
+    if fmt == "png":
+        valid = data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR"
+    else:
+        valid = b"<svg" in data[:1024]
+    if not valid:
+        raise SourceError(
+            f"Chromium returned no {fmt.upper()} for a {w}x{h} figure at scale {scale:g} "
+            f"({len(data)} bytes); lower --width/--height/--scale"
+        )
 
 
 class FigureExporter:
@@ -222,13 +267,17 @@ class FigureExporter:
         opts: list[Any] = []
         for fig in figs:
             w, h = _size(fig, width, height)
+            check_image_size(w, h, scale)
             opts.append({"format": fmt, "width": w, "height": h, "scale": scale})
 
         async def gather() -> list[bytes]:
             jobs = (k.calc_fig(fig, opts=o) for fig, o in zip(figs, opts, strict=True))
             return list(await asyncio.gather(*jobs))
 
-        return self._run(gather(), timeout=self._timeout * max(1, len(figs)))
+        images = self._run(gather(), timeout=self._timeout * max(1, len(figs)))
+        for data, o in zip(images, opts, strict=True):
+            _check_image(data, fmt, o["width"], o["height"], scale)
+        return images
 
     def to_png_bytes(
         self, fig: go.Figure, *, width: int = 1200, height: int = 700, scale: float = 2

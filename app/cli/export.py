@@ -10,7 +10,9 @@ import typer
 from analytics.errors import SpecError
 from analytics.study.options import StudyOptions
 from app.charts import figures
-from app.charts.export import ImageFormat, export_figures
+from app.charts.export import ImageFormat, check_image_size, export_figures
+from app.cli import output
+from app.cli.files import check_directory_destination, write_output
 from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace
 
@@ -36,6 +38,8 @@ def export(
     """
     if fmt not in ("png", "svg"):
         raise SpecError(f"--format: {fmt!r} is not png or svg")
+    check_image_size(width, height, scale)
+    check_directory_destination(out, "--out")
     spec = build_spec(options)
     settings = load_settings(store)
     workspace = open_workspace(settings, factors_file=options.factors)
@@ -48,5 +52,5 @@ def export(
         height=height,
         scale=scale,
     )
-    (out / "study.json").write_text(result.to_json(), encoding="utf-8")
+    write_output(out / "study.json", result.to_json(), "--out")
     typer.echo(f"wrote {len(written)} charts and study.json to {out}")

@@ -34,6 +34,11 @@ def main() -> None:
     except AftershockError as exc:
         output.error(exits.with_flag(exc))
         sys.exit(exits.USAGE)
+    except OSError as exc:
+        # The machine, not the input: a full disk, a vanished folder. Still one line.
+        where = f" ({exc.filename})" if exc.filename else ""
+        output.error(f"{exc.strerror or exc}{where}")
+        sys.exit(exits.FAILED)
     except KeyboardInterrupt:
         output.note("interrupted")
         sys.exit(exits.INTERRUPTED)

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar, get_type_hints
 
-import pandas as pd
 import typer
 from pydantic import ValidationError
 
-from analytics.errors import DataError, SpecError
+from analytics.errors import SpecError
 from analytics.study.options import MODELS, StudyOptions, option_error, window_key
 from analytics.study.spec import StudySpec
+from app.cli.files import read_universe
 
 __all__ = [
     "FLAGS",
@@ -33,11 +33,13 @@ __all__ = [
     "build_spec",
     "cli_defaults",
     "options_from_cli",
-    "read_universe",
     "study_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_FIRM_EVENTS: Final = 200_000
+"""Most firm-events one CLI study takes (tickers, or rows of a universe table)."""
 
 
 @dataclass(frozen=True)
@@ -172,26 +174,6 @@ def study_options(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
-    """Read a universe file: a ticker list, or a ``ticker,date[,timing]`` event table."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"--universe-file: cannot read {path} as text ({exc})") from exc
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise DataError(f"--universe-file: {path} is empty; list one ticker per line")
-    header = [h.strip().lower() for h in lines[0].split(",")]
-    if "ticker" in header and "date" in header:
-        table = pd.read_csv(path, dtype=str, skipinitialspace=True)
-        table.columns = [str(c).strip().lower() for c in table.columns]
-        return None, table
-    tickers = [t.strip() for line in lines for t in line.split(",") if t.strip()]
-    if tickers and tickers[0].lower() == "ticker":
-        tickers = tickers[1:]
-    return tickers, None
-
-
 def build_spec(options: StudyOptions) -> StudySpec:
     """The :class:`StudySpec` of the CLI's options (tickers, or the universe file's rows)."""
     names = list(options.tickers)
@@ -199,6 +181,12 @@ def build_spec(options: StudyOptions) -> StudySpec:
     if options.universe_file is not None:
         listed, events = read_universe(options.universe_file)
         names += listed or []
+    count = len(events) if events is not None else len(names)
+    if count > MAX_FIRM_EVENTS:
+        raise SpecError(
+            f"--tickers/--universe-file: {count:,} firm-events; a study takes at most "
+            f"{MAX_FIRM_EVENTS:,} (the whole US market is some 10,000 tickers): split it"
+        )
     if events is None and not names:
         raise SpecError("--tickers: no tickers given; pass --tickers NVDA,AVGO or --universe-file")
     if events is None and options.event_date is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-__all__ = ["error", "note", "result", "warning"]
+__all__ = ["error", "note", "one_line", "result", "warning"]
 
 
 def result(text: str) -> None:
@@ -13,9 +13,18 @@ def result(text: str) -> None:
     typer.echo(text)
 
 
+def one_line(message: object) -> str:
+    """``message`` on one line (a quoted parser error may span several).
+
+    >>> one_line("bad row:\n  2025-01-27,,x")
+    'bad row: 2025-01-27,,x'
+    """
+    return " ".join(str(message).split())
+
+
 def error(text: str) -> None:
     """The one line of a user error: ``error: ...`` in red on stderr."""
-    typer.secho(f"error: {text}", err=True, fg=typer.colors.RED)
+    typer.secho(f"error: {one_line(text)}", err=True, fg=typer.colors.RED)
 
 
 def warning(text: str) -> None:

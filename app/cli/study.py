@@ -8,11 +8,17 @@ from typing import Annotated
 import typer
 
 from analytics.data.sync import FetchReport
+from analytics.errors import DataError
 from analytics.study.options import StudyOptions
+from app.cli import output
+from app.cli.files import check_directory_destination, check_file_destination, write_output
 from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace
 
 __all__ = ["study"]
+
+_LISTED = 20
+"""Most tickers without prices named one per line; the rest are counted."""
 
 
 @study_options
@@ -31,19 +37,28 @@ def study(
     Missing prices are fetched first (data pack, then Yahoo Finance when online). Factor models
     read --factors FILE, else Kenneth French's data library, cached in the store.
     """
+    if json_out is not None:
+        check_file_destination(json_out, "--json")
+    if csv_dir is not None:
+        check_directory_destination(csv_dir, "--csv")
     spec = build_spec(options)
 
     def warn_missing(report: FetchReport) -> None:
-        for ticker, reason in sorted(report.missing.items()):
-            typer.secho(f"no prices for {ticker}: {reason}", err=True, fg=typer.colors.YELLOW)
+        missing = sorted(report.missing.items())
+        for ticker, reason in missing[:_LISTED]:
+            output.warning(f"no prices for {ticker}: {reason}")
+        if len(missing) > _LISTED:
+            output.warning(f"… and {len(missing) - _LISTED:,} more tickers without prices")
 
     workspace = open_workspace(load_settings(store), factors_file=options.factors)
     result = workspace.run(spec, fetched=warn_missing)
     if csv_dir is not None:
-        result.to_csv(csv_dir)
+        try:
+            result.to_csv(csv_dir)
+        except OSError as exc:
+            raise DataError(f"--csv: cannot write into {csv_dir} ({exc.strerror or exc})") from exc
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(result.to_json(), encoding="utf-8")
-        typer.echo(f"wrote {json_out}")
+        write_output(json_out, result.to_json(), "--json")
+        output.result(f"wrote {json_out}")
     else:
-        typer.echo(result.summary())
+        output.result(result.summary())

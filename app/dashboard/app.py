@@ -37,6 +37,7 @@ from app.dashboard import layout
 from app.dashboard.background import ForkingManager
 from app.dashboard.cache import DashboardData
 from app.dashboard.features import controls, downloads, news, results, saved_studies
+from app.dashboard.guard import install_guard
 from app.dashboard.lazy import defer_grid_bundle
 from app.dashboard.security import (
     MAX_REQUEST_BYTES,
@@ -144,6 +145,7 @@ def create_app(
     install_security_headers(server, app.csp_hashes)
     if credentials is not None:
         install_basic_auth(server, credentials)
+    install_guard(app)  # after auth: a stranger learns nothing from a 400
     return app
 
 

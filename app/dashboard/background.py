@@ -9,6 +9,9 @@ one process per job, cancel by killing it) with two changes:
   and its polls never end. Here a helper process, forked by :meth:`ForkingManager.start` once
   every callback is registered and before the server starts its threads, forks the jobs. It
   never runs a second thread, so a job starts with no lock held.
+* Every job request gets its own result key. Dash keys a result by the callback's inputs and
+  deletes it when the first poll reads it, so two visitors asking for the same study at once
+  shared one key and the second waited forever for a result already taken.
 * Stopping a job that has just exited is not an error (Dash's manager lets
   ``psutil.NoSuchProcess`` escape, which fails the poll request with HTTP 500).
 """
@@ -20,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from typing import Any, Final, NoReturn
@@ -66,6 +70,13 @@ class ForkingManager(DiskcacheManager):
         _SERVER_ENDS.append(server_end)
         self._helper = server_end
         logger.debug("background job helper started, pid %s", pid)
+
+    def build_cache_key(
+        self, fn: Callable[..., Any], args: Any, cache_args_to_ignore: Any, triggered: Any
+    ) -> str:
+        """Dash's key of the job's inputs, made unique per request (see the module docstring)."""
+        key: str = super().build_cache_key(fn, args, cache_args_to_ignore, triggered)
+        return f"{key}-{uuid.uuid4().hex}"
 
     def call_job_fn(self, key: str, job_fn: Callable[..., None], args: Any, context: Any) -> int:
         """Start a job; returns its process id (what Dash stops it by)."""

@@ -76,8 +76,14 @@ def _pack_files(path: Path) -> list[Path]:
 
 
 def _check_text(path: Path) -> None:
-    with path.open("rb") as handle:
-        head = handle.read(8192)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError as exc:
+        raise DataError(
+            f"{path}: cannot read the file ({exc.strerror or exc}); fix its permissions or "
+            "remove it from the pack"
+        ) from exc
     if not head.strip():
         raise DataError(f"{path}: empty file; {_EXPECTED}")
     if b"\0" in head:
@@ -97,6 +103,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV file ({exc}); {_EXPECTED}") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
     if not isinstance(frame.index, pd.RangeIndex):
         raise DataError(
             f"{path}: rows have more fields than the header ({', '.join(map(str, header))}); "

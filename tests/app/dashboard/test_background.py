@@ -77,3 +77,41 @@ def test_an_unknown_job_is_forked_from_the_server(manager: ForkingManager) -> No
     late = manager.make_job_fn(_pid, False)  # made after the helper started
     pid = manager.call_job_fn("k3", late, [], {})
     assert _result(manager, "k3", timeout=10) == pid
+
+
+def _double(x: int) -> int:
+    time.sleep(0.3)
+    return 2 * x
+
+
+def test_two_clients_asking_for_the_same_job_both_get_its_result(tmp_path: Path) -> None:
+    """Dash keys a job by its inputs and deletes the result at the first poll that reads it;
+    two visitors starting the same study at once must still both receive it."""
+    manager = ForkingManager(diskcache.Cache(str(tmp_path / "jobs")))
+    manager.register("double", _double, False)
+    manager.start()
+    job_fn = manager.func_registry["double"]
+    answers: dict[int, Any] = {}
+
+    def client(n: int) -> None:
+        # What Dash does per request: a key from the inputs, a job, then polls until a result.
+        key = manager.build_cache_key(_double, [21], [], None)
+        job = manager.call_job_fn(key, job_fn, [21], {})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            result = manager.get_result(key, job)
+            if result is not manager.UNDEFINED:
+                answers[n] = result
+                return
+            if not manager.job_running(job) and not manager.result_ready(key):
+                # Dash answers "no update" here: this visitor would wait forever.
+                answers[n] = "nothing"
+                return
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {0: 42, 1: 42}
