@@ -68,8 +68,9 @@
     });
   }
 
-  if (window.aftershockGridBundle && !window.dash_ag_grid) {
-    deferGrid(window.aftershockGridBundle);
+  var gridBundle = document.querySelector('meta[name="aftershock-grid-bundle"]');
+  if (gridBundle && gridBundle.content && !window.dash_ag_grid) {
+    deferGrid(gridBundle.content);
   }
 
   function reportTooLarge(files, wrapper) {

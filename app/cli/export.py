@@ -11,7 +11,6 @@ from analytics.errors import SpecError
 from analytics.study.options import StudyOptions
 from app.charts import figures
 from app.charts.export import ImageFormat, check_image_size, export_figures
-from app.cli import output
 from app.cli.files import check_directory_destination, write_output
 from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace

@@ -61,4 +61,4 @@ def study(
         write_output(json_out, result.to_json(), "--json")
         output.result(f"wrote {json_out}")
     else:
-        output.result(result.summary())
+        output.result(str(result.summary()))

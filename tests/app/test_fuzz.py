@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from analytics.errors import AftershockError
 from analytics.data.factors import read_factor_file
 from analytics.data.store import PriceStore
+from analytics.errors import AftershockError
 from app.cli.main import cli
 from app.cli.output import one_line
 from app.config import load_config

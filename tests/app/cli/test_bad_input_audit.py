@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from analytics.calendar import parse_date, parse_dates
-from analytics.errors import DataError, SpecError
 from analytics.data.factors import read_factor_file
 from analytics.data.schema import split_invalid, validate_prices
 from analytics.data.store import PriceStore
+from analytics.errors import DataError, SpecError
 from app.cli.main import main
 from app.config import load_config
 from tests.support import DEEPSEEK_PACK, REFERENCE

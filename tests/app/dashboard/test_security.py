@@ -25,13 +25,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics.data.store import PriceStore
 from analytics.errors import SpecError, StoreError
 from analytics.news import clean_text, parse_article
-from analytics.data.store import PriceStore
 from app.charts import figures as F
+from app.charts.export import FigureExporter
 from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
-from app.charts.export import FigureExporter
 from app.dashboard.security import (
     LOGIN_LOCKOUT_S,
     MAX_LOGIN_FAILURES,
