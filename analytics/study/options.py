@@ -179,6 +179,9 @@ def _tickers(value: object) -> tuple[str, ...]:
     return parse_tickers(value, name="tickers")
 
 
+_ZONED_TIME = re.compile(r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+\-]\d{2}(?::?\d{2})?)")
+
+
 def _event_date(value: object) -> dt.date | None:
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         day = value
@@ -188,6 +191,9 @@ def _event_date(value: object) -> dt.date | None:
         day = value.date()
     elif isinstance(value, str):
         text = value.strip()
+        if _ISO_DATE.fullmatch(text[:10]) and _ZONED_TIME.fullmatch(text[10:]):
+            # A moment with a UTC offset: its date is the exchange's (New York) date.
+            return parse_date(text, name="event_date").date()
         if not (_ISO_DATE.fullmatch(text[:10]) and _MIDNIGHT.fullmatch(text[10:] or " 00:00")):
             raise SpecError(
                 f"event_date: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-01-27"

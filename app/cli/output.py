@@ -16,7 +16,7 @@ def result(text: str) -> None:
 def one_line(message: object) -> str:
     """``message`` on one line (a quoted parser error may span several).
 
-    >>> one_line("bad row:\n  2025-01-27,,x")
+    >>> one_line("bad row:\\n  2025-01-27,,x")
     'bad row: 2025-01-27,,x'
     """
     return " ".join(str(message).split())

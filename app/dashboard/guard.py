@@ -16,7 +16,7 @@ from dash import Dash
 from dash.exceptions import DependencyException
 from flask import Response, request
 
-__all__ = ["check_callback_body", "install_guard"]
+__all__ = ["BadBody", "check_callback_body", "install_guard"]
 
 _UPDATE = "/_dash-update-component"
 

@@ -13,6 +13,13 @@ from analytics.study.result import StudyResult
 from app.charts import figures
 from app.dashboard.cache import DashboardData
 
+__all__ = [
+    "aggregate_row",
+    "article_of",
+    "build_figure",
+    "focus_window",
+]
+
 
 def aggregate_row(result: StudyResult, window: str) -> dict[str, Any]:
     table = result.aggregate

@@ -233,7 +233,7 @@ def test_study_arguments(
 
 @pytest.fixture(scope="module")
 def client(store_root: Path) -> Any:
-    from app.dashboard import create_app
+    from app.dashboard.app import create_app
     from app.settings import Settings
 
     settings = Settings(store=store_root, data_pack=None, news=None, reference=None, offline=True)
@@ -271,7 +271,7 @@ def callback_bodies(draw: st.DrawFn, outputs: list[str]) -> bytes:
 
 
 def test_dash_endpoint_never_answers_500(client: Any) -> None:
-    from app.dashboard import create_app  # noqa: F401 (the client fixture built it)
+    from app.dashboard.app import create_app  # noqa: F401 (the client fixture built it)
 
     layout = client.get("/_dash-dependencies").get_json()
     outputs = [d["output"] for d in layout]

@@ -4,6 +4,9 @@ Every source returns tidy long prices ``(ticker, date, adj_close[, open, high, l
 volume])`` as validated by :func:`analytics.data.schema.validate_prices`, plus the tickers it
 could not serve and why. ``end`` is inclusive everywhere in Aftershock; sources translate to
 their own conventions (Yahoo's ``end`` is exclusive).
+
+May import ``analytics.errors``, ``analytics.calendar`` and ``analytics.data.schema``; never
+``app``.
 """
 
 from __future__ import annotations

@@ -29,6 +29,17 @@ from app.dashboard.state import (
     to_query,
 )
 
+__all__ = [
+    "BENCHMARKS",
+    "CONTROLS",
+    "controls_of",
+    "layout",
+    "register",
+    "run_job",
+    "sync_state",
+]
+
+
 logger = logging.getLogger(__name__)
 
 BENCHMARKS = ("SPY", "VOO", "VTI", "RSP", "QQQ", "IWM", "DIA", "SMH", "XLK")

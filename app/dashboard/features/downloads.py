@@ -15,6 +15,13 @@ from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert
 from app.dashboard.views import article_of, build_figure, focus_window
 
+__all__ = [
+    "download_png",
+    "export_all",
+    "layout",
+    "register",
+]
+
 
 def layout() -> Component:
     """The (invisible) download targets of the PNG buttons and "Export all"."""

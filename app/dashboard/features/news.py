@@ -30,6 +30,18 @@ from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert
 from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, TIMING_LABELS
 
+__all__ = [
+    "add_mention",
+    "article_placeholder",
+    "article_view",
+    "layout",
+    "pick_date",
+    "register",
+    "render_article",
+    "upload_article",
+    "upload_rejected",
+]
+
 
 def article_placeholder() -> Component:
     """What the news pane shows before an article is chosen or pasted."""

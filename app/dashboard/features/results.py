@@ -30,6 +30,19 @@ from app.dashboard.components import (
 from app.dashboard.state import DEFAULT_STATE, MODELS, format_window
 from app.dashboard.views import aggregate_row, article_of, build_figure, focus_window
 
+__all__ = [
+    "CHART_TITLES",
+    "chart_card",
+    "dollar_headline",
+    "grid_table",
+    "layout",
+    "register",
+    "render_chart",
+    "significance_panel",
+    "summary",
+]
+
+
 CHART_TITLES: Mapping[str, str] = {
     "price_paths": "Price paths",
     "abnormal_returns": "Abnormal returns by firm",

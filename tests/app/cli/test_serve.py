@@ -407,7 +407,7 @@ def test_debug_server_keeps_everything_behind_auth(monkeypatch: pytest.MonkeyPat
 
 def _readme_command() -> tuple[dict[str, str], list[str]]:
     """The README's production command: its environment and its waitress-serve arguments."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     block = re.search(r"```bash\n([^`]*waitress-serve[^`]*)```", readme)
     assert block is not None, "the README documents a waitress-serve command"
     words = shlex.split(block.group(1).replace("\\\n", " "))

@@ -25,8 +25,8 @@ from analytics.data.sources.files import read_pack
 from analytics.data.store import PriceStore
 from analytics.errors import SpecError
 from analytics.study.spec import StudySpec
+from analytics.workspace import Workspace
 from app.config import load_config
-from app.jobs import refresh as refreshing
 from app.jobs.archive import RunRecord, last_refresh, list_runs, load_run
 from app.jobs.refresh import (
     WATCHLIST_SESSIONS,
@@ -232,16 +232,16 @@ def test_a_bug_in_one_study_does_not_stop_the_others(
 ) -> None:
     again = '[[studies]]\nname = "chips-again"\nwatchlist = "chips"\nevent_date = 2025-01-27\n'
     config = load_config(write_config(tmp_path, CONFIG + again))
-    real = refreshing.run_study
+    real = Workspace.run
     calls: list[str] = []
 
-    def buggy_once(spec: StudySpec, *args: object, **kwargs: object) -> object:
+    def buggy_once(self: Workspace, spec: StudySpec, *args: object, **kwargs: object) -> object:
         calls.append(spec.tickers[0])
         if len(calls) == 1:
             raise KeyError("boom")
-        return real(spec, *args, **kwargs)  # type: ignore[arg-type]
+        return real(self, spec, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(refreshing, "run_study", buggy_once)
+    monkeypatch.setattr(Workspace, "run", buggy_once)
     with caplog.at_level(logging.ERROR, logger="app.jobs.refresh"):
         report = refresh(
             config, settings_for(store), studies=["chips", "chips-again"], export=False
