@@ -135,21 +135,26 @@ class Workspace:
         cls,
         store: Path | str,
         *,
-        data_pack: Path | None = None,
-        reference: Path | None = None,
+        data_pack: Path | str | None = None,
+        reference: Path | str | None = None,
         offline: bool = False,
-        factors_file: Path | None = None,
+        factors_file: Path | str | None = None,
         extra_sectors: Mapping[str, str] | None = None,
         download: Callable[[str], bytes] | None = None,
     ) -> Workspace:
-        """A workspace over the store directory ``store`` with the default source chain."""
-        store = Path(store)
+        """A workspace over the store directory ``store`` with the default source chain
+        (paths may be strings; ``~`` is expanded)."""
+
+        def path(value: Path | str | None) -> Path | None:
+            return None if value is None else Path(value).expanduser()
+
+        store = Path(store).expanduser()
         return cls(
             PriceStore(store),
-            sources=default_sources(store, data_pack=data_pack, offline=offline),
-            reference=reference,
+            sources=default_sources(store, data_pack=path(data_pack), offline=offline),
+            reference=path(reference),
             offline=offline,
-            factors_file=factors_file,
+            factors_file=path(factors_file),
             extra_sectors=extra_sectors,
             download=download,
         )
