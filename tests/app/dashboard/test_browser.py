@@ -227,7 +227,7 @@ def test_a_garbage_link_opens_the_demo_with_a_note(
     _start(dash_duo, settings, "?date=banana&tickers=%3Cscript%3Ealert(1)%3C/script%3E&x=%00")
     dash_duo.wait_for_contains_text("#controls-alert", "date='banana' ignored", timeout=TIMEOUT)
     note = dash_duo.find_element("#controls-alert").text
-    assert "'<script>alert(1)</script>' is not a ticker symbol" in note
+    assert "'<script>alert(1)</script>' is not a valid ticker symbol" in note
     assert "link parameter 'x' ignored" in note
     assert not dash_duo.driver.find_elements("css selector", "#controls-alert script")
     assert dash_duo.get_logs() == []
