@@ -197,8 +197,8 @@ def fetch(
         gaps = store.missing_ranges(names, lo, hi)
         if len(gaps):
             raise SpecError(
-                f"sources: none given, and the store lacks {_ranges(gaps)}; configure a data "
-                "pack (AFTERSHOCK_DATA) or allow Yahoo Finance (unset AFTERSHOCK_OFFLINE)"
+                f"sources: none given, and the store lacks {_ranges(gaps)}; pass a data "
+                "pack or Yahoo Finance source"
             )
     run = _Run(store, flush_rows)
     done = planned = 0
