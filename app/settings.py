@@ -24,7 +24,7 @@ from pathlib import Path
 import platformdirs
 
 from analytics.workspace import Workspace
-from app.universes import DEEPSEEK_UNIVERSE
+from app.universes import DEEPSEEK_SECTORS
 
 __all__ = ["Settings", "load_settings", "open_workspace"]
 
@@ -82,5 +82,5 @@ def open_workspace(settings: Settings, *, factors_file: Path | None = None) -> W
         offline=settings.offline,
         factors_file=factors_file,
         # Foreign listings of the demo universe (ASML, BABA) are in no reference table.
-        extra_sectors=DEEPSEEK_UNIVERSE,
+        extra_sectors=DEEPSEEK_SECTORS,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["DEEPSEEK_UNIVERSE", "PRESETS"]
+__all__ = ["DEEPSEEK_SECTORS", "DEEPSEEK_UNIVERSE", "PRESETS"]
 
 PRESETS: Final[Mapping[str, str]] = {
     "deepseek": "DeepSeek: AI & power",
@@ -31,4 +31,20 @@ DEEPSEEK_UNIVERSE: Final[Mapping[str, str]] = {
     **dict.fromkeys(("EQIX", "DLR"), "Data-centre REITs"),
     **dict.fromkeys(("BABA", "BIDU", "JD", "PDD"), "Chinese ADRs"),
     **dict.fromkeys(("JPM", "XOM", "JNJ", "PG", "KO", "WMT"), "Controls"),
+}
+
+# Sectors, in the reference's naming (the S&P 500 snapshot's), of the demo's firms that no
+# reference table lists (foreign listings, recent IPOs): every chart and table then names
+# sectors one way. The groups above name the demo's themes, never a firm's sector.
+DEEPSEEK_SECTORS: Final[Mapping[str, str]] = {
+    "ASML": "Technology",
+    "COHR": "Technology",
+    "TLN": "Utilities",
+    "OKLO": "Utilities",
+    "SMR": "Industrials",
+    "NVT": "Industrials",
+    "CCJ": "Energy",
+    "BABA": "Consumer Cyclical",
+    "JD": "Consumer Cyclical",
+    "PDD": "Consumer Cyclical",
 }

@@ -18,6 +18,7 @@ __all__ = [
     "NO_DATA",
     "SURVIVORSHIP_NOTE",
     "add_footnote",
+    "add_source_line",
     "bar_height",
     "base_figure",
     "check_columns",
@@ -109,6 +110,35 @@ def add_footnote(fig: go.Figure, text: str, *, below_axis: bool = True) -> None:
         font={"size": FONT_SIZE - 2, "color": MUTED},
     )
     fig.update_layout(margin={"b": 110 if below_axis else 50})
+
+
+_SOURCE_LINE_HEIGHT = 24
+_DEFAULT_BOTTOM = 70
+
+
+def add_source_line(fig: go.Figure, text: str) -> None:
+    """The study's source line (see :func:`app.charts.captions.source_line`) at the very bottom
+    of the figure, in a strip of margin added for it, so it never meets axis titles or notes."""
+    bottom = fig.layout.margin.b
+    bottom = int(bottom) if bottom is not None else _DEFAULT_BOTTOM
+    grown = bottom + _SOURCE_LINE_HEIGHT
+    fig.add_annotation(
+        text=plain(text),
+        name="source",
+        x=0,
+        y=0,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="bottom",
+        yshift=-grown + 4,
+        showarrow=False,
+        align="left",
+        font={"size": FONT_SIZE - 3, "color": MUTED},
+    )
+    fig.update_layout(margin={"b": grown})
+    if fig.layout.height is not None:
+        fig.update_layout(height=int(fig.layout.height) + _SOURCE_LINE_HEIGHT)
 
 
 def padded_range(values: np.ndarray, pad: float = 0.22) -> list[float]:

@@ -19,7 +19,9 @@ import io
 import logging
 import os
 import re
+import stat
 import threading
+import time
 import zipfile
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
@@ -346,6 +348,9 @@ def export_bundle(
 ) -> bytes:
     """Zip PNGs of the figures, CSVs of the frames and ``study.json``, in memory.
 
+    Members are regular files of mode 0644 (readable by whoever unpacks them, as a
+    download should be), dated now.
+
     Returns
     -------
     bytes
@@ -359,12 +364,22 @@ def export_bundle(
                 figs, frames, json_text, width=width, height=height, scale=scale, exporter=own
             )
     images = exporter.render(list(figs.values()), width=width, height=height, scale=scale)
+    now = time.localtime()[:6]
+
+    def member(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=now)
+        # writestr() with a bare name makes members 0600: unreadable to others once unpacked.
+        info.external_attr = (stat.S_IFREG | 0o644) << 16
+        info.compress_type = compress
+        return info
+
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buffer, "w") as zf:
         for name, data in zip(fig_names, images, strict=True):
             # PNGs are already compressed.
-            zf.writestr(f"figures/{name}.png", data, compress_type=zipfile.ZIP_STORED)
+            zf.writestr(member(f"figures/{name}.png", zipfile.ZIP_STORED), data)
         for name, frame in zip(frame_names, frames.values(), strict=True):
-            zf.writestr(f"data/{name}.csv", frame.to_csv(index=False))
-        zf.writestr("study.json", json_text)
+            text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+            zf.writestr(member(f"data/{name}.csv"), text)
+        zf.writestr(member("study.json"), json_text)
     return buffer.getvalue()

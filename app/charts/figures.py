@@ -25,8 +25,9 @@ from analytics.study.engine import PriceProvider
 from analytics.study.result import StudyResult
 from analytics.study.spec import StudySpec
 from app.charts.abnormal import abnormal_returns_bar
-from app.charts.base import empty_figure
+from app.charts.base import add_source_line, empty_figure
 from app.charts.caar import caar_path
+from app.charts.captions import data_sources, source_line
 from app.charts.impact import dollar_impact_bar, sector_treemap
 from app.charts.prices import price_paths
 from app.charts.significance import test_statistics_table
@@ -123,6 +124,8 @@ class ChartInputs:
     headline: str | None = None
     pinned: tuple[str, ...] = ()
     """Tickers the price chart always shows (the companies the article names)."""
+    source_line: str | None = None
+    """The footer of every chart (:func:`app.charts.captions.source_line`); None for none."""
 
 
 def event_day0(firms: pd.DataFrame) -> pd.Timestamp | None:
@@ -157,7 +160,11 @@ def load_inputs(
     headline: str | None = None,
     pinned: Sequence[str] = (),
 ) -> ChartInputs:
-    """Read the chart inputs of ``result`` from the study service (one read for all windows)."""
+    """Read the chart inputs of ``result`` from the study service (one read for all windows).
+
+    ``headline`` captions the price chart as given: pass one through
+    :func:`app.charts.captions.chart_headline` when it comes from an article.
+    """
     day0 = event_day0(result.firms)
     prices = None
     if day0 is not None:
@@ -173,11 +180,22 @@ def load_inputs(
         benchmark=result.spec.benchmark,
         headline=headline,
         pinned=tuple(pinned),
+        source_line=source_line(
+            result, data_sources(source.store, [*result.spec.tickers, result.spec.benchmark])
+        ),
     )
 
 
 def chart(name: str, result: StudyFrames, inputs: ChartInputs, *, window: str) -> go.Figure:
-    """Chart ``name`` (one of :data:`CHARTS`) of ``result`` for the event window ``window``."""
+    """Chart ``name`` (one of :data:`CHARTS`) of ``result`` for the event window ``window``,
+    with the study's source line at the bottom when ``inputs`` carry one."""
+    fig = _chart(name, result, inputs, window=window)
+    if inputs.source_line:
+        add_source_line(fig, inputs.source_line)
+    return fig
+
+
+def _chart(name: str, result: StudyFrames, inputs: ChartInputs, *, window: str) -> go.Figure:
     if name == "price_paths":
         if inputs.prices is None or inputs.prices.empty or inputs.day0 is None:
             return empty_figure(_PRICE_TITLE, _NO_PRICES)

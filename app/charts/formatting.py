@@ -9,8 +9,10 @@ from analytics.study.options import parse_window
 
 __all__ = [
     "MINUS",
+    "MODEL_LABELS",
     "format_p",
     "format_usd",
+    "model_label",
     "parse_window",
     "pct",
     "plain",
@@ -68,6 +70,23 @@ def format_usd(x: float, *, long: bool = False) -> str:
         return _signed(f"${text} {word}" if long else f"${text}{short}", x < 0)
     text = f"{v:,.0f}"
     return _signed(f"${text}", x < 0 and text != "0")
+
+
+MODEL_LABELS: dict[str, str] = {
+    "market": "Market model (OLS)",
+    "market_adjusted": "Market-adjusted",
+    "constant_mean": "Constant mean",
+    "capm": "CAPM",
+    "etf_factors": "4 factors (ETF proxies)",
+    "ff3": "Fama–French 3",
+    "carhart": "Carhart 4",
+    "ff5": "Fama–French 5",
+}
+
+
+def model_label(model: str) -> str:
+    """Human name of a normal-return model: ``"market"`` → ``"Market model (OLS)"``."""
+    return MODEL_LABELS.get(model, model)
 
 
 def format_p(p: float) -> str:

@@ -35,6 +35,15 @@ def _ok_window_rows(windows: pd.DataFrame, window: str, value: str) -> pd.DataFr
     return rows[is_ok(rows["status"]) & rows[value].notna()]
 
 
+def _known_value(values: pd.Series) -> str:
+    """Sum of the known market values of a tile's firms, saying how many have none."""
+    missing = int(values.isna().sum())
+    if missing == len(values):
+        return "n/a"
+    text = format_usd(float(values.sum()))
+    return f"{text} (+{missing} without)" if missing else text
+
+
 def sector_treemap(
     windows: pd.DataFrame,
     sectors: pd.Series,
@@ -51,7 +60,8 @@ def sector_treemap(
     sectors
         Ticker → sector; firms without one go under "Unknown".
     market_caps
-        Ticker → market value in USD. Firms without one are sized at the median known value;
+        Ticker → market value in USD. Firms without one are drawn at the median known value
+        (the subtitle says so and gives it; hovers and sector totals sum known values only);
         with no known value at all, every firm has the same size.
     window
         Window key.
@@ -74,15 +84,29 @@ def sector_treemap(
     known = caps.notna() & (caps > 0)
     notes = []
     if known.any():
-        size = caps.where(known, float(caps[known].median()))
+        median = float(caps[known].median())
+        size = caps.where(known, median)
         if (~known).any():
-            notes.append(f"{int((~known).sum())} firms without market value: median size")
-        size_label = "size: market value"
+            # The imputed size keeps these firms visible; it is said, and never summed into
+            # a market value shown anywhere.
+            unknown = int((~known).sum())
+            notes.append(
+                f"{unknown} firm{'' if unknown == 1 else 's'} without a market value drawn at "
+                f"the median known value ({format_usd(median)})"
+            )
+        size_label = "size: market value at day −1"
     else:
+        median = float("nan")
         size = pd.Series(1.0, index=tickers)
         size_label = "equal sizes (no market values)"
     leaves = pd.DataFrame(
-        {"sector": sector, "ticker": tickers, "car": car.to_numpy(), "size": size.to_numpy()}
+        {
+            "sector": sector,
+            "ticker": tickers,
+            "car": car.to_numpy(),
+            "size": size.to_numpy(),
+            "value": caps.where(known).to_numpy(),
+        }
     )
     sector_size = leaves.groupby("sector", sort=True)["size"].sum()
     weighted = (leaves["car"] * leaves["size"]).groupby(leaves["sector"], sort=True).sum()
@@ -102,8 +126,10 @@ def sector_treemap(
     parents = ["", *("all" for _ in sector_names), *(f"all/{s}" for s in leaf_sectors)]
     sizes = np.concatenate([[total], sector_size.to_numpy(), leaves["size"].to_numpy()])
     colors = np.concatenate([[total_car], sector_car.to_numpy(), leaves["car"].to_numpy()])
-    mv = [format_usd(v) if known.any() else "n/a" for v in [total, *sector_size.to_numpy()]] + [
-        format_usd(v) if k else "n/a" for v, k in zip(leaves["size"], known, strict=True)
+    groups = [leaves, *(leaves[leaves["sector"] == s] for s in sector_size.index)]
+    mv = [_known_value(g["value"]) for g in groups] + [
+        format_usd(v) if np.isfinite(v) else f"n/a (drawn at the median, {format_usd(median)})"
+        for v in leaves["value"]
     ]
     # Firms under 0.25% of the map get no label (hover still tells): their text would be
     # shrunk below legibility.

@@ -10,7 +10,9 @@ import typer
 from analytics.errors import SpecError
 from analytics.study.options import StudyOptions
 from app.charts import figures
+from app.charts.captions import data_sources
 from app.charts.export import ImageFormat, check_image_size, export_figures
+from app.charts.tables import study_document
 from app.cli.files import check_directory_destination, write_output
 from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace
@@ -34,6 +36,8 @@ def export(
     """Run a study and write each of its charts, for every event window, to --out.
 
     Files are named <chart>_<window>.<format>, e.g. caar_-1_1.png; one browser renders them all.
+    Each chart's footer names the model, estimation window, event date, data source and
+    version; study.json holds the results and the settings the study ran with.
     """
     if fmt not in ("png", "svg"):
         raise SpecError(f"--format: {fmt!r} is not png or svg")
@@ -51,5 +55,8 @@ def export(
         height=height,
         scale=scale,
     )
-    write_output(out / "study.json", result.to_json(), "--out")
+    universe = options.universe_file.name if options.universe_file else None
+    sources = data_sources(workspace.store, [*spec.tickers, spec.benchmark])
+    document = study_document(result, universe=universe, sources=sources)
+    write_output(out / "study.json", document, "--out")
     typer.echo(f"wrote {len(written)} charts and study.json to {out}")

@@ -41,6 +41,7 @@ __all__ = [
     "FOCUS_WINDOW",
     "GRID",
     "GRID_CSV",
+    "GRID_CSV_DOWNLOAD",
     "MODEL",
     "PNG_BUTTON",
     "PNG_DOWNLOAD",
@@ -67,6 +68,7 @@ __all__ = [
     "UNIVERSE_SECTOR",
     "UNIVERSE_TICKERS",
     "UPLOAD_REJECTED",
+    "UPLOAD_SOURCE",
     "URL",
     "company_mention",
     "date_mention",
@@ -90,6 +92,7 @@ ARTICLE_UPLOAD: Final = "article-upload"
 ARTICLE_VIEW: Final = "article-view"
 ARTICLE_ALERT: Final = "article-alert"
 UPLOAD_REJECTED: Final = "upload-rejected"
+UPLOAD_SOURCE: Final = "upload-source"
 """Set by ``assets/aftershock.js`` when a chosen file is over the upload limit."""
 
 # Study controls
@@ -115,6 +118,7 @@ FOCUS_WINDOW: Final = "focus-window"
 TESTS_PANEL: Final = "tests-panel"
 GRID: Final = "results-grid"
 GRID_CSV: Final = "results-grid-csv"
+GRID_CSV_DOWNLOAD: Final = "results-grid-csv-download"
 EXCLUDED: Final = "excluded-firms"
 DOLLAR_HEADLINE: Final = "dollar-headline"
 PNG_DOWNLOAD: Final = "png-download"

@@ -3,6 +3,7 @@ charts, drawn by the one assembly of :mod:`app.charts.figures`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import plotly.graph_objects as go
@@ -11,6 +12,8 @@ from analytics.errors import AftershockError
 from analytics.news import Article, find_companies, parse_article
 from analytics.study.result import StudyResult
 from app.charts import figures
+from app.charts.captions import chart_headline
+from app.charts.figures import ChartInputs
 from app.dashboard.cache import DashboardData
 
 __all__ = [
@@ -18,6 +21,7 @@ __all__ = [
     "article_of",
     "build_figure",
     "focus_window",
+    "study_inputs",
 ]
 
 
@@ -54,11 +58,17 @@ def build_figure(
     """Chart ``name`` (one of :data:`app.charts.figures.CHARTS`) of the cached result ``key``.
 
     Drawn by the one assembly (:func:`app.charts.figures.chart`) from the same inputs as the CLI
-    export and the refresh job; the price chart also carries the article's headline and always
-    shows the companies the article names.
+    export and the refresh job (see :func:`study_inputs`).
     """
+    return figures.chart(name, result, study_inputs(data, key, result, article), window=window)
+
+
+def study_inputs(
+    data: DashboardData, key: str, result: StudyResult, article: Article | None = None
+) -> ChartInputs:
+    """The chart inputs of the cached result ``key`` with the article's part: the price chart
+    always shows the companies the article names, and carries its headline only when the
+    article's day 0 is the study's (:func:`app.charts.captions.chart_headline`)."""
     named = [m.ticker for m in find_companies(article.body, data.aliases)] if article else []
-    inputs = data.chart_inputs(
-        key, result, headline=article.headline if article else None, pinned=named
-    )
-    return figures.chart(name, result, inputs, window=window)
+    inputs = data.chart_inputs(key, result, pinned=named)
+    return replace(inputs, headline=chart_headline(article, inputs.day0))

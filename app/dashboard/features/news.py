@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "render_article",
     "upload_article",
     "upload_rejected",
+    "upload_source",
 ]
 
 
@@ -88,6 +90,7 @@ def layout(articles: Sequence[Mapping[str, str]]) -> Component:
                                 className="upload",
                             ),
                             dcc.Store(id=ids.UPLOAD_REJECTED),
+                            dcc.Store(id=ids.UPLOAD_SOURCE),
                         ],
                         **_data_attributes(
                             max_bytes=str(MAX_ARTICLE_BYTES), rejected_store=ids.UPLOAD_REJECTED
@@ -185,10 +188,28 @@ def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component
     return children
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def upload_source(text: Any, filename: str | None) -> Any:
+    """What the upload store keeps: the file's name and a digest of the text it put in the
+    paste box, so the article is labelled with the file name until the text is edited."""
+    if not isinstance(text, str):
+        return no_update
+    return {"name": str(filename or "upload")[:200], "digest": _digest(text)}
+
+
 def render_article(
-    data: DashboardData, *, selected: str | None, text: str | None
+    data: DashboardData,
+    *,
+    selected: str | None,
+    text: str | None,
+    upload: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any]:
-    """The news pane for the picked article, else for the pasted text: ``(view, alert)``."""
+    """The news pane for the picked article, else for the pasted text: ``(view, alert)``.
+
+    ``upload`` (see :func:`upload_source`) names the file the text came from."""
     try:
         if selected:
             article = data.articles.get(selected)
@@ -211,7 +232,9 @@ def render_article(
                     f"{_megabytes(MAX_ARTICLE_BYTES)}: paste only the article",
                     title="This text is too long",
                 )
-            article = parse_article(text)
+            uploaded = isinstance(upload, Mapping) and upload.get("digest") == _digest(text)
+            source = str(upload["name"]) if uploaded and upload else "pasted"
+            article = parse_article(text, source=source)
         else:
             return article_placeholder(), None
         view = article_view(article, data.aliases)
@@ -324,9 +347,10 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ids.ARTICLE_ALERT, "children"),
         Input(ids.ARTICLE_SELECT, "value"),
         Input(ids.ARTICLE_TEXT, "value"),
+        State(ids.UPLOAD_SOURCE, "data"),
     )
-    def _article(selected: str | None, text: str | None) -> tuple[Any, Any]:
-        return render_article(data, selected=selected, text=text)
+    def _article(selected: str | None, text: str | None, upload: Any) -> tuple[Any, Any]:
+        return render_article(data, selected=selected, text=text, upload=upload)
 
     @app.callback(
         Output(ids.ARTICLE_SELECT, "value", allow_duplicate=True),
@@ -340,12 +364,14 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ids.ARTICLE_TEXT, "value"),
         Output(ids.ARTICLE_SELECT, "value", allow_duplicate=True),
         Output(ids.ARTICLE_ALERT, "children", allow_duplicate=True),
+        Output(ids.UPLOAD_SOURCE, "data"),
         Input(ids.ARTICLE_UPLOAD, "contents"),
         State(ids.ARTICLE_UPLOAD, "filename"),
         prevent_initial_call=True,
     )
-    def _upload(contents: str | None, filename: str | None) -> tuple[Any, Any, Any]:
-        return upload_article(contents, filename)
+    def _upload(contents: str | None, filename: str | None) -> tuple[Any, Any, Any, Any]:
+        text, selected, problem = upload_article(contents, filename)
+        return text, selected, problem, upload_source(text, filename)
 
     @app.callback(
         Output(ids.UNIVERSE_TICKERS, "value", allow_duplicate=True),

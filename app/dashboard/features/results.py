@@ -94,7 +94,6 @@ def _grid() -> Component:
         columnDefs=[],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
         dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True},
-        csvExportParams={"fileName": "aftershock-results.csv"},
         className="ag-theme-quartz results-grid",
         style={"height": "520px"},
     )
@@ -410,11 +409,6 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ids.FOCUS_WINDOW, "value"),
         prevent_initial_call=True,
     )(lambda key, focus: significance_panel(data, key, focus))
-    app.callback(
-        Output(ids.GRID, "exportDataAsCsv"),
-        Input(ids.GRID_CSV, "n_clicks"),
-        prevent_initial_call=True,
-    )(lambda clicks: bool(clicks))
     for name in ids.CHARTS:
         _register_chart(app, data, name)
 

@@ -342,7 +342,7 @@ def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
     assert nvda["ar0"] == pytest.approx(nvda["car0"])
     assert nvda["car0"] < -0.1
     assert nvda["sig0"] == "***"
-    assert next(r for r in rows if r["ticker"] == "ASML")["sector"] == "AI chips"
+    assert next(r for r in rows if r["ticker"] == "ASML")["sector"] == "Technology"
     headers = [c["headerName"] for c in columns]
     assert headers[:4] == ["Firm", "Sector", "Beta", "AR day 0"]
     assert [c["headerName"] for c in columns[4]["children"]] == ["CAR", "t", "p", ""]
@@ -381,12 +381,10 @@ def test_download_png_sends_the_chart(data: DashboardData, demo_key: str) -> Non
 
 @pytest.mark.slow
 def test_export_all_zips_figures_tables_and_json(data: DashboardData, demo_key: str) -> None:
-    sent, problem = export_all(
-        data, key=demo_key, focus="0:0", selected="deepseek-market-jolt.txt", text=None
-    )
+    sent, problem = export_all(data, key=demo_key, selected="deepseek-market-jolt.txt", text=None)
     assert problem is None
     names = zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"]))).namelist()
-    assert {f"figures/{n}.png" for n in ids.CHARTS} <= set(names)
+    assert {f"figures/{n}_0_0.png" for n in ids.CHARTS[1:]} <= set(names)
     assert "study.json" in names and "data/windows.csv" in names
 
 
