@@ -130,14 +130,14 @@ def create_app(
         ticker_options=data.search_tickers(None),
         models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
         banner=banner,
-        saved_studies=saved_studies.drawer(),
+        saved_studies=saved_studies.drawer(config),
     )
     # Each feature owns its layout (composed by layout.page) and registers its own callbacks.
     controls.register(app, data)
     news.register(app, data)
     results.register(app, data)
     downloads.register(app, data, SharedExporter())
-    saved_studies.register(app, settings, config, scheduled=scheduled)
+    saved_studies.register(app, settings, config, scheduled=scheduled, data=data)
     jobs.start()
     server: Flask = app.server
     # An oversized body is refused before it is parsed (uploads are capped client-side too).

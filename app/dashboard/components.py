@@ -1,10 +1,12 @@
-"""Small components every feature uses: the inline alert and the window picker's options."""
+"""Small components every feature uses: the inline alert, the single-choice picker, the data
+grid and the window picker's options."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import html
 
@@ -16,6 +18,8 @@ __all__ = [
     "P_FORMAT",
     "SIGN_CLASSES",
     "alert",
+    "grid",
+    "select",
     "window_options",
 ]
 
@@ -52,3 +56,46 @@ def alert(message: str | Sequence[str], *, title: str, color: str = "red") -> dm
         else html.Ul([html.Li(_line(m)) for m in message])
     )
     return dmc.Alert(body, title=title, color=color, variant="light", className="inline-alert")
+
+
+def select(component_id: str, *, data: Iterable[Any] = (), **props: Any) -> dmc.Select:
+    """A single-choice picker: once a value is picked, clicking it again keeps it.
+
+    ``props`` are :class:`dmc.Select` properties (``label``, ``value``, ``placeholder``, ``w``...).
+    """
+    return dmc.Select(id=component_id, data=list(data), **{"allowDeselect": False, **props})
+
+
+_GRID_COLUMNS: Final = {
+    "sortable": True,
+    "resizable": True,
+    "minWidth": 70,
+    # Long headers wrap onto a second line instead of being cut.
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
+}
+
+
+def grid(
+    component_id: str,
+    *,
+    height: int,
+    class_name: str,
+    column_defaults: Mapping[str, Any] | None = None,
+    **props: Any,
+) -> dag.AgGrid:
+    """An empty ag-grid (callbacks fill ``columnDefs`` and ``rowData``) of ``height`` pixels.
+
+    Columns keep the widths their definitions give (the grid scrolls sideways rather than
+    squeezing them) and long headers wrap; ``column_defaults`` adds to or overrides that.
+    """
+    return dag.AgGrid(
+        id=component_id,
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={**_GRID_COLUMNS, **(column_defaults or {})},
+        dashGridOptions={"animateRows": False, **props.pop("dashGridOptions", {})},
+        className=f"ag-theme-quartz {class_name}",
+        style={"height": f"{height}px"},
+        **props,
+    )

@@ -61,6 +61,9 @@ __all__ = [
     "RUN_BUTTON",
     "RUN_REQUEST",
     "RUN_STATUS",
+    "SAVE_VIEW",
+    "SAVE_VIEW_ALERT",
+    "SAVE_VIEW_NAME",
     "STUDY_KEY",
     "SUMMARY",
     "TESTS_PANEL",
@@ -141,6 +144,9 @@ COMPARE_A: Final = "compare-a"
 COMPARE_B: Final = "compare-b"
 COMPARE_ALERT: Final = "compare-alert"
 COMPARE_GRID: Final = "compare-grid"
+SAVE_VIEW: Final = "save-view"
+SAVE_VIEW_NAME: Final = "save-view-name"
+SAVE_VIEW_ALERT: Final = "save-view-alert"
 
 # Pattern-matching id types
 COMPANY_MENTION: Final = "company-mention"
