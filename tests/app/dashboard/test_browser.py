@@ -323,14 +323,3 @@ def test_saved_studies_refresh_history_and_compare(
     time.sleep(0.3)
     _shot(dash_duo, "saved-studies-compare-scrolled")
     assert dash_duo.get_logs() == []
-
-
-def test_saved_studies_without_config(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings)
-    dash_duo.find_element("#runs-open").click()
-    dash_duo.wait_for_contains_text("#runs-status", "No project config", timeout=TIMEOUT)
-    dash_duo.find_element("#refresh-button").click()
-    dash_duo.wait_for_contains_text("#refresh-alert", "Nothing to refresh", timeout=TIMEOUT)
-    assert "aftershock serve --config" in dash_duo.find_element("#refresh-alert").text
-    _shot(dash_duo, "saved-studies-no-config")
-    assert dash_duo.get_logs() == []
