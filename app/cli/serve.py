@@ -111,7 +111,11 @@ def serve(
     try:
         typer.echo("checking the DeepSeek demo's prices ...")
         app = create_app(
-            settings, config=project, scheduled=scheduler is not None, credentials=credentials
+            settings,
+            config=project,
+            scheduled=scheduler is not None,
+            credentials=credentials,
+            warm_exporter=True,
         )
         typer.echo(f"Aftershock is running on http://{host}:{port}/ (Ctrl+C to stop)")
         if debug:

@@ -75,6 +75,21 @@ class SharedExporter:
                 self._exporter = FigureExporter().__enter__()
             return self._exporter
 
+    def warm_up(self) -> threading.Thread:
+        """Start the browser in a background thread, so that the first PNG download does not
+        wait for Chromium to start (most of a cold download); a failure is logged, and said
+        again on the first download."""
+
+        def start() -> None:
+            try:
+                self()
+            except AftershockError as exc:
+                logger.warning("PNG export browser not started: %s", exc)
+
+        thread = threading.Thread(target=start, name="aftershock-kaleido-warm-up", daemon=True)
+        thread.start()
+        return thread
+
 
 def project_config(path: Path | None) -> ProjectConfig | None:
     """The project config at ``path``; without one, ``./aftershock.toml`` if it exists, else None.
@@ -94,6 +109,7 @@ def create_app(
     config: ProjectConfig | None = None,
     scheduled: bool = False,
     credentials: Credentials | None = None,
+    warm_exporter: bool = False,
 ) -> Dash:
     """Build the dashboard.
 
@@ -110,6 +126,8 @@ def create_app(
         Whether this process runs the config's schedules (shown with the saved studies).
     credentials
         ``(user, password)`` required on every request (HTTP basic auth), static files included.
+    warm_exporter
+        Start the PNG export browser in the background now instead of on the first download.
     """
     settings = settings or load_settings()
     data = DashboardData(settings)
@@ -136,7 +154,10 @@ def create_app(
     controls.register(app, data)
     news.register(app, data)
     results.register(app, data)
-    downloads.register(app, data, SharedExporter())
+    exporter = SharedExporter()
+    if warm_exporter:
+        exporter.warm_up()
+    downloads.register(app, data, exporter)
     saved_studies.register(app, settings, config, scheduled=scheduled, data=data)
     jobs.start()
     server: Flask = app.server

@@ -101,6 +101,7 @@ def test_auth_from_the_environment_allows_exposure(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.stderr
     assert calls["host"] == "0.0.0.0" and calls["port"] == 8123
     assert calls["credentials"] == ("ana", PASSWORD)
+    assert calls["warm_exporter"] is True  # the first PNG download finds the browser up
     assert PASSWORD not in result.stdout + result.stderr
 
 
@@ -111,7 +112,7 @@ def _fake_server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     def create_app(settings: Any, **options: Any) -> Any:
         calls.update(options)
-        return real(settings, **(options | {"prepare": False}))
+        return real(settings, **(options | {"prepare": False, "warm_exporter": False}))
 
     def serve(wsgi: Any, **options: Any) -> None:
         calls.update(options, wsgi=wsgi)
@@ -315,7 +316,7 @@ def test_serve_refuses_a_huge_body_before_reading_it(
     real = app.dashboard.app.create_app
 
     def create_app(settings: Any, **options: Any) -> Any:
-        return real(settings, **(options | {"prepare": False}))
+        return real(settings, **(options | {"prepare": False, "warm_exporter": False}))
 
     def serve(wsgi: Any, **options: Any) -> None:
         # The options `aftershock serve` gives waitress, on a free port.
@@ -361,7 +362,7 @@ def _fake_dev_server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     real = app.dashboard.app.create_app
 
     def create_app(settings: Any, **options: Any) -> Any:
-        return real(settings, **(options | {"prepare": False}))
+        return real(settings, **(options | {"prepare": False, "warm_exporter": False}))
 
     def run_simple(host: str, port: int, application: Any, **options: Any) -> None:
         if options.get("use_debugger"):

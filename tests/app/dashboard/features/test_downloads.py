@@ -184,3 +184,17 @@ def test_upload_is_labelled_with_its_file_name(data: DashboardData) -> None:
     edited = text + "\nMore."
     view, _ = render_article(data, selected=None, text=edited, upload=upload)
     assert "pasted text" in _meta(view)
+
+
+@pytest.mark.slow
+def test_warm_up_starts_the_png_browser_before_the_first_download() -> None:
+    from app.dashboard.app import SharedExporter
+
+    shared = SharedExporter()
+    shared.warm_up().join(timeout=120)
+    started = shared._exporter
+    assert started is not None, "the browser was not started in the background"
+    try:
+        assert shared() is started  # the first download reuses it
+    finally:
+        started.__exit__(None, None, None)
