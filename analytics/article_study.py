@@ -154,6 +154,7 @@ def propose_study(
     *,
     peers: int = DEFAULT_PEERS,
     comparison: bool = True,
+    available: Collection[str] | None = None,
 ) -> ArticleProposal:
     """The study an article proposes.
 
@@ -161,7 +162,9 @@ def propose_study(
     the article's index entry gives them. The universe: the companies it names (most mentioned
     first), up to ``peers`` industry peers (:func:`~analytics.news.peers.find_peers`), the
     funds standing in for the indexes it names other than the benchmark, and (``comparison``)
-    the S&P 500 members as a comparison group.
+    the S&P 500 members as a comparison group. With ``available`` (the tickers the data can
+    price), peers and the comparison group are drawn from it; named companies are kept
+    whatever it says, so the study reports those it cannot price.
 
     Raises
     ------
@@ -172,7 +175,12 @@ def propose_study(
         raise SpecError(f"peers: {peers!r} is not a number of peers; pass e.g. 20 (0 for none)")
     ref = _reference(Path(reference))
     paragraphs = clean_text(article.body)
-    sentences = read_article(article.headline, paragraphs, date=article.date)
+    sentences = read_article(
+        article.headline,
+        paragraphs,
+        date=article.date,
+        default_year=article.published.year if article.published else None,
+    )
     timing = event_timing(sentences, date=article.date, timing=article.timing)  # type: ignore[arg-type]
     mentions = tuple(find_mentions([article.headline, *paragraphs], ref.aliases, ref.names))
     benchmark = _benchmark(mentions)
@@ -182,10 +190,16 @@ def propose_study(
     )
     universe = [ProposedTicker(str(m.ticker), "named", "named") for m in companies]
     named = [p.ticker for p in universe]
+    sic, industries, members = ref.sic, ref.industries, ref.sp500
+    if available is not None:
+        held = set(available)
+        sic = sic[sic["ticker"].isin(held) | sic["ticker"].isin(named)]
+        industries = industries[industries.index.isin(held) | industries.index.isin(named)]
+        members = tuple(t for t in members if t in held)
     universe += [
         ProposedTicker(p.ticker, "peer", p.reason)
         for p in find_peers(
-            named, ref.sic, ref.sizes, industries=ref.industries, limit=peers, exclude=[benchmark]
+            named, sic, ref.sizes, industries=industries, limit=peers, exclude=[benchmark]
         )
     ]
     for m in mentions:
@@ -195,7 +209,7 @@ def propose_study(
     if comparison:
         universe += [
             ProposedTicker(t, "comparison", f"comparison group: {COMPARISON_GROUP}")
-            for t in ref.sp500
+            for t in members
             if t not in taken
         ]
     notes = list(timing.notes)
@@ -223,6 +237,7 @@ class ArticleAnalysis:
     proposal: ArticleProposal
     result: StudyResult
     claims: tuple[CheckedClaim, ...] = field(default=())
+    removed: tuple[str, ...] = ()
 
     @cached_property
     def as_dict(self) -> dict[str, Any]:
@@ -242,7 +257,12 @@ class ArticleAnalysis:
                 {"ticker": m.ticker, "name": m.name, "kind": m.kind, "count": m.count}
                 for m in p.mentions
             ],
-            "universe": [{"ticker": t.ticker, "reason": t.reason} for t in p.universe],
+            "universe": [
+                {"ticker": t.ticker, "reason": t.reason}
+                for t in p.universe
+                if t.ticker not in self.removed
+            ],
+            "removed": list(self.removed),
             "excluded": [
                 {"ticker": str(r.ticker), "reason": str(r.reason)}
                 for r in self.result.excluded.itertuples()
@@ -340,7 +360,13 @@ def analyze_article(
             "reference: analysing an article needs the reference tables (SEC list, S&P 500 "
             "snapshot) to find its companies; pass the reference folder"
         )
-    proposal = propose_study(article, workspace.reference, peers=peers, comparison=comparison)
+    proposal = propose_study(
+        article,
+        workspace.reference,
+        peers=peers,
+        comparison=comparison,
+        available=workspace.available_tickers(),
+    )
     today = dt.date.today()
     if proposal.timing.day0 > today:
         raise SpecError(
@@ -363,4 +389,5 @@ def analyze_article(
         market_group=group,
         group_name=f"the study's {len(group)} firms",
     )
-    return ArticleAnalysis(proposal, result, tuple(checked))
+    removed = tuple(t for t in proposal.tickers if t in {r.upper() for r in remove})
+    return ArticleAnalysis(proposal, result, tuple(checked), removed)

@@ -71,8 +71,8 @@ def _band(claim: Claim) -> str:
 def _value(frame: pd.DataFrame | None, day: pd.Timestamp, ticker: str) -> float | None:
     if frame is None or ticker not in frame.columns or day not in frame.index:
         return None
-    value = frame.at[day, ticker]
-    return None if pd.isna(value) else float(value)
+    value = float(np.asarray(frame[ticker], dtype="float64")[frame.index.get_loc(day)])
+    return value if math.isfinite(value) else None
 
 
 def _when(claim: Claim, day: pd.Timestamp) -> str:
@@ -188,17 +188,19 @@ def _check_value(
     if values is None or day not in values.index or before not in values.index:
         return CheckedClaim(claim, "not checkable", "no market values for that day in the data")
     known = [t for t in tickers if t in values.columns]
-    start, end = values.loc[before, known], values.loc[day, known]
-    both = start.notna() & end.notna()
+    start = np.asarray(values.loc[before, known], dtype="float64")
+    end = np.asarray(values.loc[day, known], dtype="float64")
+    both = np.isfinite(start) & np.isfinite(end)
     if not both.any():
         what = group_name if claim.kind == "index" else claim.ticker
         return CheckedClaim(claim, "not checkable", f"no market value for {what} on {day:%d %b %Y}")
     change = float((end[both] - start[both]).sum())
     abnormal_value = None
     if abnormal is not None and claim.since is None and day in abnormal.index:
-        ars = abnormal.loc[day].reindex(both.index[both])
-        if ars.notna().any():
-            abnormal_value = float(np.nansum(ars.to_numpy() * start[both].to_numpy()))
+        held = [t for t, ok in zip(known, both, strict=True) if ok]
+        ars = np.asarray(abnormal.loc[day].reindex(held), dtype="float64")
+        if np.isfinite(ars).any():
+            abnormal_value = float(np.nansum(ars * start[both]))
     where = (
         f"the market value of {int(both.sum())} of {group_name}"
         if claim.kind == "index"
