@@ -20,7 +20,7 @@ from app.cli.files import check_file_destination, read_text_file, write_output
 from app.cli.options import StoreOpt
 from app.settings import load_settings, open_workspace
 
-__all__ = ["analyze", "cli", "read_article_source"]
+__all__ = ["analyze", "cli", "read_article_source", "report"]
 
 cli = typer.Typer(
     help="News: the study an article proposes, and its claims checked.", no_args_is_help=True

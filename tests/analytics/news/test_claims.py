@@ -259,3 +259,45 @@ def test_dollar_claims_sum_market_values() -> None:
     [checked] = check_claims([apple], CLOSES, values=values, abnormal=abnormal)
     assert checked.measured_value == pytest.approx(-18e9)
     assert checked.abnormal_value == pytest.approx(-0.05 * 200e9)
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+def test_a_page_that_cannot_be_downloaded_is_one_clear_error() -> None:
+    from analytics.errors import SourceError
+    from analytics.news.fetching import fetch_article
+
+    def down(url: str, limit: int) -> bytes:
+        raise SourceError(f"url: cannot download {url} (Name or service not known)")
+
+    with pytest.raises(SourceError, match="cannot download https://example.com/a"):
+        fetch_article("https://example.com/a", download=down)
+    with pytest.raises(SourceError, match="offline"):
+        fetch_article("https://example.com/a", offline=True, download=down)
+
+
+def test_a_page_without_article_text_is_refused() -> None:
+    from analytics.errors import DataError, SpecError
+    from analytics.news.fetching import fetch_article
+
+    with pytest.raises(DataError, match="holds no article text"):
+        fetch_article("https://example.com/a", download=lambda url, limit: b"<html></html>")
+    with pytest.raises(SpecError, match="not an http"):
+        fetch_article("ftp://example.com/a")
+
+
+def test_a_page_is_read_as_its_title_and_text() -> None:
+    from analytics.news.fetching import fetch_article
+
+    page = (
+        b"<html><head><title>Intel Plunges</title><meta name='date' content='2024-08-03'>"
+        b"</head><body><nav>Home | Markets</nav><article><h1>Intel Plunges</h1>"
+        b"<p>After the closing bell on Thursday, August 1, Intel reported a loss.</p>"
+        b"<p>Intel's shares plunged 26% on Friday, their worst day in fifty years.</p>"
+        b"</article><footer>Cookie settings</footer></body></html>"
+    )
+    article = fetch_article("https://example.com/intel", download=lambda url, limit: page)
+    assert article.headline == "Intel Plunges"
+    assert "plunged 26% on Friday" in article.body and "Cookie" not in article.body
+    assert article.published == D(2024, 8, 3)
