@@ -128,7 +128,7 @@ def _index(folder: Path) -> dict[str, list[dict[str, object]]]:
         raise DataError(
             f"{path}: malformed ({exc}); fix or move it before storing feed items"
         ) from exc
-    return index  # type: ignore[no-any-return]
+    return index
 
 
 def store_items(news_dir: Path | str, items: Sequence[FeedItem]) -> list[str]:
