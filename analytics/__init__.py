@@ -9,6 +9,9 @@ store, fetching from the sources, and the errors.
 >>> result = workspace.run(spec)  # doctest: +SKIP
 >>> print(result.summary())  # doctest: +SKIP
 
+An article proposes its own study and has its claims checked:
+:func:`~analytics.article_study.propose_study` and :func:`~analytics.article_study.analyze_article`.
+
 Without a store, :func:`run_study` (the pure engine) runs on any price provider, e.g.
 :class:`MemoryPrices` over a frame of closes.
 
@@ -20,6 +23,7 @@ Packages: :mod:`analytics.data` (schema, store, fetch log, sync, sources, factor
 May import: the standard library and the scientific stack; never ``app``.
 """
 
+from analytics.article_study import analyze_article, propose_study
 from analytics.data.memory import MemoryPrices
 from analytics.data.sources import Source, SourceResult
 from analytics.data.sources.files import DataPackSource
@@ -62,7 +66,9 @@ __all__ = [
     "UnknownTickerError",
     "Workspace",
     "YahooSource",
+    "analyze_article",
     "data_requirements",
     "fetch",
+    "propose_study",
     "run_study",
 ]

@@ -224,6 +224,18 @@ class Workspace:
 
     # -- prices ----------------------------------------------------------------------------------
 
+    def available_tickers(self) -> set[str] | None:
+        """The tickers the store and the sources can price, or None when a source can be asked
+        for any ticker (Yahoo Finance online)."""
+        listed = getattr(self.store, "tickers", None)
+        tickers = set(listed()) if callable(listed) else set()
+        for source in self.sources:
+            available = getattr(source, "available_tickers", None)
+            if not callable(available):
+                return None
+            tickers |= set(available())
+        return tickers
+
     def requirements(self, spec: StudySpec) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
         """Tickers and the date range a study reads, widened by :data:`CHART_SESSIONS` around
         its windows for the price chart and capped at today."""

@@ -34,6 +34,7 @@ __all__ = [
     "name_variants",
     "sec_companies",
     "sectors",
+    "sic_codes",
     "sp500",
     "sp500_market_caps",
     "yahoo_symbol",
@@ -459,3 +460,30 @@ def company_aliases(reference_dir: Path) -> dict[str, str]:
     """
     sp500_path, as_of = _sp500_path(reference_dir)
     return dict(_aliases(_file(reference_dir, SEC_FILE), sp500_path, as_of))
+
+
+@lru_cache(maxsize=4)
+def _sic(path: Path) -> pd.DataFrame:
+    raw = _read_csv(path, _SIC_COLUMNS)
+    codes = pd.to_numeric(raw["sic"], errors="coerce")
+    if codes.isna().any():
+        raise DataError(f"{path.name}: column sic must hold numeric SIC codes; fix the file")
+    frame = pd.DataFrame(
+        {
+            "ticker": raw["ticker"].astype("str").map(yahoo_symbol),
+            "sic": codes.astype("int64"),
+            "description": raw["sic_description"].astype("str"),
+        }
+    ).astype({"ticker": "str"})
+    return frame.drop_duplicates("ticker").reset_index(drop=True)
+
+
+def sic_codes(reference_dir: Path) -> pd.DataFrame:
+    """SEC industry (SIC) codes of the companies in ``sec-sic-tech.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ticker`` (Yahoo form, one row each), ``sic`` (4-digit code) and ``description``.
+    """
+    return _sic(_file(reference_dir, SIC_FILE)).copy(deep=False)

@@ -47,7 +47,8 @@ class Article:
     ``body`` is the text after the headline, less any scripts and styles (clean it with
     :func:`clean_text` for display). ``date`` and ``timing`` (one of
     :data:`analytics.calendar.TIMINGS`) are the event's, when known; ``source`` is the file
-    name, or ``"pasted"``.
+    name, a web address, or ``"pasted"``; ``published`` is the page's own date, when known
+    (it dates "Monday" and years the text leaves out, never the event itself).
     """
 
     headline: str
@@ -55,6 +56,7 @@ class Article:
     date: dt.date | None
     timing: str | None
     source: str
+    published: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ __all__ = [
     "UNIVERSE_TIMEOUT_S",
     "check_directory_destination",
     "check_file_destination",
+    "read_text_file",
     "read_universe",
     "write_output",
 ]
@@ -35,10 +36,18 @@ UNIVERSE_TIMEOUT_S = 10.0
 _SNIFF_BYTES = 8192
 
 
-def _read_bounded(path: Path, *, limit: int, timeout: float) -> bytes:
+def _read_bounded(
+    path: Path,
+    *,
+    limit: int,
+    timeout: float,
+    option: str = "--universe-file",
+    what: str = "a text file of tickers",
+    fix: str = "split the universe into smaller files",
+) -> bytes:
     """The bytes of ``path``, refusing binary data (judged on the first 8 KiB), more than
     ``limit`` bytes, directories and devices, and a pipe that stays silent for ``timeout``."""
-    name = f"--universe-file: {path}"
+    name = f"{option}: {path}"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
@@ -46,7 +55,7 @@ def _read_bounded(path: Path, *, limit: int, timeout: float) -> bytes:
     try:
         kind = os.fstat(fd).st_mode
         if not (stat.S_ISREG(kind) or stat.S_ISFIFO(kind)):
-            raise DataError(f"{name} is not a regular file; pass a text file of tickers")
+            raise DataError(f"{name} is not a regular file; pass {what}")
         chunks: list[bytes] = []
         size = 0
         deadline = time.monotonic() + timeout
@@ -64,17 +73,27 @@ def _read_bounded(path: Path, *, limit: int, timeout: float) -> bytes:
             if not chunk:
                 break
             if size < _SNIFF_BYTES and b"\0" in chunk[: _SNIFF_BYTES - size]:
-                raise DataError(f"{name} holds binary data, not text; list one ticker per line")
+                raise DataError(f"{name} holds binary data, not text; pass {what}")
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise DataError(
-                    f"{name} is larger than {limit // 2**20} MiB; split the universe into "
-                    "smaller files"
-                )
+                size_text = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit:,} bytes"
+                raise DataError(f"{name} is larger than {size_text}; {fix}")
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+def read_text_file(path: Path, *, option: str, limit: int, what: str) -> bytes:
+    """The bytes of a text file the user names (``option`` in messages), at most ``limit``."""
+    return _read_bounded(
+        path,
+        limit=limit,
+        timeout=UNIVERSE_TIMEOUT_S,
+        option=option,
+        what=what,
+        fix=f"pass only {what}",
+    )
 
 
 def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:

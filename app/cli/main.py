@@ -8,7 +8,7 @@ import sys
 import typer
 
 from analytics.errors import AftershockError
-from app.cli import data, exits, export, output, refresh, serve, study
+from app.cli import data, exits, export, news, output, refresh, serve, study
 
 __all__ = ["cli", "main"]
 
@@ -20,6 +20,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(data.cli, name="data")
+cli.add_typer(news.cli, name="news")
 cli.command("study")(study.study)
 cli.command("export")(export.export)
 cli.command("refresh")(refresh.refresh)

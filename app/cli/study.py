@@ -7,15 +7,44 @@ from typing import Annotated
 
 import typer
 
+from analytics.article_study import propose_study
 from analytics.data.sync import FetchReport
-from analytics.errors import DataError
+from analytics.errors import DataError, SpecError
 from analytics.study.options import StudyOptions
+from analytics.study.spec import StudySpec
+from analytics.workspace import Workspace
 from app.cli import output
 from app.cli.files import check_directory_destination, check_file_destination, write_output
+from app.cli.news import read_article_source
 from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace
 
 __all__ = ["study"]
+
+
+def _article_spec(source: str, options: StudyOptions, workspace: Workspace) -> StudySpec:
+    """The study the article proposes, with the other options as given."""
+    given = [f for f in ("tickers", "universe_file", "event_date") if f in options.model_fields_set]
+    if given:
+        flags = ", ".join("--" + f.replace("_", "-") for f in given)
+        raise SpecError(f"--article: proposes the tickers and day 0 itself; drop {flags}")
+    if workspace.reference is None:
+        raise DataError(
+            "AFTERSHOCK_REFERENCE: not set; --article needs the reference tables to find the "
+            "article's companies (e.g. AFTERSHOCK_REFERENCE=../shared/reference)"
+        )
+    proposal = propose_study(
+        read_article_source(source, offline=workspace.offline),
+        workspace.reference,
+        available=workspace.available_tickers(),
+    )
+    t = proposal.timing
+    output.note(
+        f"article: day 0 {t.day0:%a %d %b %Y} ({t.reason}); {len(proposal.universe)} tickers, "
+        f"benchmark {proposal.benchmark}"
+    )
+    return proposal.spec(options)
+
 
 _LISTED = 20
 """Most tickers without prices named one per line; the rest are counted."""
@@ -31,6 +60,14 @@ def study(
     csv_dir: Annotated[
         Path | None, typer.Option("--csv", help="Write the result's tables as CSV files here.")
     ] = None,
+    article: Annotated[
+        str | None,
+        typer.Option(
+            "--article",
+            help="Study what this article proposes (a text file or an http(s) address): its "
+            "day 0, timing, universe and benchmark.",
+        ),
+    ] = None,
 ) -> None:
     """Run an event study; prints the summary unless --json is given.
 
@@ -41,7 +78,9 @@ def study(
         check_file_destination(json_out, "--json")
     if csv_dir is not None:
         check_directory_destination(csv_dir, "--csv")
-    spec = build_spec(options)
+    settings = load_settings(store)
+    workspace = open_workspace(settings, factors_file=options.factors)
+    spec = build_spec(options) if article is None else _article_spec(article, options, workspace)
 
     def warn_missing(report: FetchReport) -> None:
         missing = sorted(report.missing.items())
@@ -50,7 +89,6 @@ def study(
         if len(missing) > _LISTED:
             output.warning(f"… and {len(missing) - _LISTED:,} more tickers without prices")
 
-    workspace = open_workspace(load_settings(store), factors_file=options.factors)
     result = workspace.run(spec, fetched=warn_missing)
     if csv_dir is not None:
         try:
