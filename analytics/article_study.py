@@ -49,6 +49,7 @@ __all__ = [
     "ArticleProposal",
     "ProposedTicker",
     "analyze_article",
+    "check_article_claims",
     "propose_study",
 ]
 
@@ -333,6 +334,28 @@ def _claim_prices(
     return closes, closes[held] * shares
 
 
+def check_article_claims(
+    workspace: Workspace, claims: Sequence[Claim], result: StudyResult
+) -> list[CheckedClaim]:
+    """The claims checked against the workspace's prices, with the abnormal returns of
+    ``result`` (dollar claims about "US stocks" or an index are summed over its firms)."""
+    group = list(dict.fromkeys(result.firms["ticker"].astype(str)))
+    closes, values = _claim_prices(workspace, claims, group)
+    days = result.days
+    abnormal = None
+    if not days.empty:
+        first = days.drop_duplicates(["ticker", "date"])
+        abnormal = first.pivot(index="date", columns="ticker", values="ar")
+    return check_claims(
+        claims,
+        closes,
+        abnormal=abnormal,
+        values=values,
+        market_group=group,
+        group_name=f"the study's {len(group)} firms",
+    )
+
+
 def analyze_article(
     workspace: Workspace,
     article: Article,
@@ -374,20 +397,6 @@ def analyze_article(
             "there are no prices to study yet"
         )
     result = workspace.run(proposal.spec(options, remove=remove))
-    group = [p.ticker for p in proposal.universe if p.role in ("named", "peer", "comparison")]
-    closes, values = _claim_prices(workspace, proposal.claims, group)
-    days = result.days
-    abnormal = None
-    if not days.empty:
-        first = days.drop_duplicates(["ticker", "date"])
-        abnormal = first.pivot(index="date", columns="ticker", values="ar")
-    checked = check_claims(
-        proposal.claims,
-        closes,
-        abnormal=abnormal,
-        values=values,
-        market_group=group,
-        group_name=f"the study's {len(group)} firms",
-    )
+    checked = check_article_claims(workspace, proposal.claims, result)
     removed = tuple(t for t in proposal.tickers if t in {r.upper() for r in remove})
     return ArticleAnalysis(proposal, result, tuple(checked), removed)
