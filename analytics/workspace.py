@@ -163,6 +163,21 @@ class Workspace:
         names = ", ".join(getattr(s, "name", type(s).__name__) for s in self.sources) or "none"
         return f"Workspace({self.store!r}, sources: {names}, offline={self.offline})"
 
+    @property
+    def offline_reason(self) -> str | None:
+        """One note for the user when a network source of the chain is marked unreachable,
+        e.g. ``"Yahoo Finance unreachable: using the data pack"``; None otherwise.
+
+        Sources mark themselves (see :attr:`analytics.data.sources.yahoo.YahooSource.unreachable`);
+        the detailed reason is logged once, when the mark is made.
+        """
+        for source in self.sources:
+            if getattr(source, "unreachable", None):
+                others = [s.name for s in self.sources if s is not source]
+                fallback = "the data pack" if "data pack" in others else "the stored prices"
+                return f"Yahoo Finance unreachable: using {fallback}"
+        return None
+
     # -- reference data --------------------------------------------------------------------------
 
     @cached_property

@@ -84,17 +84,30 @@ class _Run:
     fetched: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    unreachable: dict[str, str] = field(default_factory=dict)
+
+    def _failed(self, request: _Request, message: str) -> None:
+        """Note a failed request once in the errors, and as every ticker's reason."""
+        line = f"{request.source.name}: {message}"
+        if line not in self.errors:
+            self.errors.append(line)
+        for ticker in request.tickers:
+            self.reasons.setdefault(ticker, []).append(line)
 
     def ask(self, request: _Request) -> None:
         """Call the source; keep its answer for the next flush, or its failure for the report."""
         name = request.source.name
+        if name in self.unreachable:
+            self._failed(request, self.unreachable[name])
+            return
         try:
             result = request.source.get(request.tickers, request.start, request.end)
             prices = validate_prices(result.prices, origin=name)
         except (SourceError, DataError) as exc:
-            self.errors.append(f"{name}: {exc}")
-            for ticker in request.tickers:
-                self.reasons.setdefault(ticker, []).append(f"{name}: {exc}")
+            if isinstance(exc, SourceError) and exc.parameter == "offline":
+                # Unreachable: the source's other requests would fail the same way.
+                self.unreachable[name] = str(exc)
+            self._failed(request, str(exc))
             return
         asked = prices["ticker"].isin(request.tickers) & prices["date"].between(
             request.start, request.end

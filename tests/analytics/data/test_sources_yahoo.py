@@ -277,7 +277,7 @@ def test_default_download_calls_yfinance_with_the_right_arguments(
 
     monkeypatch.setattr(yfinance, "download", fake_download)
     monkeypatch.setattr(yfinance, "set_tz_cache_location", locations.append)
-    yahoo = YahooSource(cache_dir=tmp_path / "yf-cache")
+    yahoo = YahooSource(cache_dir=tmp_path / "yf-cache", probe=None)
     result = yahoo.get(["NVDA", "SPY"], START, END)
     yahoo.get(["NVDA"], START, END)
     assert calls[0] == {
@@ -337,7 +337,7 @@ def test_default_download_raises_what_yfinance_only_logs(
         download_yahoo(["NVDA", "SPY"], "2025-01-23", "2025-01-28")
     sleeps: list[float] = []
     with pytest.raises(SourceError, match=message):
-        YahooSource(retries=2, sleep=sleeps.append).get(["NVDA", "SPY"], START, END)
+        YahooSource(retries=2, sleep=sleeps.append, probe=None).get(["NVDA", "SPY"], START, END)
     assert sleeps == waits
     # yfinance's own log lines are collected and re-raised, not printed a second time.
     assert not [r for r in caplog.records if r.name == "yfinance"]
@@ -353,7 +353,7 @@ def test_default_download_passes_delisted_tickers_through(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(yfinance, "download", fake_download)
     sleeps: list[float] = []
-    result = YahooSource(sleep=sleeps.append).get(["GONE", "SPY"], START, END)
+    result = YahooSource(sleep=sleeps.append, probe=None).get(["GONE", "SPY"], START, END)
     assert sleeps == []  # a delisted ticker is not a network error: no retry
     assert result.missing == {"GONE": NO_PRICES}
     assert len(result.prices) == 3
