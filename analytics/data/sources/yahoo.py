@@ -280,7 +280,8 @@ class YahooSource:
         Tickers per request.
     retries
         Retries of a request after a network error or rate limit, waiting ``backoff * 2**k``
-        seconds before retry ``k + 1`` (1, 2, 4, 8 s by default).
+        seconds before retry ``k + 1`` (1, 2, 4, 8 s by default); at most one until Yahoo has
+        answered a request of this source once.
     backoff
         First wait, in seconds.
     sleep
@@ -332,6 +333,7 @@ class YahooSource:
         self._clock = clock
         self._checked_at: float | None = None
         self._unreachable: str | None = None
+        self._answered = False
 
     @property
     def unreachable(self) -> str | None:
@@ -428,9 +430,13 @@ class YahooSource:
         first = start.strftime("%Y-%m-%d")
         after = (end + pd.Timedelta(days=1)).strftime("%Y-%m-%d")  # Yahoo's end is exclusive
         attempt = 0
+        # Until Yahoo has answered once, a network error more likely means no network than a
+        # hiccup: one retry then, not the full back-off (offline, that took minutes).
+        first_contact = min(self.retries, 1)
         while True:
             try:
                 frame = self._download(batch, first, after)
+                self._answered = True
                 break
             except HostUnreachableError as exc:
                 self._mark_unreachable(str(exc))
@@ -441,7 +447,8 @@ class YahooSource:
                 ) from exc
             except (OSError, YFRateLimitError) as exc:
                 attempt += 1
-                if attempt > self.retries:
+                answered = self._answered or isinstance(exc, YFRateLimitError)
+                if attempt > (self.retries if answered else first_contact):
                     network = not isinstance(exc, YFRateLimitError)
                     if network:
                         self._mark_unreachable(f"{type(exc).__name__}: {exc}")
