@@ -12,6 +12,8 @@ Normalization choices:
   ``BRK-B``, ``^IRX``; ASCII letters, digits, ``-``, ``=`` and a leading ``^``);
 - a firm-event that repeats an earlier one (same ticker, same day 0) is dropped with a
   :class:`SpecWarning`, as is the benchmark when it is listed as a firm (it is never a firm);
+  each dropped input is kept, with its reason, in :attr:`StudySpec.dropped` (the result lists
+  it among its exclusions);
 - event windows are de-duplicated, keeping their first order.
 
 Every default (benchmark, model, windows, placebo, ...) is the one of
@@ -80,6 +82,9 @@ __all__ = [
 ]
 
 _D = DEFAULTS
+IS_BENCHMARK = "is the benchmark"
+REPEATED = "repeats an earlier firm-event"
+INVALID_TICKER = "invalid ticker"
 _LISTED = 10
 """Most firm-events a warning names; the rest are counted (one line, however many)."""
 
@@ -234,6 +239,10 @@ class StudySpec:
         (3.0: above +300% or below -75%); it is a spike when the next session reverses it.
     spike_jump
         A single-session price ratio above this is a spike even if never reversed.
+    dropped
+        Inputs left out before the study, as ``(ticker, reason)`` pairs: the benchmark given
+        as a firm (``"is the benchmark"``), a repeated firm-event, or what the caller dropped
+        (e.g. ``"invalid ticker"`` from a link).
     """
 
     firm_events: tuple[FirmEvent, ...]
@@ -248,9 +257,15 @@ class StudySpec:
     spike_screen: SpikeScreen = _D.spike_screen
     spike_threshold: float = _D.spike_threshold
     spike_jump: float = _D.spike_jump
+    dropped: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self._check_events()
+        if not all(
+            isinstance(d, tuple) and len(d) == 2 and all(isinstance(v, str) for v in d)
+            for d in self.dropped
+        ):
+            raise SpecError(f"dropped: {self.dropped!r} must be (ticker, reason) pairs of text")
         _ticker(self.benchmark, "benchmark")
         if self.benchmark != self.benchmark.strip().upper():
             raise SpecError(f"benchmark: {self.benchmark!r} must be upper-case without spaces")
@@ -354,6 +369,7 @@ class StudySpec:
         spike_screen: str = _D.spike_screen,
         spike_threshold: float = _D.spike_threshold,
         spike_jump: float = _D.spike_jump,
+        dropped: Iterable[tuple[str, str]] = (),
     ) -> StudySpec:
         """Build a spec from convenient inputs; see the class for the parameters.
 
@@ -362,7 +378,9 @@ class StudySpec:
         and ``timing``, or ``events``: a table with columns ``ticker``, ``date`` and optionally
         ``timing`` (or an iterable of such rows), whose missing timings default to ``timing``.
         Duplicate firm-events and the benchmark listed as a firm are dropped with a
-        :class:`SpecWarning`. An error in an events table names its first bad row (0-based).
+        :class:`SpecWarning` and kept in :attr:`dropped` after the ``dropped`` pairs given (what
+        the caller left out itself). An error in an events table names its first bad row
+        (0-based).
         """
         default_timing = _timing(timing, "timing")
         if events is not None:
@@ -389,14 +407,23 @@ class StudySpec:
             dates = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")] * len(symbols))
             timings = np.full(len(symbols), default_timing, dtype=object)
         keys = pd.DataFrame({"ticker": symbols, "day0": day_zero_many(dates, timings)})
-        dropped = ((keys["ticker"] == bench) | keys.duplicated()).to_numpy()
-        if dropped.all():
+        is_benchmark = (keys["ticker"] == bench).to_numpy()
+        repeated = keys.duplicated().to_numpy() & ~is_benchmark
+        left_out = [(str(t), str(r)) for t, r in dropped]
+        if is_benchmark.any():
+            left_out.append((bench, IS_BENCHMARK))
+        left_out += [
+            (str(t), f"{REPEATED} on day 0 {d:%Y-%m-%d}")
+            for t, d in keys.loc[repeated, ["ticker", "day0"]].itertuples(index=False)
+        ]
+        left = is_benchmark | repeated
+        if left.all():
             raise SpecError(
                 f"tickers: no firm to study once the benchmark {bench} is left out; "
                 "give at least one other ticker"
             )
-        if dropped.any():
-            gone = keys[dropped]
+        if left.any():
+            gone = keys[left]
             shown = gone.head(_LISTED)
             listed = ", ".join(shown["ticker"] + " " + shown["day0"].dt.strftime("%Y-%m-%d"))
             if len(gone) > _LISTED:
@@ -407,7 +434,7 @@ class StudySpec:
                 SpecWarning,
                 stacklevel=2,
             )
-        kept = ~dropped
+        kept = ~left
         firm_events = tuple(
             FirmEvent(event_id=k, ticker=t, date=d, timing=m)
             for k, (t, d, m) in enumerate(
@@ -427,6 +454,7 @@ class StudySpec:
             spike_screen=cast(SpikeScreen, spike_screen),
             spike_threshold=spike_threshold,
             spike_jump=spike_jump,
+            dropped=tuple(dict.fromkeys(left_out)),
         )
 
     @classmethod
@@ -435,11 +463,13 @@ class StudySpec:
         options: StudyOptions,
         *,
         events: pd.DataFrame | Iterable[Sequence[object]] | None = None,
+        dropped: Iterable[tuple[str, str]] = (),
     ) -> StudySpec:
         """The spec of validated :class:`~analytics.study.options.StudyOptions`.
 
         ``events`` (a table of ``ticker, date[, timing]`` rows, e.g. read from the options'
-        universe file) replaces the options' tickers and event date.
+        universe file) replaces the options' tickers and event date; ``dropped`` are the
+        ``(ticker, reason)`` pairs the caller left out (see :meth:`create`).
 
         >>> options = StudyOptions(tickers="NVDA", event_date="2025-01-25", placebo=0)
         >>> StudySpec.from_options(options).events["day0"].dt.date.tolist()
@@ -449,13 +479,17 @@ class StudySpec:
             exclude={"event_date", "tickers", "timing", "universe_file", "factors"}
         )
         if events is not None:
-            return cls.create(events=events, timing=options.timing, **common)
+            return cls.create(events=events, timing=options.timing, dropped=dropped, **common)
         if not options.tickers:
             raise SpecError("tickers: no tickers given; give tickers such as NVDA,AVGO")
         if options.event_date is None:
             raise SpecError("event_date: required; give the event date as YYYY-MM-DD")
         return cls.create(
-            tickers=options.tickers, date=options.event_date, timing=options.timing, **common
+            tickers=options.tickers,
+            date=options.event_date,
+            timing=options.timing,
+            dropped=dropped,
+            **common,
         )
 
     @cached_property
