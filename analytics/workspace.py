@@ -415,7 +415,7 @@ class Workspace:
         }
 
     def _prices_end(self, spec: StudySpec) -> InsufficientDataError | None:
-        """"prices end on ..." when the prices end before the study's first event window does
+        """ "prices end on ..." when the prices end before the study's first event window does
         (e.g. an event date after the data ends); None when that is not why the study failed."""
         last = self._last_stored([*spec.tickers, spec.benchmark])
         firms = [d for t, d in last.items() if t != spec.benchmark]

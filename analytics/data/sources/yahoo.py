@@ -310,7 +310,7 @@ class YahooSource:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         cache_dir: str | os.PathLike[str] | None = None,
-        probe: Probe | None | _Default = _DEFAULT,
+        probe: Probe | _Default | None = _DEFAULT,
         unreachable_seconds: float = UNREACHABLE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

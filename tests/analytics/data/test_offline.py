@@ -30,7 +30,10 @@ with warnings.catch_warnings():
 
 START, END = "2024-01-02", "2024-03-28"
 TICKERS = ["TLN", "ARM", "GEV", "NVDA", "AVGO"]
-DNS = "['{t}']: DNSError('Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com')"
+DNS = (
+    "['{t}']: DNSError('Failed to perform, curl: (6) Could not resolve host: "
+    "query2.finance.yahoo.com')"
+)
 TIMEOUT = "['{t}']: ReadTimeout('Operation timed out after 30001 milliseconds')"
 
 

@@ -19,7 +19,7 @@ def _nodes(component: object) -> Iterator[object]:
     yield component
     children = getattr(component, "children", None)
     for child in children if isinstance(children, list | tuple) else [children]:
-        if isinstance(child, Component) or isinstance(child, str):
+        if isinstance(child, Component | str):
             yield from _nodes(child)
 
 
@@ -40,7 +40,11 @@ def test_unreachable_yahoo_is_one_note_on_the_page(
 
     monkeypatch.setattr(yahoo, "probe_yahoo", probe)
     settings = Settings(
-        store=tmp_path / "store", data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE, offline=False
+        store=tmp_path / "store",
+        data_pack=MARKET_DATA,
+        news=NEWS,
+        reference=REFERENCE,
+        offline=False,
     )
     app = create_app(settings)
     banner = next(n for n in _nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER)
