@@ -48,7 +48,7 @@ from analytics.data.cells import (
     ticker_list,
 )
 from analytics.data.fetchlog import FETCH_LOG_FILE, FetchLog, interval_mask, write_parquet
-from analytics.data.schema import validate_prices
+from analytics.data.schema import ValidatedPrices, validate_prices
 from analytics.data.snapshot import SCHEMA, VALUES, Snapshot, SnapshotFiles, sql_list
 from analytics.errors import SpecError
 
@@ -360,15 +360,23 @@ class PriceStore:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def upsert(self, frame: pd.DataFrame, *, origin: str = "PriceStore.upsert") -> int:
+    def upsert(
+        self, frame: pd.DataFrame | ValidatedPrices, *, origin: str = "PriceStore.upsert"
+    ) -> int:
         """Insert or update rows; return how many rows were new or changed.
 
-        ``frame`` is validated with :func:`analytics.data.schema.validate_prices` (``origin`` names
-        the caller in its errors). A row replaces the stored row of the same ``(ticker, date)``;
-        optional columns it leaves NaN keep their stored values. Years where nothing changes are
-        not rewritten, so upserting the same rows twice is a no-op.
+        A plain ``frame`` is validated with :func:`analytics.data.schema.validate_prices`
+        (``origin`` names the caller in its errors); rows given as
+        :class:`~analytics.data.schema.ValidatedPrices` (what sources return) were validated
+        once already and are written as they are. A row replaces the stored row of the same
+        ``(ticker, date)``; optional columns it leaves NaN keep their stored values. Years where
+        nothing changes are not rewritten, so upserting the same rows twice is a no-op.
         """
-        clean = validate_prices(frame, origin=origin)
+        # Rows a source validated are trusted; any other frame is checked in full.
+        if isinstance(frame, ValidatedPrices):
+            clean = frame.frame
+        else:
+            clean = validate_prices(frame, origin=origin)
         if clean.empty:
             return 0
         table = pa.Table.from_pandas(clean, schema=SCHEMA, preserve_index=False)

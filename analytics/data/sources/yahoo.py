@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.calendar import parse_date
-from analytics.data.schema import empty_prices, split_invalid
+from analytics.data.schema import ValidatedPrices, empty_prices
 from analytics.data.sources import SourceResult
 from analytics.errors import SourceError, SpecError
 
@@ -393,7 +393,7 @@ class YahooSource:
             raise SpecError(f"start: {start.date()} is after end {end.date()}; swap them")
         wanted = list(dict.fromkeys(str(t).strip().upper() for t in tickers))
         if not wanted:
-            return SourceResult(prices=empty_prices())
+            return SourceResult.of_valid(ValidatedPrices.empty(), {})
         self._check_reachable()
         size = self.batch_size
         batches = [wanted[i : i + size] for i in range(0, len(wanted), size)]
@@ -402,7 +402,8 @@ class YahooSource:
             for k, batch in enumerate(batches, start=1)
         ]
         frame = pd.concat(frames, ignore_index=True) if frames else empty_prices()
-        prices, invalid = split_invalid(frame, origin="Yahoo Finance")
+        valid, invalid = ValidatedPrices.split(frame, origin="Yahoo Finance")
+        prices = valid.frame
         if len(invalid):
             logger.warning(
                 "Yahoo: dropped %s invalid rows of %s tickers (%s)",
@@ -419,7 +420,7 @@ class YahooSource:
                 for t, n, reason in bad.itertuples()
                 if t in missing
             }
-        return SourceResult(prices=prices, missing=missing)
+        return SourceResult.of_valid(valid, missing)
 
     def _fetch(
         self, batch: list[str], batch_name: str, start: pd.Timestamp, end: pd.Timestamp
