@@ -67,7 +67,7 @@ def test_a_plain_frame_is_still_checked_in_full(tmp_path: Path) -> None:
 
 def test_validated_prices_are_built_only_by_validation() -> None:
     rows = pd.DataFrame({"ticker": ["aaa"], "date": ["2024-01-02"], "adj_close": [-1.0]})
-    with pytest.raises(TypeError, match="ValidatedPrices.check"):
+    with pytest.raises(TypeError, match=r"ValidatedPrices\.check"):
         ValidatedPrices(rows)
     with pytest.raises(DataError):
         ValidatedPrices.check(rows, origin="test")
