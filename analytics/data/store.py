@@ -21,6 +21,9 @@ the files it superseded. Hence
 * between writes ``prices/`` holds exactly the current snapshot, so Dask, DuckDB or pyarrow can read
   it as one Parquet dataset (:meth:`PriceStore.files` lists it).
 
+The snapshot machinery lives in :mod:`analytics.data.snapshot` and the cell queries in
+:mod:`analytics.data.cells`; this module is the store's interface.
+
 Upserts rewrite only the years they touch (a daily refresh rewrites the current year only) and
 skip years where nothing changes, so re-importing the same data rewrites nothing.
 """

@@ -36,17 +36,19 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from analytics import tickers as tickers_grammar
-from analytics.calendar import (
-    TIMINGS,
-    DateLike,
-    Timing,
-    day_zero,
-    day_zero_many,
-    parse_date,
-    parse_dates,
-)
+from analytics.calendar import DateLike, day_zero_many, parse_date, parse_dates
 from analytics.errors import SpecError
+from analytics.study.events import (
+    FirmEvent,
+    event_columns,
+    parse_tickers,
+    split_tickers,
+    ticker_of,
+    tickers_of,
+    timestamps,
+    timing_of,
+    timings_of,
+)
 from analytics.study.options import (
     DEFAULTS,
     FACTOR_MODELS,
@@ -67,8 +69,11 @@ from analytics.study.options import (
 
 __all__ = [
     "FACTOR_MODELS",
+    "INVALID_TICKER",
+    "IS_BENCHMARK",
     "MAX_SESSIONS",
     "MODELS",
+    "REPEATED",
     "FirmEvent",
     "ModelName",
     "ReturnKind",
@@ -85,125 +90,13 @@ _D = DEFAULTS
 IS_BENCHMARK = "is the benchmark"
 REPEATED = "repeats an earlier firm-event"
 INVALID_TICKER = "invalid ticker"
+"""The reason a caller gives for a ticker it dropped because its syntax is invalid."""
 _LISTED = 10
 """Most firm-events a warning names; the rest are counted (one line, however many)."""
 
 
 class SpecWarning(UserWarning):
     """A spec was usable only after dropping something (a duplicate or the benchmark)."""
-
-
-def _ticker(value: object, name: str) -> str:
-    return tickers_grammar.ticker(value, name=name)
-
-
-def _timing(value: object, name: str) -> Timing:
-    if value not in TIMINGS:
-        raise SpecError(f"{name}: {value!r} is not one of {', '.join(TIMINGS)}")
-    return cast(Timing, value)
-
-
-def _label(name: str, row: int, by_row: bool) -> str:
-    return f"{name} in row {row}" if by_row else name
-
-
-def _objects(values: Iterable[object]) -> pd.Series:
-    """Values as an object Series, each kept whole (``np.array`` would unpack tuples)."""
-    return pd.Series(np.fromiter(values, dtype=object))
-
-
-def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray:
-    """:func:`_ticker` of many values at once; an error names the first bad one (and its row)."""
-    raw = _objects(values)
-    if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
-        row = int(np.flatnonzero(~raw.map(lambda v: isinstance(v, str)).to_numpy())[0])
-        _ticker(raw.iloc[row], _label(name, row, by_row))
-    text = raw.astype("string")
-    symbols = text.str.strip().str.upper().str.replace(r"[./]", "-", regex=True)
-    ascii_ = text.map(lambda v: isinstance(v, str) and v.isascii()).astype(bool)
-    valid = symbols.str.fullmatch(tickers_grammar.SYMBOL.pattern).fillna(False).astype(bool)
-    bad = np.flatnonzero(~(valid & ascii_).to_numpy(dtype=bool))
-    if bad.size:
-        row = int(bad[0])
-        _ticker(raw.iloc[row], _label(name, row, by_row))
-    return symbols.to_numpy(dtype=object)
-
-
-def _timings(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray:
-    """:func:`_timing` of many values at once; an error names the first bad one (and its row)."""
-    raw = _objects(values)
-    bad = np.flatnonzero(~raw.isin(TIMINGS).to_numpy())
-    if bad.size:
-        row = int(bad[0])
-        _timing(raw.iloc[row], _label(name, row, by_row))
-    return raw.to_numpy()
-
-
-@dataclass(frozen=True, kw_only=True)
-class FirmEvent:
-    """One firm-event: a ticker, the event's calendar date and its timing."""
-
-    event_id: int
-    ticker: str
-    date: pd.Timestamp
-    timing: Timing = "before_open"
-
-    @cached_property
-    def day0(self) -> pd.Timestamp:
-        """The resolved day-0 session (see :func:`analytics.calendar.day_zero`), computed once."""
-        return day_zero(self.date, self.timing)
-
-
-def _split_tickers(tickers: str | Iterable[str]) -> list[object]:
-    return tickers_grammar.split_tickers(tickers)
-
-
-def parse_tickers(tickers: str | Iterable[str], *, name: str = "tickers") -> list[str]:
-    """Validate and normalize ticker symbols (text split on commas/spaces, or a list).
-
-    >>> parse_tickers("nvda, brk.b NVDA")
-    ['NVDA', 'BRK-B']
-    """
-    symbols = list(dict.fromkeys(_ticker(t, name) for t in _split_tickers(tickers)))
-    if not symbols:
-        raise SpecError(f"{name}: {tickers!r} names no ticker; pass symbols like NVDA,SPY")
-    return symbols
-
-
-def _timestamps(dates: pd.DatetimeIndex) -> list[pd.Timestamp]:
-    """The dates as ``Timestamp`` objects, each distinct date boxed once (events share days)."""
-    codes, distinct = pd.factorize(dates)
-    boxed = list(distinct)
-    return [boxed[c] for c in codes.tolist()]
-
-
-def _event_columns(
-    events: pd.DataFrame | Iterable[Sequence[object]], timing: Timing
-) -> tuple[np.ndarray, np.ndarray | pd.Series, np.ndarray]:
-    """Tickers, dates and timings of an events table (or rows), ``timing`` where absent."""
-    if isinstance(events, pd.DataFrame):
-        columns = {str(c).strip().lower(): c for c in events.columns}
-        absent = [c for c in ("ticker", "date") if c not in columns]
-        if absent:
-            raise SpecError(
-                f"events: missing column(s) {', '.join(absent)}; "
-                "give a table with columns ticker, date and optionally timing"
-            )
-        timings = (
-            events[columns["timing"]].to_numpy(dtype=object)
-            if "timing" in columns
-            else np.full(len(events), timing, dtype=object)
-        )
-        return events[columns["ticker"]].to_numpy(dtype=object), events[columns["date"]], timings
-    rows: list[tuple[object, object, object]] = []
-    for row in events:
-        if isinstance(row, str) or len(row) not in (2, 3):
-            raise SpecError(f"events: {row!r} is not a (ticker, date[, timing]) row")
-        rows.append((row[0], row[1], row[2] if len(row) == 3 else timing))
-    tickers, dates, timings = (
-        np.fromiter((r[k] for r in rows), object, len(rows)) for k in range(3)
-    )
-    return tickers, dates, timings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,7 +159,7 @@ class StudySpec:
             for d in self.dropped
         ):
             raise SpecError(f"dropped: {self.dropped!r} must be (ticker, reason) pairs of text")
-        _ticker(self.benchmark, "benchmark")
+        ticker_of(self.benchmark, "benchmark")
         if self.benchmark != self.benchmark.strip().upper():
             raise SpecError(f"benchmark: {self.benchmark!r} must be upper-case without spaces")
         if self.model not in MODELS:
@@ -282,7 +175,7 @@ class StudySpec:
         if not self.firm_events:
             raise SpecError("tickers: no firm to study; give at least one ticker")
         given = np.fromiter((e.ticker for e in self.firm_events), object, len(self.firm_events))
-        normalized = _tickers(given, "ticker", by_row=False)
+        normalized = tickers_of(given, "ticker", by_row=False)
         changed = np.flatnonzero(normalized != given)
         if changed.size:
             raise SpecError(
@@ -293,7 +186,7 @@ class StudySpec:
             raise SpecError(
                 f"tickers: the benchmark {self.benchmark} cannot also be a firm; remove it"
             )
-        _timings([e.timing for e in self.firm_events], "timing", by_row=False)
+        timings_of([e.timing for e in self.firm_events], "timing", by_row=False)
         table = self._events
         repeated = np.flatnonzero(table.duplicated(["ticker", "day0"]).to_numpy())
         if repeated.size:
@@ -382,28 +275,28 @@ class StudySpec:
         the caller left out itself). An error in an events table names its first bad row
         (0-based).
         """
-        default_timing = _timing(timing, "timing")
+        default_timing = timing_of(timing, "timing")
         if events is not None:
             if tickers is not None or date is not None:
                 raise SpecError(
                     "events: give either an events table or tickers with one date, not both"
                 )
-            raw_tickers, raw_dates, raw_timings = _event_columns(events, default_timing)
+            raw_tickers, raw_dates, raw_timings = event_columns(events, default_timing)
         else:
             if tickers is None or date is None:
                 raise SpecError(
                     "tickers/date: give tickers and the event date (or an events table)"
                 )
-            raw_tickers = np.fromiter(_split_tickers(tickers), dtype=object)
+            raw_tickers = np.fromiter(split_tickers(tickers), dtype=object)
         if not len(raw_tickers):
             raise SpecError("tickers: no firm to study; give at least one ticker")
-        bench = _ticker(benchmark, "benchmark")
+        bench = ticker_of(benchmark, "benchmark")
         if events is not None:
-            symbols = _tickers(raw_tickers, "ticker", by_row=True)
+            symbols = tickers_of(raw_tickers, "ticker", by_row=True)
             dates = parse_dates(raw_dates, name="date")
-            timings = _timings(raw_timings, "timing", by_row=True)
+            timings = timings_of(raw_timings, "timing", by_row=True)
         else:
-            symbols = _tickers(raw_tickers, "tickers", by_row=False)
+            symbols = tickers_of(raw_tickers, "tickers", by_row=False)
             dates = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")] * len(symbols))
             timings = np.full(len(symbols), default_timing, dtype=object)
         keys = pd.DataFrame({"ticker": symbols, "day0": day_zero_many(dates, timings)})
@@ -438,7 +331,7 @@ class StudySpec:
         firm_events = tuple(
             FirmEvent(event_id=k, ticker=t, date=d, timing=m)
             for k, (t, d, m) in enumerate(
-                zip(symbols[kept], _timestamps(dates[kept]), timings[kept], strict=True)
+                zip(symbols[kept], timestamps(dates[kept]), timings[kept], strict=True)
             )
         )
         return cls(
@@ -500,7 +393,7 @@ class StudySpec:
         day0 = day_zero_many(dates, timings)
         # Seed each event's cached day0 (a cached_property lives in the instance __dict__), so
         # per-event access stays cheap.
-        for event, day in zip(self.firm_events, _timestamps(day0), strict=True):
+        for event, day in zip(self.firm_events, timestamps(day0), strict=True):
             event.__dict__["day0"] = day
         return pd.DataFrame(
             {
