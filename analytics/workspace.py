@@ -39,15 +39,16 @@ from analytics.data.factors import (
     french_factors,
     load_factors,
 )
-from analytics.data.reference import sectors, sp500_market_caps
+from analytics.data.reference import sec_companies, sectors, sp500_market_caps
 from analytics.data.sources import Source
 from analytics.data.sources.files import DataPackSource
 from analytics.data.store import PriceStore
 from analytics.data.sync import FetchReport, fetch
-from analytics.errors import SourceError, SpecError
+from analytics.errors import AftershockError, InsufficientDataError, SourceError, SpecError
 from analytics.study.engine import PriceProvider, Progress, data_requirements, run_study
+from analytics.study.reasons import explain_exclusions
 from analytics.study.result import StudyResult
-from analytics.study.spec import FACTOR_MODELS, StudySpec
+from analytics.study.spec import FACTOR_MODELS, StudySpec, window_key
 
 __all__ = ["CHART_SESSIONS", "FetchProgress", "Workspace", "default_sources"]
 
@@ -163,6 +164,21 @@ class Workspace:
         names = ", ".join(getattr(s, "name", type(s).__name__) for s in self.sources) or "none"
         return f"Workspace({self.store!r}, sources: {names}, offline={self.offline})"
 
+    @property
+    def offline_reason(self) -> str | None:
+        """One note for the user when a network source of the chain is marked unreachable,
+        e.g. ``"Yahoo Finance unreachable: using the data pack"``; None otherwise.
+
+        Sources mark themselves (see :attr:`analytics.data.sources.yahoo.YahooSource.unreachable`);
+        the detailed reason is logged once, when the mark is made.
+        """
+        for source in self.sources:
+            if getattr(source, "unreachable", None):
+                others = [s.name for s in self.sources if s is not source]
+                fallback = "the data pack" if "data pack" in others else "the stored prices"
+                return f"Yahoo Finance unreachable: using {fallback}"
+        return None
+
     # -- reference data --------------------------------------------------------------------------
 
     @cached_property
@@ -176,6 +192,32 @@ class Workspace:
         if self.reference is None:
             return pd.Series(dtype="str")
         return sectors(self.reference)
+
+    @cached_property
+    def known_tickers(self) -> frozenset[str]:
+        """Tickers the reference tables know (SEC list, S&P 500 snapshot); empty without them.
+
+        A known ticker without prices is "not in the data" (delisted, or absent from the pack),
+        not an unknown ticker.
+        """
+        if self.reference is None:
+            return frozenset()
+        reference = self.reference
+        known: set[str] = set()
+        tables: dict[str, Callable[[], Sequence[str]]] = {
+            "SEC ticker list": lambda: list(sec_companies(reference)["ticker"].astype(str)),
+            "sectors": lambda: list(self.sector_labels.index.astype(str)),
+            "market caps": lambda: (
+                [] if self.market_caps is None else list(self.market_caps["ticker"].astype(str))
+            ),
+        }
+        for what, tickers in tables.items():
+            try:
+                known |= set(tickers())
+            except AftershockError as exc:
+                # Without the table, its tickers without prices stay "unknown ticker".
+                logger.warning("%s unavailable: %s", what, exc)
+        return frozenset(known)
 
     def sectors(self, tickers: Sequence[str]) -> pd.Series:
         """Sector of each ticker: the reference tables', then ``extra_sectors``, else
@@ -358,6 +400,48 @@ class Workspace:
                 fetched(report)
         if from_prices:
             factors = self.factors(spec)
-        return run_study(
-            spec, self.store, market_caps=self.market_caps, factors=factors, progress=progress
+        try:
+            result = run_study(
+                spec, self.store, market_caps=self.market_caps, factors=factors, progress=progress
+            )
+        except InsufficientDataError as exc:
+            raise self._prices_end(spec) or exc from exc
+        last = self._last_stored([*spec.tickers, spec.benchmark])
+        # The benchmark's end bounds every firm's usable prices.
+        bench_end = last.get(spec.benchmark)
+        ends = {
+            t: min(d, bench_end) if bench_end is not None else d
+            for t, d in last.items()
+            if t != spec.benchmark
+        }
+        return explain_exclusions(result, known=self.known_tickers, last_stored=ends)
+
+    def _last_stored(self, tickers: Sequence[str]) -> dict[str, pd.Timestamp]:
+        """Ticker → date of its last stored price (tickers without any are left out)."""
+        coverage = self.store.coverage(list(dict.fromkeys(tickers)))
+        last = pd.to_datetime(coverage["last"])
+        return {
+            str(t): pd.Timestamp(d)
+            for t, d in zip(coverage["ticker"], last, strict=True)
+            if not pd.isna(d)
+        }
+
+    def _prices_end(self, spec: StudySpec) -> InsufficientDataError | None:
+        """ "prices end on ..." when the prices end before the study's first event window does
+        (e.g. an event date after the data ends); None when that is not why the study failed."""
+        last = self._last_stored([*spec.tickers, spec.benchmark])
+        firms = [d for t, d in last.items() if t != spec.benchmark]
+        if spec.benchmark not in last or not firms:
+            return None
+        end = min(last[spec.benchmark], max(firms))
+        first = pd.to_datetime(spec.events["day0"]).min()
+        window = min(spec.windows, key=lambda w: w[1])
+        needed = calendar.offset(first, window[1])
+        if end >= needed:
+            return None
+        return InsufficientDataError(
+            f"event_date: prices end on {end:%Y-%m-%d}, but event window {window_key(window)} "
+            f"of day 0 {first:%Y-%m-%d} ends on {needed:%Y-%m-%d}; pick an earlier event date, "
+            "or fetch newer prices",
+            parameter="event_date",
         )

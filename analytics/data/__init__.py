@@ -1,7 +1,9 @@
 """Market data: the price schema, the local store and its fetch log, sources, sync, factors.
 
-Modules: :mod:`~analytics.data.schema` (the one validation of price rows),
+Modules: :mod:`~analytics.data.schema` (the one validation of price rows; :class:`ValidatedPrices`),
 :mod:`~analytics.data.store` (:class:`PriceStore`, Parquet + DuckDB),
+:mod:`~analytics.data.snapshot` (the store's manifest, year files, writer lock and commit),
+:mod:`~analytics.data.cells` (the store's cell queries and argument checks),
 :mod:`~analytics.data.fetchlog` (what was already asked of which source),
 :mod:`~analytics.data.sync` (fill the store from the source chain store → pack → Yahoo),
 :mod:`~analytics.data.sources` (Yahoo Finance, data-pack files),

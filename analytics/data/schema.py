@@ -14,6 +14,11 @@ range, a price is not a number, ``adj_close`` is missing, infinite, zero or
 negative (symbols starting with ``^`` are yields and indices: they only need to be finite), an
 optional price is zero, negative or infinite, ``volume`` is negative, or its ``(ticker, date)``
 repeats an earlier valid row.
+
+Rows are validated once, where they enter: a source returns a :class:`ValidatedPrices` (built
+only by :meth:`ValidatedPrices.check` or :meth:`ValidatedPrices.split`), which the fetcher and
+:meth:`~analytics.data.store.PriceStore.upsert` trust without checking again; a plain frame given
+to ``upsert`` is validated in full.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "PRICE_COLUMNS",
     "REQUIRED_COLUMNS",
+    "ValidatedPrices",
     "empty_prices",
     "split_invalid",
     "validate_prices",
@@ -310,3 +316,68 @@ def split_invalid(
     invalid["row"] = np.flatnonzero(bad) + first_row
     invalid["reason"] = pd.Series(reason, dtype="str")
     return _valid_sorted(checked), invalid
+
+
+_TOKEN = object()
+
+
+class ValidatedPrices:
+    """Price rows that passed :func:`validate_prices` once: normalized, sorted by ticker and
+    date, each ``(ticker, date)`` once; whoever receives one needs not check them again.
+
+    Built only by :meth:`check` (strict), :meth:`split` (lenient), or from other validated
+    rows (:meth:`where`, :meth:`concat`); ``frame`` is not to be modified.
+
+    >>> rows = pd.DataFrame({"ticker": ["spy"], "date": ["2025-01-27"], "adj_close": [599.37]})
+    >>> ValidatedPrices.check(rows, origin="example").frame["ticker"].tolist()
+    ['SPY']
+    """
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame, *, _token: object = None) -> None:
+        if _token is not _TOKEN:
+            raise TypeError("build ValidatedPrices with ValidatedPrices.check or .split")
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"ValidatedPrices({len(self.frame)} rows)"
+
+    @classmethod
+    def check(cls, frame: pd.DataFrame, *, origin: str, first_row: int = 1) -> ValidatedPrices:
+        """:func:`validate_prices` of ``frame``: raises on the first invalid row."""
+        return cls(validate_prices(frame, origin=origin, first_row=first_row), _token=_TOKEN)
+
+    @classmethod
+    def split(
+        cls, frame: pd.DataFrame, *, origin: str, first_row: int = 1
+    ) -> tuple[ValidatedPrices, pd.DataFrame]:
+        """:func:`split_invalid` of ``frame``: the valid rows, and the rejected ones."""
+        valid, invalid = split_invalid(frame, origin=origin, first_row=first_row)
+        return cls(valid, _token=_TOKEN), invalid
+
+    @classmethod
+    def empty(cls) -> ValidatedPrices:
+        """No rows."""
+        return cls(empty_prices(), _token=_TOKEN)
+
+    def where(self, keep: np.ndarray | pd.Series) -> ValidatedPrices:
+        """The rows where ``keep`` is true (a subset of valid rows is valid)."""
+        mask = np.asarray(keep, dtype=bool)
+        return ValidatedPrices(self.frame.loc[mask].reset_index(drop=True), _token=_TOKEN)
+
+    @classmethod
+    def concat(cls, parts: list[ValidatedPrices]) -> ValidatedPrices:
+        """Validated rows of several answers as one, sorted; of a ``(ticker, date)`` given twice
+        the later part's row is kept."""
+        frames = [p.frame for p in parts if len(p.frame)]
+        if not frames:
+            return cls.empty()
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(frames) > 1:
+            frame = frame.drop_duplicates(["ticker", "date"], keep="last")
+            frame = frame.sort_values(["ticker", "date"], kind="stable", ignore_index=True)
+        return cls(frame, _token=_TOKEN)

@@ -21,6 +21,9 @@ the files it superseded. Hence
 * between writes ``prices/`` holds exactly the current snapshot, so Dask, DuckDB or pyarrow can read
   it as one Parquet dataset (:meth:`PriceStore.files` lists it).
 
+The snapshot machinery lives in :mod:`analytics.data.snapshot` and the cell queries in
+:mod:`analytics.data.cells`; this module is the store's interface.
+
 Upserts rewrite only the years they touch (a daily refresh rewrites the current year only) and
 skip years where nothing changes, so re-importing the same data rewrites nothing.
 """
@@ -28,102 +31,33 @@ skip years where nothing changes, so re-importing the same data rewrites nothing
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from filelock import FileLock, Timeout
 
-from analytics.atomic import TEMP_PREFIX, fsync_dir, write_atomic
-from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, parse_date, sessions
+from analytics.atomic import fsync_dir
+from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, sessions
+from analytics.data.cells import (
+    date_range,
+    panel_cells,
+    runs,
+    stored_cells,
+    ticker_list,
+)
 from analytics.data.fetchlog import FETCH_LOG_FILE, FetchLog, interval_mask, write_parquet
-from analytics.data.schema import OPTIONAL_COLUMNS, validate_prices
-from analytics.errors import SpecError, StoreError
+from analytics.data.schema import ValidatedPrices, validate_prices
+from analytics.data.snapshot import SCHEMA, VALUES, Snapshot, SnapshotFiles, sql_list
+from analytics.errors import SpecError
 
 __all__ = ["PriceStore"]
 
 logger = logging.getLogger(__name__)
-
-_T = TypeVar("_T")
-_VALUES: tuple[str, ...] = ("adj_close", *OPTIONAL_COLUMNS)
-_SCHEMA = pa.schema(
-    [("ticker", pa.string()), ("date", pa.date32())] + [(c, pa.float64()) for c in _VALUES]
-)
-_READ_ATTEMPTS = 5
-_DATA_FILE = re.compile(r"^\d{4}\.g\d{6,}\.parquet$")
-_REBUILD = "delete the store directory and re-import your data"
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """A committed state of the store: its generation and the data file of each year."""
-
-    generation: int
-    files: Mapping[int, Path]
-
-    def between(self, start: pd.Timestamp, end: pd.Timestamp) -> list[Path]:
-        return [path for year, path in sorted(self.files.items()) if start.year <= year <= end.year]
-
-
-def _sql_list(paths: Sequence[Path]) -> str:
-    quoted = ("'" + str(path).replace("'", "''") + "'" for path in paths)
-    return "[" + ", ".join(quoted) + "]"
-
-
-def _tickers(tickers: Sequence[str] | str, *, name: str = "tickers") -> list[str]:
-    """Upper-case, stripped, unique tickers; a single string counts as one ticker."""
-    raw = [tickers] if isinstance(tickers, str) else list(tickers)
-    cleaned = [str(t).strip().upper() for t in raw]
-    if not all(cleaned):
-        position = cleaned.index("")
-        raise SpecError(
-            f"{name}: item {position + 1} ({raw[position]!r}) is an empty ticker; "
-            "pass symbols such as 'NVDA'"
-        )
-    index = pd.Index(cleaned, dtype="str")
-    if index.has_duplicates:
-        repeated = sorted(index[index.duplicated()].unique())
-        raise SpecError(
-            f"{name}: {', '.join(repeated)} given more than once; pass each ticker once"
-        )
-    return cleaned
-
-
-def _date_range(start: DateLike | None, end: DateLike | None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    lo = FIRST_DATE if start is None else parse_date(start, name="start")
-    hi = LAST_DATE if end is None else parse_date(end, name="end")
-    if lo > hi:
-        raise SpecError(f"start: {lo.date()} is after end {hi.date()}; pass start <= end")
-    return lo, hi
-
-
-def _locate(grid: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Position of each day in the sorted ``grid`` (``datetime64[D]``), -1 where absent."""
-    if len(grid) == 0:
-        return np.full(len(days), -1)
-    pos = np.searchsorted(grid, days)
-    hit = grid[np.minimum(pos, len(grid) - 1)] == days
-    return np.where(hit, pos, -1)
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Maximal runs of True per row: (row, first column, last column), row-major order."""
-    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
-    steps = np.diff(padded, axis=1)
-    rows, first = np.nonzero(steps == 1)
-    _, after = np.nonzero(steps == -1)
-    return rows, first, after - 1
 
 
 class PriceStore:
@@ -148,6 +82,7 @@ class PriceStore:
         self._root = Path(root).expanduser().absolute()
         self._lock_timeout = lock_timeout
         self._db = duckdb.connect()
+        self._files = SnapshotFiles(self._root, lock_timeout=lock_timeout, db=self._db)
 
     def __repr__(self) -> str:
         return f"PriceStore({str(self._root)!r})"
@@ -158,115 +93,14 @@ class PriceStore:
         return self._root
 
     @property
-    def _manifest(self) -> Path:
-        return self._root / "manifest.json"
-
-    @property
-    def _data_dir(self) -> Path:
-        return self._root / "prices"
-
-    @property
     def _log(self) -> FetchLog:
         return FetchLog(self._root / FETCH_LOG_FILE)
 
     # -- snapshots and reads -------------------------------------------------------------------
 
-    def _snapshot(self) -> _Snapshot:
-        try:
-            raw = self._manifest.read_bytes()
-        except FileNotFoundError:
-            if self._data_dir.is_dir() and any(
-                _DATA_FILE.match(p.name) for p in self._data_dir.iterdir()
-            ):
-                raise StoreError(
-                    f"store {self._root}: {self._manifest.name} is missing but {self._data_dir} "
-                    f"holds data files; restore the manifest from a backup, or {_REBUILD}"
-                ) from None
-            return _Snapshot(0, {})
-        except OSError as exc:
-            raise StoreError(
-                f"store {self._root}: cannot read {self._manifest} ({exc.strerror}); "
-                "check the directory's permissions"
-            ) from exc
-        try:
-            doc = json.loads(raw)
-            files = {int(year): self._data_file(name) for year, name in doc["files"].items()}
-            return _Snapshot(int(doc["generation"]), files)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StoreError(
-                f"store {self._root}: {self._manifest} is damaged ({exc!r}); "
-                f"restore it from a backup, or {_REBUILD}"
-            ) from exc
-
-    def _data_file(self, name: object) -> Path:
-        """The data file a manifest entry names; never one outside ``prices/``.
-
-        Reads follow the manifest and writes delete the files it supersedes, so an entry with a
-        path (absolute, ``..``, a subfolder) or a symbolic link would let whoever can edit the
-        manifest make the store read or delete any file.
-        """
-        if not isinstance(name, str) or not _DATA_FILE.fullmatch(name):
-            raise ValueError(
-                f"entry {name!r} is not a data file name like 2025.g000001.parquet: it points "
-                f"outside {self._data_dir}"
-            )
-        path = self._data_dir / name
-        if path.is_symlink():
-            raise ValueError(
-                f"entry {name!r} is a symbolic link: it points outside {self._data_dir}"
-            )
-        return path
-
-    def _read(self, run: Callable[[_Snapshot, duckdb.DuckDBPyConnection], _T]) -> _T:
-        """Run a query on the current snapshot, restarting if a writer replaced its files."""
-        snapshot = self._snapshot()
-        for _ in range(_READ_ATTEMPTS):
-            try:
-                with self._db.cursor() as con:
-                    return run(snapshot, con)
-            except duckdb.Error as exc:
-                # IOException, InvalidInputException, and BinderException or
-                # ConversionException for a column whose type another tool changed.
-                latest = self._snapshot()
-                if latest.generation == snapshot.generation:
-                    raise self._unreadable(latest, exc) from exc
-                logger.debug(
-                    "store %s: generation %s replaced during a read, retrying on %s",
-                    self._root,
-                    snapshot.generation,
-                    latest.generation,
-                )
-                snapshot = latest
-        raise StoreError(
-            f"store {self._root}: writers replaced the data {_READ_ATTEMPTS} times during one "
-            "read; retry when the running import or refresh has finished"
-        )
-
-    def _unreadable(self, snapshot: _Snapshot, exc: Exception) -> StoreError:
-        for path in snapshot.files.values():
-            try:
-                schema = pq.read_schema(path)
-            except (OSError, pa.ArrowException) as bad:
-                return StoreError(
-                    f"store file {path} cannot be read ({bad}); it is damaged or was changed "
-                    f"outside Aftershock: restore it from a backup, or {_REBUILD}"
-                )
-            changed = [
-                f"{f.name} is {schema.field(f.name).type}, not {f.type}"
-                for f in _SCHEMA
-                if f.name in schema.names and schema.field(f.name).type != f.type
-            ]
-            if changed:
-                return StoreError(
-                    f"store damaged: file {path} was changed outside Aftershock "
-                    f"({'; '.join(changed)}); restore it from a backup, or {_REBUILD}"
-                )
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return StoreError(f"store damaged: {self._root}: reading failed ({detail}); {_REBUILD}")
-
     def files(self) -> list[Path]:
         """The Parquet files of the current snapshot, oldest year first (for Dask, DuckDB...)."""
-        return self._snapshot().between(FIRST_DATE, LAST_DATE)
+        return self._files.snapshot().between(FIRST_DATE, LAST_DATE)
 
     def disk_usage(self) -> int:
         """Bytes used by the current snapshot's data files and the fetch log."""
@@ -280,14 +114,14 @@ class PriceStore:
     def tickers(self) -> list[str]:
         """Every ticker with at least one stored row, sorted."""
 
-        def run(snapshot: _Snapshot, con: duckdb.DuckDBPyConnection) -> list[str]:
+        def run(snapshot: Snapshot, con: duckdb.DuckDBPyConnection) -> list[str]:
             paths = snapshot.between(FIRST_DATE, LAST_DATE)
             if not paths:
                 return []
-            sql = f"SELECT DISTINCT ticker FROM read_parquet({_sql_list(paths)}) ORDER BY ticker"
+            sql = f"SELECT DISTINCT ticker FROM read_parquet({sql_list(paths)}) ORDER BY ticker"
             return [str(t) for t in con.sql(sql).fetchnumpy()["ticker"]]
 
-        return self._read(run)
+        return self._files.read(run)
 
     def prices(
         self,
@@ -308,30 +142,30 @@ class PriceStore:
         columns
             Value columns among ``adj_close, open, high, low, close, volume``.
         """
-        wanted = None if tickers is None else _tickers(tickers)
-        lo, hi = _date_range(start, end)
-        unknown = [c for c in columns if c not in _VALUES]
+        wanted = None if tickers is None else ticker_list(tickers)
+        lo, hi = date_range(start, end)
+        unknown = [c for c in columns if c not in VALUES]
         if unknown or not columns:
             raise SpecError(
-                f"columns: {list(columns)!r} must name one or more of {', '.join(_VALUES)}"
+                f"columns: {list(columns)!r} must name one or more of {', '.join(VALUES)}"
             )
         select = ", ".join(["ticker", "date", *(f'"{c}"' for c in columns)])
 
-        def run(snapshot: _Snapshot, con: duckdb.DuckDBPyConnection) -> pa.Table:
+        def run(snapshot: Snapshot, con: duckdb.DuckDBPyConnection) -> pa.Table:
             paths = snapshot.between(lo, hi)
             if not paths or wanted == []:
-                return _SCHEMA.empty_table().select(["ticker", "date", *columns])
+                return SCHEMA.empty_table().select(["ticker", "date", *columns])
             where = "date BETWEEN $lo AND $hi"
             if wanted is not None:
                 con.register("wanted", pa.table({"ticker": pa.array(wanted, pa.string())}))
                 where += " AND ticker IN (SELECT ticker FROM wanted)"
             sql = (
-                f"SELECT {select} FROM read_parquet({_sql_list(paths)}) "
+                f"SELECT {select} FROM read_parquet({sql_list(paths)}) "
                 f"WHERE {where} ORDER BY ticker, date"
             )
             return con.sql(sql, params={"lo": lo.date(), "hi": hi.date()}).to_arrow_table()
 
-        table = self._read(run)
+        table = self._files.read(run)
         frame = table.to_pandas()
         frame["ticker"] = frame["ticker"].astype("str")
         frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
@@ -344,13 +178,13 @@ class PriceStore:
         in the given order (upper-cased); NaN where no price is stored (a ticker without data gets
         an all-NaN column). Stored rows on non-session dates are ignored.
         """
-        names = _tickers(tickers)
-        lo, hi = _date_range(start, end)
+        names = ticker_list(tickers)
+        lo, hi = date_range(start, end)
         grid = sessions(lo, hi)
         values = np.full((len(grid), len(names)), np.nan)
         if len(grid) and names:
-            rows, cols, prices = self._read(
-                lambda snapshot, con: _panel_cells(snapshot, con, names, grid)
+            rows, cols, prices = self._files.read(
+                lambda snapshot, con: panel_cells(snapshot, con, names, grid)
             )
             values[rows, cols] = prices
         return pd.DataFrame(values, index=grid, columns=pd.Index(names, name="ticker", dtype="str"))
@@ -367,10 +201,10 @@ class PriceStore:
         Restricted to ``[start, end]`` if given. Requested tickers without rows are listed with
         ``rows`` 0 and NaT dates. Sorted by ticker.
         """
-        wanted = None if tickers is None else _tickers(tickers)
-        lo, hi = _date_range(start, end)
+        wanted = None if tickers is None else ticker_list(tickers)
+        lo, hi = date_range(start, end)
 
-        def run(snapshot: _Snapshot, con: duckdb.DuckDBPyConnection) -> pa.Table:
+        def run(snapshot: Snapshot, con: duckdb.DuckDBPyConnection) -> pa.Table:
             paths = snapshot.between(lo, hi)
             if not paths:
                 return pa.table(
@@ -387,12 +221,12 @@ class PriceStore:
                 where += " AND ticker IN (SELECT ticker FROM wanted)"
             sql = (
                 'SELECT ticker, min(date) AS "first", max(date) AS "last", count(*) AS "rows" '
-                f"FROM read_parquet({_sql_list(paths)}) WHERE {where} "
+                f"FROM read_parquet({sql_list(paths)}) WHERE {where} "
                 "GROUP BY ticker ORDER BY ticker"
             )
             return con.sql(sql, params={"lo": lo.date(), "hi": hi.date()}).to_arrow_table()
 
-        found = self._read(run).to_pandas()
+        found = self._files.read(run).to_pandas()
         frame = pd.DataFrame(
             {
                 "ticker": found["ticker"].astype("str"),
@@ -436,8 +270,8 @@ class PriceStore:
             Columns ``ticker, start, end`` (first and last missing session of each run of
             consecutive missing sessions), in the order of ``tickers`` then ``start``.
         """
-        names = _tickers(tickers)
-        lo, hi = _date_range(start, end)
+        names = ticker_list(tickers)
+        lo, hi = date_range(start, end)
         if max_hole < 0:
             raise SpecError(f"max_hole: {max_hole} is negative; pass 0 or more sessions")
         pad = pd.Timedelta(days=2 * max_hole + 10)
@@ -457,13 +291,13 @@ class PriceStore:
         lo_pos, hi_pos = max(0, first - max_hole), min(len(days), last + max_hole)
         days = days[lo_pos:hi_pos]
         core = slice(first - lo_pos, last - lo_pos)
-        stored = self._read(lambda snapshot, con: _stored_cells(snapshot, con, names, days))
+        stored = self._files.read(lambda snapshot, con: stored_cells(snapshot, con, names, days))
         missing = ~stored
-        rows, a, b = _runs(missing)
+        rows, a, b = runs(missing)
         hole = (a > 0) & (b < len(days) - 1) & (b - a + 1 <= max_hole)
         missing &= ~interval_mask(rows[hole], a[hole], b[hole], missing.shape)
         missing &= ~self._log.settled(names, days, source)
-        rows, a, b = _runs(missing[:, core])
+        rows, a, b = runs(missing[:, core])
         if not len(rows):
             return empty
         core_days = window[first:last]
@@ -509,12 +343,12 @@ class PriceStore:
             Time of the request (default: now). Only sessions at least a week before it are
             recorded as settled, so sessions a source had not published yet are asked again.
         """
-        names = _tickers(tickers)
-        lo, hi = _date_range(start, end)
+        names = ticker_list(tickers)
+        lo, hi = date_range(start, end)
         entries = self._log.entries(names, lo, hi, source=source, rows=rows, when=when)
         if entries is None:
             return
-        with self._writing():
+        with self._files.writing():
             merged = self._log.append(entries)
             fsync_dir(self._root)
         logger.info(
@@ -529,84 +363,29 @@ class PriceStore:
 
     # -- writes --------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[_Snapshot]:
-        """Hold the writer lock; yield the committed snapshot after removing crash leftovers."""
-        try:
-            self._data_dir.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(self._root / ".write.lock", timeout=self._lock_timeout)
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"store {self._root}: another process has been writing for more than "
-                f"{self._lock_timeout:g} s (lock {self._root / '.write.lock'}); wait for it to "
-                "finish, or pass a larger lock_timeout"
-            ) from None
-        except OSError as exc:
-            raise StoreError(
-                f"store {self._root} is not writable ({exc.strerror or exc}); choose another "
-                "store directory",
-                parameter="store",
-            ) from exc
-        try:
-            snapshot = self._snapshot()
-            if not self._manifest.exists():
-                self._commit(snapshot)
-            self._remove_leftovers(snapshot)
-            yield snapshot
-        except OSError as exc:
-            raise StoreError(
-                f"store {self._root}: writing failed ({exc.strerror or exc}); the store keeps "
-                "its previous data: free disk space or fix permissions, then retry"
-            ) from exc
-        finally:
-            lock.release()
-
-    def _remove_leftovers(self, snapshot: _Snapshot) -> None:
-        current = {path.name for path in snapshot.files.values()}
-        stale = [
-            path
-            for directory in (self._root, self._data_dir)
-            for path in directory.iterdir()
-            if path.name.startswith(TEMP_PREFIX)
-            or (
-                directory == self._data_dir
-                and _DATA_FILE.match(path.name) is not None
-                and path.name not in current
-            )
-        ]
-        for path in stale:
-            path.unlink(missing_ok=True)
-        if stale:
-            logger.info(
-                "store %s: removed %s file(s) left by an interrupted write", self._root, len(stale)
-            )
-
-    def _commit(self, snapshot: _Snapshot) -> None:
-        doc = {
-            "format": 1,
-            "generation": snapshot.generation,
-            "files": {str(year): path.name for year, path in sorted(snapshot.files.items())},
-        }
-        text = json.dumps(doc, indent=1).encode()
-        write_atomic(self._manifest, lambda handle: handle.write(text))
-        fsync_dir(self._root)
-
-    def upsert(self, frame: pd.DataFrame, *, origin: str = "PriceStore.upsert") -> int:
+    def upsert(
+        self, frame: pd.DataFrame | ValidatedPrices, *, origin: str = "PriceStore.upsert"
+    ) -> int:
         """Insert or update rows; return how many rows were new or changed.
 
-        ``frame`` is validated with :func:`analytics.data.schema.validate_prices` (``origin`` names
-        the caller in its errors). A row replaces the stored row of the same ``(ticker, date)``;
-        optional columns it leaves NaN keep their stored values. Years where nothing changes are
-        not rewritten, so upserting the same rows twice is a no-op.
+        A plain ``frame`` is validated with :func:`analytics.data.schema.validate_prices`
+        (``origin`` names the caller in its errors); rows given as
+        :class:`~analytics.data.schema.ValidatedPrices` (what sources return) were validated
+        once already and are written as they are. A row replaces the stored row of the same
+        ``(ticker, date)``; optional columns it leaves NaN keep their stored values. Years where
+        nothing changes are not rewritten, so upserting the same rows twice is a no-op.
         """
-        clean = validate_prices(frame, origin=origin)
+        # Rows a source validated are trusted; any other frame is checked in full.
+        if isinstance(frame, ValidatedPrices):
+            clean = frame.frame
+        else:
+            clean = validate_prices(frame, origin=origin)
         if clean.empty:
             return 0
-        table = pa.Table.from_pandas(clean, schema=_SCHEMA, preserve_index=False)
+        table = pa.Table.from_pandas(clean, schema=SCHEMA, preserve_index=False)
         years = pc.year(table["date"]).to_numpy()
         changed_total, rewritten = 0, 0
-        with self._writing() as snapshot:
+        with self._files.writing() as snapshot:
             files = dict(snapshot.files)
             generation = snapshot.generation + 1
             for year in np.unique(years):
@@ -615,14 +394,14 @@ class PriceStore:
                 merged, changed = (part, part.num_rows) if old is None else self._merge(old, part)
                 if not changed:
                     continue
-                path = self._data_dir / f"{int(year)}.g{generation:06d}.parquet"
+                path = self._files.data_dir / f"{int(year)}.g{generation:06d}.parquet"
                 write_parquet(path, merged)
                 files[int(year)] = path
                 changed_total += changed
                 rewritten += 1
             if rewritten:
-                fsync_dir(self._data_dir)
-                self._commit(_Snapshot(generation, files))
+                fsync_dir(self._files.data_dir)
+                self._files.commit(Snapshot(generation, files))
                 superseded = set(snapshot.files.values()) - set(files.values())
                 for path in superseded:
                     path.unlink(missing_ok=True)
@@ -638,14 +417,14 @@ class PriceStore:
 
     def _merge(self, old: Path, new: pa.Table) -> tuple[pa.Table, int]:
         """Stored rows of one year overlaid with ``new``; and how many rows changed."""
-        values = ", ".join(f'coalesce(n."{c}", o."{c}") AS "{c}"' for c in _VALUES)
+        values = ", ".join(f'coalesce(n."{c}", o."{c}") AS "{c}"' for c in VALUES)
         differs = " OR ".join(
-            f'coalesce(n."{c}", o."{c}") IS DISTINCT FROM o."{c}"' for c in _VALUES
+            f'coalesce(n."{c}", o."{c}") IS DISTINCT FROM o."{c}"' for c in VALUES
         )
         sql = (
             f"SELECT ticker, date, {values}, "
             f"n.is_new IS NOT NULL AND (o.is_old IS NULL OR {differs}) AS changed "
-            f"FROM (SELECT *, true AS is_old FROM read_parquet({_sql_list([old])})) AS o "
+            f"FROM (SELECT *, true AS is_old FROM read_parquet({sql_list([old])})) AS o "
             "FULL OUTER JOIN (SELECT *, true AS is_new FROM new_rows) AS n USING (ticker, date) "
             "ORDER BY ticker, date"
         )
@@ -654,52 +433,6 @@ class PriceStore:
                 con.register("new_rows", new)
                 merged = con.sql(sql).to_arrow_table()
             changed = int(pc.sum(merged["changed"]).as_py() or 0)
-            return merged.drop_columns(["changed"]).cast(_SCHEMA), changed
+            return merged.drop_columns(["changed"]).cast(SCHEMA), changed
         except (duckdb.Error, pa.ArrowException) as exc:
-            raise self._unreadable(_Snapshot(0, {0: old}), exc) from exc
-
-
-def _panel_cells(
-    snapshot: _Snapshot, con: duckdb.DuckDBPyConnection, names: list[str], grid: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row (session), column (ticker) and adjusted close of every stored cell of a panel."""
-    lo, hi = grid[0], grid[-1]
-    paths = snapshot.between(lo, hi)
-    if not paths:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    con.register(
-        "wanted",
-        pa.table({"ticker": pa.array(names, pa.string()), "col": np.arange(len(names))}),
-    )
-    sql = (
-        f"SELECT w.col, p.date, p.adj_close FROM read_parquet({_sql_list(paths)}) AS p "
-        "JOIN wanted AS w ON p.ticker = w.ticker WHERE p.date BETWEEN $lo AND $hi"
-    )
-    cells = con.sql(sql, params={"lo": lo.date(), "hi": hi.date()}).to_arrow_table()
-    rows = _locate(grid.values.astype("datetime64[D]"), cells["date"].to_numpy())
-    keep = rows >= 0
-    return rows[keep], cells["col"].to_numpy()[keep], cells["adj_close"].to_numpy()[keep]
-
-
-def _stored_cells(
-    snapshot: _Snapshot, con: duckdb.DuckDBPyConnection, names: list[str], days: np.ndarray
-) -> np.ndarray:
-    """Matrix (ticker x session) that is True where a row is stored."""
-    stored = np.zeros((len(names), len(days)), dtype=bool)
-    lo, hi = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
-    paths = snapshot.between(lo, hi)
-    if not paths:
-        return stored
-    con.register(
-        "wanted",
-        pa.table({"ticker": pa.array(names, pa.string()), "row": np.arange(len(names))}),
-    )
-    sql = (
-        f"SELECT w.row, p.date FROM read_parquet({_sql_list(paths)}) AS p "
-        "JOIN wanted AS w ON p.ticker = w.ticker WHERE p.date BETWEEN $lo AND $hi"
-    )
-    cells = con.sql(sql, params={"lo": lo.date(), "hi": hi.date()}).to_arrow_table()
-    cols = _locate(days, cells["date"].to_numpy())
-    keep = cols >= 0
-    stored[cells["row"].to_numpy()[keep], cols[keep]] = True
-    return stored
+            raise self._files.unreadable(Snapshot(0, {0: old}), exc) from exc

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.calendar import DateLike, parse_date
-from analytics.data.schema import validate_prices
+from analytics.data.schema import ValidatedPrices
 from analytics.data.sources import Source
 from analytics.data.store import PriceStore
 from analytics.errors import DataError, SourceError, SpecError
@@ -78,29 +78,44 @@ class _Run:
 
     store: PriceStore
     flush_rows: int
-    pending: list[tuple[_Request, pd.DataFrame, dict[str, int]]] = field(default_factory=list)
+    pending: list[tuple[_Request, ValidatedPrices, dict[str, int]]] = field(default_factory=list)
     pending_rows: int = 0
     written: int = 0
     fetched: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    unreachable: dict[str, str] = field(default_factory=dict)
+
+    def _failed(self, request: _Request, message: str) -> None:
+        """Note a failed request once in the errors, and as every ticker's reason."""
+        line = f"{request.source.name}: {message}"
+        if line not in self.errors:
+            self.errors.append(line)
+        for ticker in request.tickers:
+            self.reasons.setdefault(ticker, []).append(line)
 
     def ask(self, request: _Request) -> None:
         """Call the source; keep its answer for the next flush, or its failure for the report."""
         name = request.source.name
+        if name in self.unreachable:
+            self._failed(request, self.unreachable[name])
+            return
         try:
             result = request.source.get(request.tickers, request.start, request.end)
-            prices = validate_prices(result.prices, origin=name)
+            valid = result.valid_prices(origin=name)
         except (SourceError, DataError) as exc:
-            self.errors.append(f"{name}: {exc}")
-            for ticker in request.tickers:
-                self.reasons.setdefault(ticker, []).append(f"{name}: {exc}")
+            if isinstance(exc, SourceError) and exc.parameter == "offline":
+                # Unreachable: the source's other requests would fail the same way.
+                self.unreachable[name] = str(exc)
+            self._failed(request, str(exc))
             return
-        asked = prices["ticker"].isin(request.tickers) & prices["date"].between(
+        rows = valid.frame
+        asked = rows["ticker"].isin(request.tickers) & rows["date"].between(
             request.start, request.end
         )
-        prices = prices[asked]
-        counts = {str(t): int(n) for t, n in prices["ticker"].value_counts().items()}
+        prices = valid.where(asked)
+        rows = prices.frame
+        counts = {str(t): int(n) for t, n in rows["ticker"].value_counts().items()}
         span = f"{request.start.date()}..{request.end.date()}"
         for ticker in request.tickers:
             if ticker in counts:
@@ -117,7 +132,7 @@ class _Run:
         """Upsert the pending answers, then log their requests as asked."""
         if self.pending_rows:
             frames = [prices for _, prices, _ in self.pending]
-            self.written += self.store.upsert(pd.concat(frames, ignore_index=True), origin="fetch")
+            self.written += self.store.upsert(ValidatedPrices.concat(frames), origin="fetch")
         for request, _, counts in self.pending:
             self.store.record_fetch(
                 request.tickers, request.start, request.end, source=request.source.name, rows=counts

@@ -1,11 +1,14 @@
 """The event study: specification, returns, models, tests, the pure engine and its result.
 
 Modules: :mod:`~analytics.study.spec` (:class:`StudySpec`, the one window grammar),
+:mod:`~analytics.study.events` (firm-events parsed from ticker lists and event tables),
 :mod:`~analytics.study.returns` (returns, risk-free rate, spike screen),
 :mod:`~analytics.study.models` (normal-return models fitted for all firm-events at once),
 :mod:`~analytics.study.significance` (the test statistics),
 :mod:`~analytics.study.engine` (:func:`run_study`: inputs in, numbers out; no I/O beyond the
-price provider it is given) and :mod:`~analytics.study.result` (:class:`StudyResult`).
+price provider it is given), :mod:`~analytics.study.result` (:class:`StudyResult`) and
+:mod:`~analytics.study.reasons` (exclusion reasons worded from what the study service knows:
+"not in the data", "prices end on ...").
 
 May import: the standard library, numpy/pandas/scipy, :mod:`analytics.calendar`,
 :mod:`analytics.errors`, :mod:`analytics.tickers` and, for table layouts only,

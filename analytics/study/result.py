@@ -245,7 +245,8 @@ class StudyResult:
 
     @property
     def excluded(self) -> pd.DataFrame:
-        """Every exclusion: ``event_id, ticker, window`` (``"all"`` or a window key), ``reason``."""
+        """Every exclusion: ``event_id, ticker, window`` (``"all"`` or a window key), ``reason``;
+        the inputs the spec dropped (:attr:`StudySpec.dropped`) come last, without event_id."""
         return self._tables["excluded"].copy(deep=False)
 
     def _firms_table(self) -> pd.DataFrame:
@@ -388,8 +389,20 @@ class StudyResult:
             }
         )  # fmt: skip
         frame = frame.sort_values("event_id", kind="stable", ignore_index=True)
+        # Inputs the spec left out (the benchmark as a firm, ...) are no firm-event: no event_id.
+        before = pd.DataFrame(
+            {
+                "event_id": pd.array([pd.NA] * len(self.spec.dropped), dtype="Int64"),
+                "ticker": [t for t, _ in self.spec.dropped],
+                "window": ALL_WINDOWS,
+                "reason": [f"excluded: {r}" for _, r in self.spec.dropped],
+            }
+        )
+        if len(before):
+            parts = [frame.astype({"event_id": "Int64"}), before] if len(frame) else [before]
+            frame = pd.concat(parts, ignore_index=True)
         return frame.astype(
-            {"event_id": "int64", "ticker": "string", "window": "string", "reason": "string"}
+            {"event_id": "Int64", "ticker": "string", "window": "string", "reason": "string"}
         )
 
     # ------------------------------------------------------------------ outputs

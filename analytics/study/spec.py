@@ -12,6 +12,8 @@ Normalization choices:
   ``BRK-B``, ``^IRX``; ASCII letters, digits, ``-``, ``=`` and a leading ``^``);
 - a firm-event that repeats an earlier one (same ticker, same day 0) is dropped with a
   :class:`SpecWarning`, as is the benchmark when it is listed as a firm (it is never a firm);
+  each dropped input is kept, with its reason, in :attr:`StudySpec.dropped` (the result lists
+  it among its exclusions);
 - event windows are de-duplicated, keeping their first order.
 
 Every default (benchmark, model, windows, placebo, ...) is the one of
@@ -34,17 +36,19 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from analytics import tickers as tickers_grammar
-from analytics.calendar import (
-    TIMINGS,
-    DateLike,
-    Timing,
-    day_zero,
-    day_zero_many,
-    parse_date,
-    parse_dates,
-)
+from analytics.calendar import DateLike, day_zero_many, parse_date, parse_dates
 from analytics.errors import SpecError
+from analytics.study.events import (
+    FirmEvent,
+    event_columns,
+    parse_tickers,
+    split_tickers,
+    ticker_of,
+    tickers_of,
+    timestamps,
+    timing_of,
+    timings_of,
+)
 from analytics.study.options import (
     DEFAULTS,
     FACTOR_MODELS,
@@ -65,8 +69,11 @@ from analytics.study.options import (
 
 __all__ = [
     "FACTOR_MODELS",
+    "INVALID_TICKER",
+    "IS_BENCHMARK",
     "MAX_SESSIONS",
     "MODELS",
+    "REPEATED",
     "FirmEvent",
     "ModelName",
     "ReturnKind",
@@ -80,125 +87,16 @@ __all__ = [
 ]
 
 _D = DEFAULTS
+IS_BENCHMARK = "is the benchmark"
+REPEATED = "repeats an earlier firm-event"
+INVALID_TICKER = "invalid ticker"
+"""The reason a caller gives for a ticker it dropped because its syntax is invalid."""
 _LISTED = 10
 """Most firm-events a warning names; the rest are counted (one line, however many)."""
 
 
 class SpecWarning(UserWarning):
     """A spec was usable only after dropping something (a duplicate or the benchmark)."""
-
-
-def _ticker(value: object, name: str) -> str:
-    return tickers_grammar.ticker(value, name=name)
-
-
-def _timing(value: object, name: str) -> Timing:
-    if value not in TIMINGS:
-        raise SpecError(f"{name}: {value!r} is not one of {', '.join(TIMINGS)}")
-    return cast(Timing, value)
-
-
-def _label(name: str, row: int, by_row: bool) -> str:
-    return f"{name} in row {row}" if by_row else name
-
-
-def _objects(values: Iterable[object]) -> pd.Series:
-    """Values as an object Series, each kept whole (``np.array`` would unpack tuples)."""
-    return pd.Series(np.fromiter(values, dtype=object))
-
-
-def _tickers(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray:
-    """:func:`_ticker` of many values at once; an error names the first bad one (and its row)."""
-    raw = _objects(values)
-    if len(raw) and pd.api.types.infer_dtype(raw, skipna=False) != "string":
-        row = int(np.flatnonzero(~raw.map(lambda v: isinstance(v, str)).to_numpy())[0])
-        _ticker(raw.iloc[row], _label(name, row, by_row))
-    text = raw.astype("string")
-    symbols = text.str.strip().str.upper().str.replace(r"[./]", "-", regex=True)
-    ascii_ = text.map(lambda v: isinstance(v, str) and v.isascii()).astype(bool)
-    valid = symbols.str.fullmatch(tickers_grammar.SYMBOL.pattern).fillna(False).astype(bool)
-    bad = np.flatnonzero(~(valid & ascii_).to_numpy(dtype=bool))
-    if bad.size:
-        row = int(bad[0])
-        _ticker(raw.iloc[row], _label(name, row, by_row))
-    return symbols.to_numpy(dtype=object)
-
-
-def _timings(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarray:
-    """:func:`_timing` of many values at once; an error names the first bad one (and its row)."""
-    raw = _objects(values)
-    bad = np.flatnonzero(~raw.isin(TIMINGS).to_numpy())
-    if bad.size:
-        row = int(bad[0])
-        _timing(raw.iloc[row], _label(name, row, by_row))
-    return raw.to_numpy()
-
-
-@dataclass(frozen=True, kw_only=True)
-class FirmEvent:
-    """One firm-event: a ticker, the event's calendar date and its timing."""
-
-    event_id: int
-    ticker: str
-    date: pd.Timestamp
-    timing: Timing = "before_open"
-
-    @cached_property
-    def day0(self) -> pd.Timestamp:
-        """The resolved day-0 session (see :func:`analytics.calendar.day_zero`), computed once."""
-        return day_zero(self.date, self.timing)
-
-
-def _split_tickers(tickers: str | Iterable[str]) -> list[object]:
-    return tickers_grammar.split_tickers(tickers)
-
-
-def parse_tickers(tickers: str | Iterable[str], *, name: str = "tickers") -> list[str]:
-    """Validate and normalize ticker symbols (text split on commas/spaces, or a list).
-
-    >>> parse_tickers("nvda, brk.b NVDA")
-    ['NVDA', 'BRK-B']
-    """
-    symbols = list(dict.fromkeys(_ticker(t, name) for t in _split_tickers(tickers)))
-    if not symbols:
-        raise SpecError(f"{name}: {tickers!r} names no ticker; pass symbols like NVDA,SPY")
-    return symbols
-
-
-def _timestamps(dates: pd.DatetimeIndex) -> list[pd.Timestamp]:
-    """The dates as ``Timestamp`` objects, each distinct date boxed once (events share days)."""
-    codes, distinct = pd.factorize(dates)
-    boxed = list(distinct)
-    return [boxed[c] for c in codes.tolist()]
-
-
-def _event_columns(
-    events: pd.DataFrame | Iterable[Sequence[object]], timing: Timing
-) -> tuple[np.ndarray, np.ndarray | pd.Series, np.ndarray]:
-    """Tickers, dates and timings of an events table (or rows), ``timing`` where absent."""
-    if isinstance(events, pd.DataFrame):
-        columns = {str(c).strip().lower(): c for c in events.columns}
-        absent = [c for c in ("ticker", "date") if c not in columns]
-        if absent:
-            raise SpecError(
-                f"events: missing column(s) {', '.join(absent)}; "
-                "give a table with columns ticker, date and optionally timing"
-            )
-        timings = (
-            events[columns["timing"]].to_numpy(dtype=object)
-            if "timing" in columns
-            else np.full(len(events), timing, dtype=object)
-        )
-        return events[columns["ticker"]].to_numpy(dtype=object), events[columns["date"]], timings
-    rows: list[tuple[object, object, object]] = []
-    for row in events:
-        if isinstance(row, str) or len(row) not in (2, 3):
-            raise SpecError(f"events: {row!r} is not a (ticker, date[, timing]) row")
-        rows.append((row[0], row[1], row[2] if len(row) == 3 else timing))
-    tickers, dates, timings = (
-        np.fromiter((r[k] for r in rows), object, len(rows)) for k in range(3)
-    )
-    return tickers, dates, timings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,6 +132,10 @@ class StudySpec:
         (3.0: above +300% or below -75%); it is a spike when the next session reverses it.
     spike_jump
         A single-session price ratio above this is a spike even if never reversed.
+    dropped
+        Inputs left out before the study, as ``(ticker, reason)`` pairs: the benchmark given
+        as a firm (``"is the benchmark"``), a repeated firm-event, or what the caller dropped
+        (e.g. ``"invalid ticker"`` from a link).
     """
 
     firm_events: tuple[FirmEvent, ...]
@@ -248,10 +150,16 @@ class StudySpec:
     spike_screen: SpikeScreen = _D.spike_screen
     spike_threshold: float = _D.spike_threshold
     spike_jump: float = _D.spike_jump
+    dropped: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self._check_events()
-        _ticker(self.benchmark, "benchmark")
+        if not all(
+            isinstance(d, tuple) and len(d) == 2 and all(isinstance(v, str) for v in d)
+            for d in self.dropped
+        ):
+            raise SpecError(f"dropped: {self.dropped!r} must be (ticker, reason) pairs of text")
+        ticker_of(self.benchmark, "benchmark")
         if self.benchmark != self.benchmark.strip().upper():
             raise SpecError(f"benchmark: {self.benchmark!r} must be upper-case without spaces")
         if self.model not in MODELS:
@@ -267,7 +175,7 @@ class StudySpec:
         if not self.firm_events:
             raise SpecError("tickers: no firm to study; give at least one ticker")
         given = np.fromiter((e.ticker for e in self.firm_events), object, len(self.firm_events))
-        normalized = _tickers(given, "ticker", by_row=False)
+        normalized = tickers_of(given, "ticker", by_row=False)
         changed = np.flatnonzero(normalized != given)
         if changed.size:
             raise SpecError(
@@ -278,7 +186,7 @@ class StudySpec:
             raise SpecError(
                 f"tickers: the benchmark {self.benchmark} cannot also be a firm; remove it"
             )
-        _timings([e.timing for e in self.firm_events], "timing", by_row=False)
+        timings_of([e.timing for e in self.firm_events], "timing", by_row=False)
         table = self._events
         repeated = np.flatnonzero(table.duplicated(["ticker", "day0"]).to_numpy())
         if repeated.size:
@@ -354,6 +262,7 @@ class StudySpec:
         spike_screen: str = _D.spike_screen,
         spike_threshold: float = _D.spike_threshold,
         spike_jump: float = _D.spike_jump,
+        dropped: Iterable[tuple[str, str]] = (),
     ) -> StudySpec:
         """Build a spec from convenient inputs; see the class for the parameters.
 
@@ -362,41 +271,52 @@ class StudySpec:
         and ``timing``, or ``events``: a table with columns ``ticker``, ``date`` and optionally
         ``timing`` (or an iterable of such rows), whose missing timings default to ``timing``.
         Duplicate firm-events and the benchmark listed as a firm are dropped with a
-        :class:`SpecWarning`. An error in an events table names its first bad row (0-based).
+        :class:`SpecWarning` and kept in :attr:`dropped` after the ``dropped`` pairs given (what
+        the caller left out itself). An error in an events table names its first bad row
+        (0-based).
         """
-        default_timing = _timing(timing, "timing")
+        default_timing = timing_of(timing, "timing")
         if events is not None:
             if tickers is not None or date is not None:
                 raise SpecError(
                     "events: give either an events table or tickers with one date, not both"
                 )
-            raw_tickers, raw_dates, raw_timings = _event_columns(events, default_timing)
+            raw_tickers, raw_dates, raw_timings = event_columns(events, default_timing)
         else:
             if tickers is None or date is None:
                 raise SpecError(
                     "tickers/date: give tickers and the event date (or an events table)"
                 )
-            raw_tickers = np.fromiter(_split_tickers(tickers), dtype=object)
+            raw_tickers = np.fromiter(split_tickers(tickers), dtype=object)
         if not len(raw_tickers):
             raise SpecError("tickers: no firm to study; give at least one ticker")
-        bench = _ticker(benchmark, "benchmark")
+        bench = ticker_of(benchmark, "benchmark")
         if events is not None:
-            symbols = _tickers(raw_tickers, "ticker", by_row=True)
+            symbols = tickers_of(raw_tickers, "ticker", by_row=True)
             dates = parse_dates(raw_dates, name="date")
-            timings = _timings(raw_timings, "timing", by_row=True)
+            timings = timings_of(raw_timings, "timing", by_row=True)
         else:
-            symbols = _tickers(raw_tickers, "tickers", by_row=False)
+            symbols = tickers_of(raw_tickers, "tickers", by_row=False)
             dates = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")] * len(symbols))
             timings = np.full(len(symbols), default_timing, dtype=object)
         keys = pd.DataFrame({"ticker": symbols, "day0": day_zero_many(dates, timings)})
-        dropped = ((keys["ticker"] == bench) | keys.duplicated()).to_numpy()
-        if dropped.all():
+        is_benchmark = (keys["ticker"] == bench).to_numpy()
+        repeated = keys.duplicated().to_numpy() & ~is_benchmark
+        left_out = [(str(t), str(r)) for t, r in dropped]
+        if is_benchmark.any():
+            left_out.append((bench, IS_BENCHMARK))
+        left_out += [
+            (str(t), f"{REPEATED} on day 0 {d:%Y-%m-%d}")
+            for t, d in keys.loc[repeated, ["ticker", "day0"]].itertuples(index=False)
+        ]
+        left = is_benchmark | repeated
+        if left.all():
             raise SpecError(
                 f"tickers: no firm to study once the benchmark {bench} is left out; "
                 "give at least one other ticker"
             )
-        if dropped.any():
-            gone = keys[dropped]
+        if left.any():
+            gone = keys[left]
             shown = gone.head(_LISTED)
             listed = ", ".join(shown["ticker"] + " " + shown["day0"].dt.strftime("%Y-%m-%d"))
             if len(gone) > _LISTED:
@@ -407,11 +327,11 @@ class StudySpec:
                 SpecWarning,
                 stacklevel=2,
             )
-        kept = ~dropped
+        kept = ~left
         firm_events = tuple(
             FirmEvent(event_id=k, ticker=t, date=d, timing=m)
             for k, (t, d, m) in enumerate(
-                zip(symbols[kept], _timestamps(dates[kept]), timings[kept], strict=True)
+                zip(symbols[kept], timestamps(dates[kept]), timings[kept], strict=True)
             )
         )
         return cls(
@@ -427,6 +347,7 @@ class StudySpec:
             spike_screen=cast(SpikeScreen, spike_screen),
             spike_threshold=spike_threshold,
             spike_jump=spike_jump,
+            dropped=tuple(dict.fromkeys(left_out)),
         )
 
     @classmethod
@@ -435,11 +356,13 @@ class StudySpec:
         options: StudyOptions,
         *,
         events: pd.DataFrame | Iterable[Sequence[object]] | None = None,
+        dropped: Iterable[tuple[str, str]] = (),
     ) -> StudySpec:
         """The spec of validated :class:`~analytics.study.options.StudyOptions`.
 
         ``events`` (a table of ``ticker, date[, timing]`` rows, e.g. read from the options'
-        universe file) replaces the options' tickers and event date.
+        universe file) replaces the options' tickers and event date; ``dropped`` are the
+        ``(ticker, reason)`` pairs the caller left out (see :meth:`create`).
 
         >>> options = StudyOptions(tickers="NVDA", event_date="2025-01-25", placebo=0)
         >>> StudySpec.from_options(options).events["day0"].dt.date.tolist()
@@ -449,13 +372,17 @@ class StudySpec:
             exclude={"event_date", "tickers", "timing", "universe_file", "factors"}
         )
         if events is not None:
-            return cls.create(events=events, timing=options.timing, **common)
+            return cls.create(events=events, timing=options.timing, dropped=dropped, **common)
         if not options.tickers:
             raise SpecError("tickers: no tickers given; give tickers such as NVDA,AVGO")
         if options.event_date is None:
             raise SpecError("event_date: required; give the event date as YYYY-MM-DD")
         return cls.create(
-            tickers=options.tickers, date=options.event_date, timing=options.timing, **common
+            tickers=options.tickers,
+            date=options.event_date,
+            timing=options.timing,
+            dropped=dropped,
+            **common,
         )
 
     @cached_property
@@ -466,7 +393,7 @@ class StudySpec:
         day0 = day_zero_many(dates, timings)
         # Seed each event's cached day0 (a cached_property lives in the instance __dict__), so
         # per-event access stays cheap.
-        for event, day in zip(self.firm_events, _timestamps(day0), strict=True):
+        for event, day in zip(self.firm_events, timestamps(day0), strict=True):
             event.__dict__["day0"] = day
         return pd.DataFrame(
             {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from pydantic import ValidationError
 
 from analytics.errors import SpecError
 from analytics.study.options import MODELS, StudyOptions, option_error, window_key
-from analytics.study.spec import StudySpec
+from analytics.study.spec import SpecWarning, StudySpec
 from app.cli.files import read_universe
 
 __all__ = [
@@ -191,7 +192,11 @@ def build_spec(options: StudyOptions) -> StudySpec:
         raise SpecError("--tickers: no tickers given; pass --tickers NVDA,AVGO or --universe-file")
     if events is None and options.event_date is None:
         raise SpecError("--event-date: required (YYYY-MM-DD) unless the universe file has dates")
-    if events is not None:
-        return StudySpec.from_options(options, events=events)
-    tickers = options_from_cli({**options.model_dump(exclude_defaults=True), "tickers": names})
-    return StudySpec.from_options(tickers)
+    with warnings.catch_warnings():
+        # What the spec drops (the benchmark as a firm, repeats) is in spec.dropped, which the
+        # result lists among its exclusions and the command prints.
+        warnings.simplefilter("ignore", SpecWarning)
+        if events is not None:
+            return StudySpec.from_options(options, events=events)
+        tickers = options_from_cli({**options.model_dump(exclude_defaults=True), "tickers": names})
+        return StudySpec.from_options(tickers)

@@ -98,5 +98,12 @@ def study(
     if json_out is not None:
         write_output(json_out, result.to_json(), "--json")
         output.result(f"wrote {json_out}")
+        # The summary lists the exclusions; without it, every dropped input is named here.
+        excluded = result.excluded
+        for row in excluded.head(_LISTED).itertuples(index=False):
+            where = "" if row.window == "all" else f" (window {row.window})"
+            output.warning(f"{row.ticker}{where}: {str(row.reason).removeprefix('excluded: ')}")
+        if len(excluded) > _LISTED:
+            output.warning(f"… and {len(excluded) - _LISTED:,} more exclusions")
     else:
         output.result(str(result.summary()))

@@ -148,6 +148,7 @@ def create_app(
         ticker_options=data.search_tickers(None),
         models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
         banner=banner,
+        offline_note=data.workspace().offline_reason if prepare else None,
         saved_studies=saved_studies.drawer(config),
     )
     # Each feature owns its layout (composed by layout.page) and registers its own callbacks.

@@ -290,8 +290,9 @@ class DashboardData:
                 f"event date: {state.date:%a %d %b %Y}{moved} is in the future: there are no "
                 f"prices yet; pick a date up to today ({today:%d %b %Y})"
             )
-        members = [t for t in universe(state, self.sector_members) if t != state.benchmark]
-        if not members:
+        members = list(universe(state, self.sector_members))
+        # The benchmark stays in: the spec drops it with the reason the Excluded panel shows.
+        if not [t for t in members if t != state.benchmark]:
             raise SpecError(
                 f"tickers: the universe holds only the benchmark {state.benchmark}; add tickers"
             )

@@ -81,9 +81,11 @@ def page(
     ticker_options: Sequence[Mapping[str, str]],
     models: Mapping[str, str] = MODELS,
     banner: Sequence[str] = (),
+    offline_note: str | None = None,
     saved_studies: Component | None = None,
 ) -> Component:
-    """The whole page; ``banner`` lines (missing data) show above everything when given.
+    """The whole page; ``banner`` lines (missing data) show above everything when given, and
+    ``offline_note`` (e.g. "Yahoo Finance unreachable: using the data pack") as one line.
 
     ``saved_studies`` is the drawer the header's "Saved studies" button opens.
     """
@@ -95,9 +97,14 @@ def page(
                 dcc.Store(id=ids.RUN_REQUEST),
                 header(),
                 html.Div(
-                    alert(banner, title="Some market data is missing", color="yellow")
-                    if banner
-                    else None,
+                    [
+                        alert(offline_note, title="Working offline", color="gray")
+                        if offline_note
+                        else None,
+                        alert(banner, title="Some market data is missing", color="yellow")
+                        if banner
+                        else None,
+                    ],
                     id=ids.DATA_BANNER,
                 ),
                 dmc.Grid(

@@ -93,7 +93,6 @@ ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
 WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 
 MAX_TICKERS: Final = 600
-_MIN_ESTIMATION_DAYS: Final = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,10 +118,9 @@ class ViewState:
     def options(self, tickers: Sequence[str]) -> StudyOptions:
         """The study options of this view for the universe ``tickers``.
 
-        Options the view does not carry keep their :class:`StudyOptions` default, except that
-        ``min_estimation`` is capped at a short estimation window's length.
+        Options the view does not carry keep their :class:`StudyOptions` default (and its
+        rules: an estimation window shorter than ``min_estimation`` is refused, as in the CLI).
         """
-        length = self.estimation[1] - self.estimation[0] + 1
         return StudyOptions(
             event_date=self.date,
             timing=self.timing,
@@ -131,7 +129,6 @@ class ViewState:
             model=self.model,
             estimation=self.estimation,
             windows=self.windows,
-            min_estimation=min(DEFAULTS.min_estimation, length),
         )
 
 
@@ -183,16 +180,8 @@ def _parse_estimation(start: Any, end: Any, windows: Sequence[Window]) -> Window
         raise SpecError(
             f"estimation: {start!r} to {end!r} are not whole numbers of days; e.g. -250 and -11"
         ) from exc
-    # The view caps min_estimation at the window's length (ViewState.options), so the lowest
-    # value stands in for it here.
-    estimation = cast(Window, _option("estimation", pair, windows=windows, min_estimation=3))
-    length = estimation[1] - estimation[0] + 1
-    if length < _MIN_ESTIMATION_DAYS:
-        raise SpecError(
-            f"estimation: {format_window(estimation)} is {length} days; use at least "
-            f"{_MIN_ESTIMATION_DAYS} (default {format_window(DEFAULTS.estimation)})"
-        )
-    return estimation
+    # The rules of StudyOptions, with its default min_estimation (the view does not change it).
+    return cast(Window, _option("estimation", pair, windows=windows))
 
 
 def _parse_choice(value: Any, choices: Iterable[str], *, name: str) -> Any:

@@ -33,6 +33,7 @@ from analytics.data.schema import (
     OPTIONAL_COLUMNS,
     PRICE_COLUMNS,
     REQUIRED_COLUMNS,
+    ValidatedPrices,
     empty_prices,
     split_invalid,
     validate_prices,
@@ -399,7 +400,8 @@ class DataPackSource:
                 by_file.setdefault(self._owners[ticker], []).append(ticker)
         raw = [self._files[i].rows(names, start, end) for i, names in sorted(by_file.items())]
         frame = pd.concat(raw, ignore_index=True) if raw else empty_prices()
-        prices, invalid = split_invalid(frame, origin=f"data pack {self.path}")
+        valid, invalid = ValidatedPrices.split(frame, origin=f"data pack {self.path}")
+        prices = valid.frame
         if len(invalid):
             logger.warning(
                 "data pack %s: dropped %s invalid rows of %s tickers (%s)",
@@ -426,4 +428,4 @@ class DataPackSource:
             len(wanted),
             span,
         )
-        return SourceResult(prices=prices, missing=missing)
+        return SourceResult.of_valid(valid, missing)

@@ -9,15 +9,26 @@ yfinance reports most failures only in its log: a failed ticker comes back as em
 network errors or rate limits are swallowed per ticker. :func:`download_yahoo` turns logged
 network errors and rate limits back into exceptions (so they are retried), and
 :class:`YahooSource` turns empty columns into explicit ``missing`` entries.
+
+Offline, every request would fail on its own (one DNS error per ticker batch, each network error
+retried with back-off), so a first start without network took minutes. A :class:`YahooSource`
+therefore checks once, quickly, that Yahoo's host answers (:func:`probe_yahoo`: a DNS lookup and
+a TCP connection, a few seconds at most), and the first failure (of the probe, or a request's DNS
+or network error) marks Yahoo unreachable for :data:`UNREACHABLE_SECONDS`: it is logged once,
+and until then every request fails at once with the same reason, without a call.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import logging
 import os
 import re
+import socket
 import time
+import urllib.parse
+import urllib.request
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,18 +38,40 @@ import numpy as np
 import pandas as pd
 
 from analytics.calendar import parse_date
-from analytics.data.schema import empty_prices, split_invalid
+from analytics.data.schema import ValidatedPrices, empty_prices
 from analytics.data.sources import SourceResult
 from analytics.errors import SourceError, SpecError
 
-__all__ = ["NO_PRICES", "Download", "HostUnreachableError", "YahooSource", "download_yahoo"]
+__all__ = [
+    "NO_PRICES",
+    "UNREACHABLE_SECONDS",
+    "YAHOO_HOST",
+    "Download",
+    "HostUnreachableError",
+    "Probe",
+    "YahooSource",
+    "download_yahoo",
+    "probe_yahoo",
+]
 
 logger = logging.getLogger(__name__)
 
 Download: TypeAlias = Callable[[list[str], str, str], pd.DataFrame]
 """``download(tickers, start, end)``: ISO dates, ``end`` exclusive; a frame like yf.download's."""
 
+Probe: TypeAlias = Callable[[], str | None]
+"""``probe()``: None when Yahoo answers, else why not (e.g. ``"DNS lookup failed"``)."""
+
 NO_PRICES = "Yahoo returned no prices (delisted or unknown symbol?)"
+
+YAHOO_HOST = "query2.finance.yahoo.com"
+"""The host yfinance asks for prices."""
+
+UNREACHABLE_SECONDS = 300.0
+"""How long a failed probe or request keeps Yahoo marked unreachable (then one probe again)."""
+
+PROBE_TIMEOUT = 3.0
+"""Seconds the probe waits for the DNS answer, and again for the TCP connection."""
 
 _FIELDS = {"Open", "High", "Low", "Close", "Adj Close", "Volume", "Dividends", "Stock Splits"}
 # With auto_adjust=True, Close (and Open/High/Low) are split- and dividend-adjusted.
@@ -53,6 +86,41 @@ _NETWORK = re.compile(
 
 class HostUnreachableError(ConnectionError):
     """Yahoo's host name does not resolve: the machine is offline, so retrying is pointless."""
+
+
+def probe_yahoo(
+    host: str = YAHOO_HOST, *, port: int = 443, timeout: float = PROBE_TIMEOUT
+) -> str | None:
+    """Whether Yahoo Finance can be reached: None if so, else the reason.
+
+    Resolves ``host`` and opens a TCP connection to its ``port`` (or to the HTTPS proxy the
+    environment names, as yfinance would use it), each within ``timeout`` seconds. The lookup
+    runs in a helper thread because ``getaddrinfo`` itself has no timeout.
+    """
+    proxy = urllib.request.getproxies().get("https")
+    if proxy:
+        parts = urllib.parse.urlsplit(proxy if "//" in proxy else f"//{proxy}")
+        target, port = parts.hostname or host, parts.port or 443
+    else:
+        target = host
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        lookup = pool.submit(socket.getaddrinfo, target, port, type=socket.SOCK_STREAM)
+        addresses = lookup.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        return f"DNS lookup of {target} timed out after {timeout:g} s"
+    except OSError as exc:
+        return f"DNS lookup of {target} failed ({exc.strerror or exc})"
+    finally:
+        pool.shutdown(wait=False)
+    family, kind, proto, _, address = addresses[0]
+    try:
+        with socket.socket(family, kind, proto) as connection:
+            connection.settimeout(timeout)
+            connection.connect(address)
+    except OSError as exc:
+        return f"no connection to {target}:{port} ({exc.strerror or exc or 'timed out'})"
+    return None
 
 
 @functools.cache
@@ -188,6 +256,13 @@ def _drop_repeats(long: pd.DataFrame, batch_name: str) -> pd.DataFrame:
     return long.loc[~repeated]
 
 
+class _Default:
+    """The type of :data:`_DEFAULT`: "not given" where None means "none"."""
+
+
+_DEFAULT = _Default()
+
+
 def _names(batch: list[str]) -> str:
     shown = ", ".join(batch[:5])
     return f"{shown}, ... ({len(batch)} tickers)" if len(batch) > 5 else shown
@@ -205,7 +280,8 @@ class YahooSource:
         Tickers per request.
     retries
         Retries of a request after a network error or rate limit, waiting ``backoff * 2**k``
-        seconds before retry ``k + 1`` (1, 2, 4, 8 s by default).
+        seconds before retry ``k + 1`` (1, 2, 4, 8 s by default); at most one until Yahoo has
+        answered a request of this source once.
     backoff
         First wait, in seconds.
     sleep
@@ -213,6 +289,14 @@ class YahooSource:
     cache_dir
         Directory for yfinance's timezone/cookie cache (e.g. under the store); used by the
         default download only.
+    probe
+        Checks, before the first request (and again once an unreachable mark expires), that
+        Yahoo answers; default :func:`probe_yahoo` with the default download, none with an
+        injected one. Pass ``probe=None`` to skip it.
+    unreachable_seconds
+        How long a failed probe or request marks Yahoo unreachable.
+    clock
+        Monotonic seconds (injectable so tests need not wait).
     """
 
     name = "yahoo"
@@ -226,6 +310,9 @@ class YahooSource:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         cache_dir: str | os.PathLike[str] | None = None,
+        probe: Probe | _Default | None = _DEFAULT,
+        unreachable_seconds: float = UNREACHABLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if batch_size < 1:
             raise SpecError(f"batch_size: {batch_size} must be at least 1, e.g. 100")
@@ -239,6 +326,55 @@ class YahooSource:
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
+        if isinstance(probe, _Default):
+            probe = probe_yahoo if download is None else None
+        self._probe = probe
+        self.unreachable_seconds = unreachable_seconds
+        self._clock = clock
+        self._checked_at: float | None = None
+        self._unreachable: str | None = None
+        self._answered = False
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why Yahoo is marked unreachable (None when it is not, or the mark expired)."""
+        if self._unreachable is None or self._checked_at is None:
+            return None
+        if self._clock() - self._checked_at >= self.unreachable_seconds:
+            return None
+        return self._unreachable
+
+    def _mark_unreachable(self, reason: str) -> None:
+        """Remember (and log, once per mark) that Yahoo cannot be reached."""
+        fresh = self.unreachable is None
+        self._unreachable, self._checked_at = reason, self._clock()
+        if fresh:
+            logger.warning(
+                "Yahoo Finance unreachable (%s): not asked again for %.0f min; the data pack "
+                "and the store serve prices",
+                reason,
+                self.unreachable_seconds / 60,
+            )
+
+    def _check_reachable(self) -> None:
+        """Raise at once while Yahoo is marked unreachable; probe when due."""
+        if self.unreachable is None and self._probe is not None:
+            due = self._checked_at is None or (
+                self._clock() - self._checked_at >= self.unreachable_seconds
+            )
+            if due:
+                self._checked_at = self._clock()
+                self._unreachable = None
+                reason = self._probe()
+                if reason is not None:
+                    self._mark_unreachable(reason)
+        reason = self.unreachable
+        if reason is not None:
+            raise SourceError(
+                f"Yahoo Finance is unreachable ({reason}); check the network, or work offline "
+                "with the data pack only",
+                parameter="offline",
+            )
 
     def get(self, tickers: list[str], start: pd.Timestamp, end: pd.Timestamp) -> SourceResult:
         """Daily prices of ``tickers`` for sessions in ``[start, end]`` (inclusive).
@@ -249,12 +385,16 @@ class YahooSource:
         Raises
         ------
         SourceError
-            When a request still fails after the retries.
+            When a request still fails after the retries, or Yahoo is marked unreachable
+            (parameter ``offline``; no request is made then).
         """
         start, end = parse_date(start, name="start"), parse_date(end, name="end")
         if start > end:
             raise SpecError(f"start: {start.date()} is after end {end.date()}; swap them")
         wanted = list(dict.fromkeys(str(t).strip().upper() for t in tickers))
+        if not wanted:
+            return SourceResult.of_valid(ValidatedPrices.empty(), {})
+        self._check_reachable()
         size = self.batch_size
         batches = [wanted[i : i + size] for i in range(0, len(wanted), size)]
         frames = [
@@ -262,7 +402,8 @@ class YahooSource:
             for k, batch in enumerate(batches, start=1)
         ]
         frame = pd.concat(frames, ignore_index=True) if frames else empty_prices()
-        prices, invalid = split_invalid(frame, origin="Yahoo Finance")
+        valid, invalid = ValidatedPrices.split(frame, origin="Yahoo Finance")
+        prices = valid.frame
         if len(invalid):
             logger.warning(
                 "Yahoo: dropped %s invalid rows of %s tickers (%s)",
@@ -279,7 +420,7 @@ class YahooSource:
                 for t, n, reason in bad.itertuples()
                 if t in missing
             }
-        return SourceResult(prices=prices, missing=missing)
+        return SourceResult.of_valid(valid, missing)
 
     def _fetch(
         self, batch: list[str], batch_name: str, start: pd.Timestamp, end: pd.Timestamp
@@ -290,11 +431,16 @@ class YahooSource:
         first = start.strftime("%Y-%m-%d")
         after = (end + pd.Timedelta(days=1)).strftime("%Y-%m-%d")  # Yahoo's end is exclusive
         attempt = 0
+        # Until Yahoo has answered once, a network error more likely means no network than a
+        # hiccup: one retry then, not the full back-off (offline, that took minutes).
+        first_contact = min(self.retries, 1)
         while True:
             try:
                 frame = self._download(batch, first, after)
+                self._answered = True
                 break
             except HostUnreachableError as exc:
+                self._mark_unreachable(str(exc))
                 raise SourceError(
                     f"Yahoo Finance is unreachable ({exc}); check the network, or work offline "
                     "with the data pack only",
@@ -302,10 +448,15 @@ class YahooSource:
                 ) from exc
             except (OSError, YFRateLimitError) as exc:
                 attempt += 1
-                if attempt > self.retries:
+                answered = self._answered or isinstance(exc, YFRateLimitError)
+                if attempt > (self.retries if answered else first_contact):
+                    network = not isinstance(exc, YFRateLimitError)
+                    if network:
+                        self._mark_unreachable(f"{type(exc).__name__}: {exc}")
                     raise SourceError(
                         f"Yahoo Finance {batch_name} ({_names(batch)}) failed after {attempt} "
-                        f"attempts: {exc!r}; check the network or retry later"
+                        f"attempts: {exc!r}; check the network or retry later",
+                        parameter="offline" if network else None,
                     ) from exc
                 delay = self.backoff * 2 ** (attempt - 1)
                 logger.warning(

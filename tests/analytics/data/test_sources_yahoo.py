@@ -142,11 +142,30 @@ def test_end_is_inclusive_for_us_and_exclusive_for_yahoo() -> None:
 )
 def test_transient_errors_are_retried_with_exponential_backoff(error: BaseException) -> None:
     sleeps: list[float] = []
-    fake = FakeDownload(error, error, error, lambda t: yahoo_frame({"NVDA": [1.0, 2.0, 3.0]}))
-    result = source(fake, sleeps, backoff=1.5).get(["NVDA"], START, END)
-    assert len(fake.calls) == 4
+    ok = lambda t: yahoo_frame({"NVDA": [1.0, 2.0, 3.0]})  # noqa: E731
+    fake = FakeDownload(ok, error, error, error, ok)
+    yahoo = source(fake, sleeps, backoff=1.5)
+    yahoo.get(["NVDA"], START, END)  # Yahoo answered once: errors now are hiccups
+    result = yahoo.get(["NVDA"], START, END)
+    assert len(fake.calls) == 5
     assert sleeps == [1.5, 3.0, 6.0]
     assert len(result.prices) == 3
+
+
+def test_before_a_first_answer_a_network_error_is_retried_once() -> None:
+    """Offline, the full back-off on every request took minutes: until Yahoo answered once, a
+    network error is retried once, then Yahoo is marked unreachable."""
+    sleeps: list[float] = []
+    fake = FakeDownload(ConnectionError("curl: (7) failed to connect"))
+    yahoo = source(fake, sleeps)
+    with pytest.raises(SourceError, match="failed after 2 attempts") as info:
+        yahoo.get(["NVDA"], START, END)
+    assert info.value.parameter == "offline"
+    assert (len(fake.calls), sleeps) == (2, [1.0])
+    assert yahoo.unreachable is not None
+    with pytest.raises(SourceError, match="unreachable"):
+        yahoo.get(["SPY"], START, END)
+    assert len(fake.calls) == 2  # marked: not asked again
 
 
 def test_rate_limit_exhausted_raises_source_error_naming_batch_and_error() -> None:
@@ -277,7 +296,7 @@ def test_default_download_calls_yfinance_with_the_right_arguments(
 
     monkeypatch.setattr(yfinance, "download", fake_download)
     monkeypatch.setattr(yfinance, "set_tz_cache_location", locations.append)
-    yahoo = YahooSource(cache_dir=tmp_path / "yf-cache")
+    yahoo = YahooSource(cache_dir=tmp_path / "yf-cache", probe=None)
     result = yahoo.get(["NVDA", "SPY"], START, END)
     yahoo.get(["NVDA"], START, END)
     assert calls[0] == {
@@ -306,10 +325,11 @@ def test_default_download_calls_yfinance_with_the_right_arguments(
             [1.0, 2.0],
         ),
         (
+            # Yahoo never answered this source yet: one retry, not ``retries``.
             "['NVDA', 'SPY']: ReadTimeout('Operation timed out after 30001 milliseconds')",
             ConnectionError,
-            "failed after 3 attempts",
-            [1.0, 2.0],
+            "failed after 2 attempts",
+            [1.0],
         ),
         (
             # Offline: the host name does not resolve, so waiting and retrying cannot help.
@@ -337,7 +357,7 @@ def test_default_download_raises_what_yfinance_only_logs(
         download_yahoo(["NVDA", "SPY"], "2025-01-23", "2025-01-28")
     sleeps: list[float] = []
     with pytest.raises(SourceError, match=message):
-        YahooSource(retries=2, sleep=sleeps.append).get(["NVDA", "SPY"], START, END)
+        YahooSource(retries=2, sleep=sleeps.append, probe=None).get(["NVDA", "SPY"], START, END)
     assert sleeps == waits
     # yfinance's own log lines are collected and re-raised, not printed a second time.
     assert not [r for r in caplog.records if r.name == "yfinance"]
@@ -353,7 +373,7 @@ def test_default_download_passes_delisted_tickers_through(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(yfinance, "download", fake_download)
     sleeps: list[float] = []
-    result = YahooSource(sleep=sleeps.append).get(["GONE", "SPY"], START, END)
+    result = YahooSource(sleep=sleeps.append, probe=None).get(["GONE", "SPY"], START, END)
     assert sleeps == []  # a delisted ticker is not a network error: no retry
     assert result.missing == {"GONE": NO_PRICES}
     assert len(result.prices) == 3

@@ -81,7 +81,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("date-words", ["study", "--event-date", "yesterday", *NVDA], "is not a date"),
     ("date-empty", ["study", "--event-date", "", *NVDA], "is not a date"),
     ("date-missing", ["study", *NVDA], "--event-date"),
-    ("date-future", ["study", "--event-date", "2030-06-03", *NVDA], "no usable firm"),
+    ("date-future", ["study", "--event-date", "2030-06-03", *NVDA], "prices end on"),
     ("date-far-future", ["study", "--event-date", "2999-01-01", *NVDA], "outside"),
     ("date-before-data", ["study", "--event-date", "1995-01-03", *NVDA], "no prices"),
     ("timing-bad", ["study", *EVENT, *NVDA, "--timing", "midnight"], "midnight"),

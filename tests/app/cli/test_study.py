@@ -114,3 +114,37 @@ def test_user_errors_are_one_line(
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert "Traceback" not in err and len(errors) == 1
     assert all(line.startswith(("error:", "no prices for")) for line in err.strip().splitlines())
+
+
+def test_json_run_names_every_dropped_input_with_its_reason(run, tmp_path: Path) -> None:
+    """FI (Fiserv) is an SEC-listed S&P 500 member the data pack lacks: "not in the data";
+    ZZZQ is no company: "unknown ticker"; SPY is the benchmark."""
+    out = tmp_path / "out.json"
+    result = run(
+        "study", "--event-date", "2025-01-27", "--tickers", "NVDA,FI,ZZZQ,SPY",
+        "--placebo", "0", "--json", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "SpecWarning" not in result.output
+    for line in ("FI: not in the data", "ZZZQ: unknown ticker", "SPY: is the benchmark"):
+        assert line in result.output
+    excluded = {(e["ticker"], e["reason"]) for e in json.loads(out.read_text())["excluded"]}
+    assert excluded == {
+        ("FI", "excluded: not in the data"),
+        ("ZZZQ", "excluded: unknown ticker"),
+        ("SPY", "excluded: is the benchmark"),
+    }
+
+
+def test_an_event_after_the_data_ends_says_when_prices_end(
+    run, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """The pack's prices end on 2026-08-03: one line says so, not "missing price in window"."""
+    args = ["study", "--event-date", "2026-09-15", "--tickers", "NVDA", "--placebo", "0"]
+    monkeypatch.setattr(sys, "argv", ["aftershock", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code != 0
+    assert "error: event_date: prices end on 2026-08-03" in err
+    assert "(--event-date)" in err and "missing price" not in err

@@ -202,7 +202,7 @@ CASES: list[tuple[str, Callable[[DashboardData], list[Any]], str, str]] = [
     ("estimation-enormous", controls(estimation_start=-100_000), "too long", "red"),
     ("estimation-overlaps-event", controls(estimation_end=3), "window before day", "red"),
     ("event-overlaps-estimation", controls(windows=["-20:20"]), "window before day", "red"),
-    ("estimation-short", controls(estimation_start=-20), "use at least 30", "red"),
+    ("estimation-short", controls(estimation_start=-100), "estimation length 90", "red"),
     ("estimation-reversed", controls(estimation_start=-11, estimation_end=-250),
      "is reversed", "red"),
     ("estimation-text", controls(estimation_start="ten"), "not whole numbers", "red"),

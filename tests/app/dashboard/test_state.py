@@ -79,7 +79,8 @@ tickers_st = st.lists(
     tickers=tickers_st,
     model=st.sampled_from(sorted(MODELS)),
     windows=windows_st,
-    est_length=st.integers(30, 400),
+    # StudyOptions' rule: at least min_estimation (120) estimation sessions, as in the CLI.
+    est_length=st.integers(120, 400),
     article=st.sampled_from([None, "deepseek-market-jolt.txt", "my article & notes.txt"]),
 )
 def test_query_round_trip(
@@ -195,7 +196,11 @@ def test_from_controls_accepts_datetime_strings_from_the_date_picker() -> None:
             {"estimation_end": 0},
             "estimation: -250:0 is overlapping the event window starting at day -5",
         ),
-        ({"estimation_start": -20}, "-20:-11 is 10 days; use at least 30"),
+        (
+            {"estimation_start": -100},
+            "min_estimation: 120 must be between 3 and the estimation length 90; lower it or "
+            "widen the estimation window",
+        ),
     ],
 )
 def test_from_controls_names_the_bad_control(change: dict[str, Any], message: str) -> None:

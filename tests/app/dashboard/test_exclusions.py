@@ -1,0 +1,55 @@
+"""The dashboard lists every dropped firm with its reason (issue: S&P 500 Technology has 82
+members, 77 were studied and the Excluded panel was empty)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from app.dashboard.cache import DashboardData
+from app.dashboard.features.results import grid_table
+from app.dashboard.state import DEFAULT_STATE
+from app.settings import Settings
+from tests.support import MARKET_DATA, NEWS, REFERENCE
+
+# The S&P 500 snapshot's Technology members the data pack has no prices of.
+NOT_IN_PACK = {"ANSS", "DAY", "FI", "JNPR", "ROP"}
+
+
+def _texts(component: object) -> list[str]:
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    items = children if isinstance(children, list | tuple) else [children]
+    return [t for child in items if child is not None for t in _texts(child)]
+
+
+@pytest.mark.slow
+def test_sp500_technology_lists_the_five_firms_without_prices(tmp_path: Path) -> None:
+    if not MARKET_DATA.is_dir():
+        pytest.skip(f"shared market data not found at {MARKET_DATA}")
+    settings = Settings(
+        store=tmp_path / "store", data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE,
+        offline=True,
+    )  # fmt: skip
+    data = DashboardData(settings, cache_dir=tmp_path / "cache")
+    state = dataclasses.replace(
+        DEFAULT_STATE, preset="sp500", sector="Technology", tickers=("SPY",)
+    )
+    assert len(data.sector_members["Technology"]) == 82
+    key = data.run(state)
+    result = data.result(key)
+    assert result is not None
+    assert (result.firms["status"] == "ok").sum() == 77
+    excluded = result.excluded.set_index("ticker")["reason"].to_dict()
+    assert excluded == {
+        **dict.fromkeys(NOT_IN_PACK, "excluded: not in the data"),
+        "SPY": "excluded: is the benchmark",
+    }
+    _, _, note = grid_table(data, key)
+    shown = " ".join(_texts(note))
+    for ticker in [*NOT_IN_PACK, "SPY"]:
+        assert ticker in shown
+    assert "not in the data" in shown and "is the benchmark" in shown
