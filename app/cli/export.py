@@ -50,6 +50,7 @@ def export(
         width=width,
         height=height,
         scale=scale,
+        browser_path=settings.browser_path,
     )
     write_output(out / "study.json", result.to_json(), "--out")
     typer.echo(f"wrote {len(written)} charts and study.json to {out}")

@@ -65,14 +65,15 @@ class SharedExporter:
     the process exits (closing it from an ``atexit`` hook can stall interpreter shutdown).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, browser_path: Path | None = None) -> None:
+        self._browser_path = browser_path
         self._exporter: FigureExporter | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> FigureExporter:
         with self._lock:
             if self._exporter is None:
-                self._exporter = FigureExporter().__enter__()
+                self._exporter = FigureExporter(browser_path=self._browser_path).__enter__()
             return self._exporter
 
 
@@ -136,7 +137,7 @@ def create_app(
     controls.register(app, data)
     news.register(app, data)
     results.register(app, data)
-    downloads.register(app, data, SharedExporter())
+    downloads.register(app, data, SharedExporter(settings.browser_path))
     saved_studies.register(app, settings, config, scheduled=scheduled)
     jobs.start()
     server: Flask = app.server

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import zoneinfo
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,7 @@ from app.jobs.refresh import (
     refresh,
     refresh_owner,
 )
-from app.settings import Settings
+from app.settings import Settings, load_settings
 from tests.support import DEEPSEEK_PACK, REPO
 
 AFTERSHOCK = Path(sys.executable).with_name("aftershock")
@@ -255,9 +256,11 @@ def test_a_bug_in_one_study_does_not_stop_the_others(
 def test_an_export_failure_makes_the_run_partial(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # BROWSER_PATH reaches the exporter through the settings (the only reader of the environment).
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    settings = replace(settings_for(store), browser_path=load_settings(store).browser_path)
     config = load_config(write_config(tmp_path))
-    (run,) = refresh(config, settings_for(store), studies=["chips"]).runs
+    (run,) = refresh(config, settings, studies=["chips"]).runs
     assert run.status == "partial" and run.exports == ()
     assert re.match(r"export: no Chrome/Chromium found \(looked at .*no-chromium\)", run.errors[0])
     assert load_run(store, "chips").frames["aggregate"]["caar"].tolist() == list(run.caar.values())
