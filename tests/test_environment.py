@@ -18,16 +18,17 @@ FILES = sorted(p for package in ("analytics", "app") for p in (REPO / package).r
 
 
 def _reads_environment(path: Path) -> list[int]:
-    """Lines that touch ``os.environ`` / ``os.getenv`` / ``os.putenv`` (or import them)."""
+    """Lines that touch ``os.environ`` / ``os.getenv`` (or import them from ``os``)."""
+    names = {"environ", "getenv", "environb"}
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
-            lines.append(node.lineno)
-        elif (
-            isinstance(node, ast.ImportFrom)
-            and node.module == "os"
-            and any(a.name in {"environ", "getenv", "environb"} for a in node.names)
-        ):
+        if isinstance(node, ast.Attribute):
+            hit = node.attr in names
+        elif isinstance(node, ast.ImportFrom):
+            hit = node.module == "os" and any(a.name in names for a in node.names)
+        else:
+            continue
+        if hit:
             lines.append(node.lineno)
     return lines
 
