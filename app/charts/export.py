@@ -347,7 +347,6 @@ def export_bundle(
     height: int = 700,
     scale: float = 2,
     exporter: FigureExporter | None = None,
-    browser_path: str | Path | None = None,
 ) -> bytes:
     """Zip PNGs of the figures, CSVs of the frames and ``study.json``, in memory.
 
@@ -355,13 +354,11 @@ def export_bundle(
     -------
     bytes
         A zip archive: ``figures/<name>.png``, ``data/<name>.csv``, ``study.json``.
-
-    ``exporter`` and ``browser_path`` are those of :func:`export_figures`.
     """
     fig_names = [safe_name(n) for n in figs]
     frame_names = [safe_name(n) for n in frames]
     if exporter is None:
-        with FigureExporter(browser_path=browser_path) as own:
+        with FigureExporter() as own:
             return export_bundle(
                 figs, frames, json_text, width=width, height=height, scale=scale, exporter=own
             )

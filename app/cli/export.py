@@ -46,11 +46,11 @@ def export(
     written = export_figures(
         figures.study_figures(result, figures.load_inputs(workspace, result, headline=headline)),
         out,
+        browser_path=settings.browser_path,
         fmt=cast(ImageFormat, fmt),
         width=width,
         height=height,
         scale=scale,
-        browser_path=settings.browser_path,
     )
     write_output(out / "study.json", result.to_json(), "--out")
     typer.echo(f"wrote {len(written)} charts and study.json to {out}")
