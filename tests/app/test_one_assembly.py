@@ -26,8 +26,7 @@ from app.dashboard.state import ViewState
 from app.dashboard.views import build_figure
 from app.jobs import refresh as refreshing
 from app.settings import Settings
-from tests.app.jobs.test_refresh import fill_store
-from tests.support import DEEPSEEK_PACK, REFERENCE
+from tests.support import DEEPSEEK_PACK, REFERENCE, fill_store
 
 TICKERS = ("NVDA", "AVGO", "AMD", "MSFT", "VST")
 WINDOWS = ("0:0", "-1:1")

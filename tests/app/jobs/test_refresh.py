@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zoneinfo
@@ -37,11 +36,9 @@ from app.jobs.refresh import (
     refresh_owner,
 )
 from app.settings import Settings, load_settings
-from tests.support import DEEPSEEK_PACK, REPO
+from tests.support import AFTERSHOCK, DEEPSEEK_PACK, FILLED_UNTIL, REPO, cli_env
 
-AFTERSHOCK = Path(sys.executable).with_name("aftershock")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-FILLED_UNTIL = "2025-06-30"
 CHIPS = ("NVDA", "AMD", "AVGO", "MU", "TSM")
 
 CONFIG = """
@@ -70,46 +67,14 @@ scale = 1
 """
 
 
-def fill_store(root: Path, until: str = FILLED_UNTIL) -> PriceStore:
-    """A store holding the DeepSeek pack up to ``until``."""
-    pack = read_pack(DEEPSEEK_PACK)
-    store = PriceStore(root)
-    store.upsert(pack[pack["date"] <= until])
-    return store
-
-
 def write_config(directory: Path, text: str = CONFIG, *, placebo: int = 0) -> Path:
     path = directory / "aftershock.toml"
     path.write_text(text.replace("{placebo}", str(placebo)), encoding="utf-8")
     return path
 
 
-def cli_env(store: Path) -> dict[str, str]:
-    """Environment of a real ``aftershock`` process: offline, DeepSeek pack as the only source."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSHOCK_")}
-    return env | {
-        "AFTERSHOCK_HOME": str(store),
-        "AFTERSHOCK_DATA": str(DEEPSEEK_PACK),
-        "AFTERSHOCK_OFFLINE": "1",
-    }
-
-
 def settings_for(store: Path) -> Settings:
     return Settings(store=store, data_pack=DEEPSEEK_PACK, news=None, reference=None, offline=True)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "store"
-    fill_store(root)
-    return root
-
-
-@pytest.fixture
-def store(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "store"
-    shutil.copytree(template, root)
-    return root
 
 
 @pytest.mark.parametrize(
