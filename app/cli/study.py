@@ -60,5 +60,8 @@ def study(
     if json_out is not None:
         write_output(json_out, result.to_json(), "--json")
         output.result(f"wrote {json_out}")
+        # The summary lists them; without it they go to stderr (the file has them too).
+        for warning in result.warnings:
+            output.warning(warning)
     else:
         output.result(str(result.summary()))

@@ -48,9 +48,11 @@ from analytics.study.significance.parametric import (
     portfolio_t,
 )
 from analytics.study.significance.testresult import TestResult
-from analytics.study.significance.window import window_tests
+from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS, window_tests
 
 __all__ = [
+    "CROSS_SECTIONAL_TESTS",
+    "FEW_FIRMS",
     "TestResult",
     "bmp_t",
     "corrado_rank_z",

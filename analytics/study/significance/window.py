@@ -20,7 +20,22 @@ from analytics.study.significance.parametric import (
 )
 from analytics.study.significance.testresult import TestResult
 
-__all__ = ["window_tests"]
+__all__ = ["CROSS_SECTIONAL_TESTS", "FEW_FIRMS", "window_tests"]
+
+FEW_FIRMS = 10
+"""A window with fewer included firms than this makes :data:`CROSS_SECTIONAL_TESTS` unreliable."""
+CROSS_SECTIONAL_TESTS: tuple[str, ...] = (
+    "cs_t",
+    "patell_z",
+    "bmp_t",
+    "kp_bmp_t",
+    "gen_sign_z",
+    "wilcoxon",
+)
+"""Tests whose null distribution rests on the spread or count across firms (a t, normal or
+signed-rank law in N): with a handful of firms their statistics and p-values mean little (BMP
+t = −51 from two firms). The portfolio t and Corrado's rank Z standardize by the estimation
+period's time series instead, and the placebo is empirical."""
 
 
 def window_tests(

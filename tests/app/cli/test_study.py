@@ -114,3 +114,15 @@ def test_user_errors_are_one_line(
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert "Traceback" not in err and len(errors) == 1
     assert all(line.startswith(("error:", "no prices for")) for line in err.strip().splitlines())
+
+
+def test_json_mode_prints_the_method_warnings(run, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = run(
+        "study", "--event-date", "2025-01-27", "--tickers", "NVDA,AVGO", "--window=0:0",
+        "--placebo", "0", "--json", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (warning,) = json.loads(out.read_text())["warnings"]
+    assert warning.startswith("window 0:0: only 2 firms; the cross-sectional tests")
+    assert warning in result.output
