@@ -66,21 +66,10 @@ def load_config(path: Path | str) -> ProjectConfig:
     raw_studies = ctx.typed(doc.get("studies", []), list, "studies", "[[studies]] tables")
     studies = tuple(read_study(ctx, raw, i, watchlists) for i, raw in enumerate(raw_studies))
     names = [s.name for s in studies]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ctx.error(
-            "studies.name",
-            f"{', '.join(map(toml_repr, repeated))} used twice; give each study a unique name",
-        )
+    _unique(ctx, names, "studies", "study")
     raw_schedules = ctx.typed(doc.get("schedules", []), list, "schedules", "[[schedules]] tables")
     schedules = tuple(read_schedule(ctx, raw, i, names) for i, raw in enumerate(raw_schedules))
-    schedule_names = [s.name for s in schedules]
-    repeated = sorted({n for n in schedule_names if schedule_names.count(n) > 1})
-    if repeated:
-        raise ctx.error(
-            "schedules.name",
-            f"{', '.join(map(toml_repr, repeated))} used twice; give each schedule a unique name",
-        )
+    _unique(ctx, [s.name for s in schedules], "schedules", "schedule")
     return ProjectConfig(
         path=file,
         watchlists=watchlists,
@@ -88,3 +77,13 @@ def load_config(path: Path | str) -> ProjectConfig:
         schedules=schedules,
         export=read_export(ctx, doc.get("export", {})),
     )
+
+
+def _unique(ctx: Context, names: list[str], section: str, what: str) -> None:
+    """Refuse a name used by two tables of ``section``."""
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ctx.error(
+            f"{section}.name",
+            f"{', '.join(map(toml_repr, repeated))} used twice; give each {what} a unique name",
+        )
