@@ -44,6 +44,9 @@ pytestmark = pytest.mark.slow
 class _NoBrowser:
     """Stands in for the Chromium exporter: nothing is rendered, only the figures are kept."""
 
+    def __init__(self, **options: object) -> None:
+        self.options = options
+
     def __enter__(self) -> _NoBrowser:
         return self
 
