@@ -1,7 +1,8 @@
 """Benchmark of the dashboard through the real server: first render and callback latency.
 
 Run ``python bench/dashboard.py [--changes N] [--loads N]`` from the repository root. It starts
-the production server (``waitress-serve --call app.dashboard.app:create_server``) on a fresh store
+the production server (``python -m waitress --call app.dashboard.app:create_server``, behind no
+login: ``AFTERSHOCK_TRUSTED_PROXY_AUTH=1`` on 127.0.0.1) on a fresh store
 filled from ``../shared`` (offline), then measures
 
 a. first render: headless Chromium opens the page until the article, the study summary and the
