@@ -1,4 +1,4 @@
-"""Settings read from the environment: the only place ``AFTERSHOCK_*`` variables are read.
+"""Settings read from the environment: the only place environment variables are read.
 
 ``AFTERSHOCK_HOME``      store directory (default: the platform's user-data dir).
 ``AFTERSHOCK_DATA``      offline data-pack directory (Parquet/CSV files), consulted before Yahoo.
@@ -9,6 +9,8 @@
 ``AFTERSHOCK_AUTH``      ``user:password`` for HTTP basic auth of the dashboard.
 ``AFTERSHOCK_TRUSTED_PROXY_AUTH`` set to 1 when a proxy in front authenticates every request
                          (the WSGI factory refuses to serve without auth otherwise).
+``BROWSER_PATH``         the Chrome/Chromium executable for PNG/SVG export (kaleido's variable;
+                         default: a lookup on ``PATH``).
 
 :func:`open_workspace` builds the one study service (:class:`analytics.Workspace`) of these
 settings; the CLI, the dashboard and the refresh job all get their prices, factors, sectors and
@@ -44,6 +46,8 @@ class Settings:
     """``user:password`` from ``AFTERSHOCK_AUTH`` (None: not set); never shown in a repr."""
     trusted_proxy_auth: str = ""
     """``AFTERSHOCK_TRUSTED_PROXY_AUTH`` as given ("1": a proxy authenticates every request)."""
+    browser_path: Path | None = None
+    """The Chrome/Chromium executable named by ``BROWSER_PATH`` (None: look it up on ``PATH``)."""
 
 
 def _optional_dir(name: str) -> Path | None:
@@ -70,6 +74,7 @@ def load_settings(store: Path | None = None) -> Settings:
         config=_optional_file("AFTERSHOCK_CONFIG"),
         auth=os.environ.get("AFTERSHOCK_AUTH", "") or None,
         trusted_proxy_auth=os.environ.get("AFTERSHOCK_TRUSTED_PROXY_AUTH", "").strip(),
+        browser_path=_optional_file("BROWSER_PATH"),
     )
 
 

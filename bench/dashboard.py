@@ -1,7 +1,8 @@
 """Benchmark of the dashboard through the real server: first render and callback latency.
 
 Run ``python bench/dashboard.py [--changes N] [--loads N]`` from the repository root. It starts
-the production server (``waitress-serve --call app.dashboard.app:create_server``) on a fresh store
+the production server (``python -m waitress --call app.dashboard.app:create_server``, behind no
+login: ``AFTERSHOCK_TRUSTED_PROXY_AUTH=1`` on 127.0.0.1) on a fresh store
 filled from ``../shared`` (offline), then measures
 
 a. first render: headless Chromium opens the page until the article, the study summary and the
@@ -25,7 +26,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,22 +45,19 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from dash._utils import clean_property_name, split_callback_id  # noqa: E402
-
-from app.dashboard.features.controls import controls_of  # noqa: E402
 from app.dashboard.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
+from tests.support import (  # noqa: E402
+    background_answer,
+    callback_body,
+    control_values,
+    free_port,
+)
 
 SHARED = Path(os.environ.get("AFTERSHOCK_SHARED", REPO.parent / "shared")).resolve()
 EXTRA = ("AAPL", "IBM", "INTC", "TXN")
 """Added to the 46-ticker demo universe for a 50-ticker study."""
 TARGET_RENDER_S = 2.0
 TARGET_CALLBACK_MS = 300.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def demo_env(store: Path) -> dict[str, str]:
@@ -71,6 +68,8 @@ def demo_env(store: Path) -> dict[str, str]:
         "AFTERSHOCK_NEWS": str(SHARED / "news"),
         "AFTERSHOCK_REFERENCE": str(SHARED / "reference"),
         "AFTERSHOCK_OFFLINE": "1",
+        # The server listens on 127.0.0.1 only; the benchmark measures the app, not the login.
+        "AFTERSHOCK_TRUSTED_PROXY_AUTH": "1",
     }
 
 
@@ -80,11 +79,13 @@ def server(store: Path, *, threads: int = 8, env: Mapping[str, str] | None = Non
 
     ``env`` adds environment variables (e.g. ``AFTERSHOCK_CONFIG``) to :func:`demo_env`.
     """
-    port = _free_port()
+    port = free_port()
     environment = demo_env(store) | dict(env or {})
-    waitress = Path(sys.executable).with_name("waitress-serve")
+    # `python -m waitress` is waitress-serve, also in a venv that has no scripts of its own.
     command = [
-        str(waitress),
+        sys.executable,
+        "-m",
+        "waitress",
         "--host",
         "127.0.0.1",
         f"--port={port}",
@@ -211,30 +212,15 @@ class Client:
         callback: dict[str, Any],
         values: dict[str, Any],
         changed: list[str],
-        query: str = "",
+        handles: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Any], float]:
-        """POST one callback request; returns the JSON answer and its wall time in seconds."""
-        output = callback["output"]
-        parsed = split_callback_id(output)
-        targets = parsed if isinstance(parsed, list) else [parsed]
-        outputs = [
-            {"id": _id(t["id"]), "property": clean_property_name(t["property"])} for t in targets
-        ]
-
-        def dep(d: dict[str, Any]) -> dict[str, Any]:
-            key = f"{d['id']}.{d['property']}"
-            return {"id": _id(d["id"]), "property": d["property"], "value": values.get(key)}
-
-        body = {
-            "output": output,
-            "outputs": outputs if isinstance(parsed, list) else outputs[0],
-            "inputs": [dep(d) for d in callback["inputs"]],
-            "state": [dep(d) for d in callback["state"]],
-            "changedPropIds": changed,
-        }
+        """POST one callback request (with a background job's ``handles``); returns the JSON
+        answer and its wall time in seconds."""
+        body = callback_body(callback, values, changed)
         start = time.monotonic()
         response = self.session.post(
-            f"{self.url}/_dash-update-component?endId={self.end_id}{query}",
+            f"{self.url}/_dash-update-component",
+            params={"endId": self.end_id, **(handles or {})},
             json=body,
             timeout=120,
         )
@@ -243,33 +229,12 @@ class Client:
         return (response.json() if response.content else {}), elapsed
 
 
-def _id(raw: str) -> Any:
-    return json.loads(raw) if raw.startswith("{") else raw
-
-
-def _control_values(state: ViewState) -> dict[str, Any]:
-    ids = {
-        "article": "article-select",
-        "date": "event-date",
-        "timing": "event-timing",
-        "preset": "universe-preset",
-        "sector": "universe-sector",
-        "tickers": "universe-tickers",
-        "benchmark": "benchmark",
-        "model": "model",
-        "estimation_start": "estimation-start",
-        "estimation_end": "estimation-end",
-        "windows": "event-windows",
-    }
-    return {f"{ids[k]}.value": v for k, v in controls_of(state).items()}
-
-
 def study_change(
     client: Client, state: ViewState, previous: ViewState, key: str | None
 ) -> dict[str, Any]:
     """One change of the estimation window: returns the timings and the new study key."""
     sync = client.find("url.search")
-    values = _control_values(state) | {
+    values = control_values(state) | {
         "url.search": to_query(previous),
         "run-button.n_clicks": 0,
         "study-key.data": key,
@@ -283,15 +248,12 @@ def study_change(
     if request is not None:
         background = client.find("results-alert.children..")
         start = time.monotonic()
-        job, _ = client.post(background, {"run-request.data": request}, ["run-request.data"])
-        handles = f"&cacheKey={job['cacheKey']}&job={job['job']}"
-        while True:
-            answer, _ = client.post(
+        answer = background_answer(
+            lambda handles: client.post(
                 background, {"run-request.data": request}, ["run-request.data"], handles
-            )
-            if "response" in answer:
-                break
-            time.sleep(0.02)
+            )[0],
+            interval=0.02,
+        )
         timings["run"] = time.monotonic() - start
         new_key = answer["response"]["study-key"]["data"]
     if not new_key:

@@ -47,12 +47,12 @@ sys.path.insert(0, str(REPO))
 from app.dashboard.state import DEFAULT_STATE, ViewState, to_query  # noqa: E402
 from bench.dashboard import (  # noqa: E402
     Client,
-    _control_values,
     _renders_study,
     demo_env,
     percentile,
     server,
 )
+from tests.support import background_answer, control_values  # noqa: E402
 
 CONFIG = REPO / "examples" / "aftershock.toml"
 TARGET_P95_S = 1.0
@@ -152,7 +152,7 @@ class User:
         assert self.client is not None
         client = self.client
         view = self.random.choice(VIEWS)
-        values = _control_values(view) | {
+        values = control_values(view) | {
             "url.search": to_query(self.view),
             "run-button.n_clicks": 0,
             "study-key.data": self.key,
@@ -179,24 +179,21 @@ class User:
         background = client.find("results-alert.children..")
         values = {"run-request.data": request}
         start = time.monotonic()
-        job, seconds = client.post(background, values, ["run-request.data"])
-        self.stats.add("study start", seconds)
-        handles = f"&cacheKey={job['cacheKey']}&job={job['job']}"
-        while time.monotonic() - start < 120:
+
+        def post(handles: dict[str, str]) -> dict[str, Any]:
             answer, seconds = client.post(background, values, ["run-request.data"], handles)
-            self.stats.add("study poll", seconds)
-            if not answer:
+            self.stats.add("study poll" if handles else "study start", seconds)
+            if handles and not answer:
                 raise RuntimeError("a study poll answered 204: the job was lost or cancelled")
-            if "response" in answer:
-                self.stats.studies.append(time.monotonic() - start)
-                response = answer["response"]
-                problem = response.get("results-alert", {}).get("children")
-                if problem:
-                    raise RuntimeError(f"study failed: {str(problem)[:200]}")
-                key: str = response["study-key"]["data"]
-                return key
-            time.sleep(POLL_S)
-        raise RuntimeError("study did not finish within 120 s")
+            return answer
+
+        response = background_answer(post, interval=POLL_S)["response"]
+        self.stats.studies.append(time.monotonic() - start)
+        problem = response.get("results-alert", {}).get("children")
+        if problem:
+            raise RuntimeError(f"study failed: {str(problem)[:200]}")
+        key: str = response["study-key"]["data"]
+        return key
 
     def draw(self, key: str) -> None:
         assert self.client is not None

@@ -35,10 +35,18 @@ import pandas as pd
 from scipy import stats
 
 from analytics.study.significance import TestResult
+from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
 from analytics.study.spec import StudySpec
 from analytics.study.summary import Summary, summarize
 
-__all__ = ["ALL_WINDOWS", "STATUS_OK", "TEST_NAMES", "StudyResult"]
+__all__ = [
+    "ALL_WINDOWS",
+    "CROSS_SECTIONAL_TESTS",
+    "FEW_FIRMS",
+    "STATUS_OK",
+    "TEST_NAMES",
+    "StudyResult",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +61,21 @@ TEST_NAMES: tuple[str, ...] = (
     "wilcoxon",
 )
 """Cross-sectional tests reported for every window, in display order."""
+
+_TEST_LABELS: Mapping[str, str] = {
+    "cs_t": "cross-sectional t",
+    "patell_z": "Patell Z",
+    "bmp_t": "BMP t",
+    "kp_bmp_t": "Kolari–Pynnönen",
+    "gen_sign_z": "generalized sign Z",
+    "wilcoxon": "Wilcoxon",
+}
+_ETF_PROXY_WARNING = (
+    "model etf_factors: the factor proxies are ETFs (SPY, IWM, IVE, IVW, MTUM) that hold the "
+    "market's largest stocks, so when an event moves those stocks the factors move with them "
+    "and absorb part of their abnormal returns (on the DeepSeek day NVDA's AR is -13.3% under "
+    "the market model, -4.5% under the ETF proxies); compare with the market model"
+)
 
 STATUS_OK = "ok"
 """Status of a firm-event (or of one of its windows) that counts in the aggregates."""
@@ -240,7 +263,8 @@ class StudyResult:
 
     @property
     def tests(self) -> pd.DataFrame:
-        """Per window and test: ``window, test, stat, p`` (the placebo test last, if run)."""
+        """Per window and test: ``window, test, stat, p`` and ``n``, the firms the window's tests
+        ran on (the placebo test last, if run)."""
         return self._tables["tests"].copy(deep=False)
 
     @property
@@ -366,8 +390,10 @@ class StudyResult:
             if key in self.placebo:
                 rows.append((key, "placebo", self.placebo[key].stat, self.placebo[key].pvalue))
         frame = pd.DataFrame(rows, columns=["window", "test", "stat", "p"])
+        n = dict(zip(self.spec.window_keys, self.included.sum(axis=1), strict=True))
+        frame["n"] = frame["window"].map(n)
         return frame.astype(
-            {"window": "string", "test": "string", "stat": "float64", "p": "float64"}
+            {"window": "string", "test": "string", "stat": "float64", "p": "float64", "n": "int64"}
         )
 
     def _excluded_table(self) -> pd.DataFrame:
@@ -404,6 +430,33 @@ class StudyResult:
         return frame.astype(
             {"event_id": "Int64", "ticker": "string", "window": "string", "reason": "string"}
         )
+
+    @cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """What a reader must know before trusting the numbers, one line each.
+
+        - a window with 1 to ``FEW_FIRMS - 1`` included firms: the cross-sectional tests
+          (:data:`CROSS_SECTIONAL_TESTS`) are unreliable with so few firms;
+        - the ETF-proxy factor model: its factors move with the event's own large caps.
+
+        The summary (``str(result)``), ``to_json()["warnings"]`` and the CLI show them.
+        """
+        found = []
+        few: dict[int, list[str]] = {}
+        for key, n in zip(self.spec.window_keys, self.included.sum(axis=1), strict=True):
+            if 0 < n < FEW_FIRMS:
+                few.setdefault(int(n), []).append(key)
+        tests = ", ".join(_TEST_LABELS[name] for name in CROSS_SECTIONAL_TESTS)
+        for n, keys in few.items():
+            windows = f"window{'s' if len(keys) > 1 else ''} {', '.join(keys)}"
+            found.append(
+                f"{windows}: only {n} firm{'s' if n > 1 else ''}; the cross-sectional tests "
+                f"({tests}) are unreliable with fewer than {FEW_FIRMS} firms: read the firms' "
+                "own CARs, the portfolio t, the rank test and the placebo instead"
+            )
+        if self.spec.model == "etf_factors":
+            found.append(_ETF_PROXY_WARNING)
+        return tuple(found)
 
     # ------------------------------------------------------------------ outputs
     @property
@@ -449,8 +502,9 @@ class StudyResult:
         return paths
 
     def to_json(self) -> str:
-        """The result as JSON: ``day0``, ``firms`` (with per-window results), ``days`` and
-        ``aggregate`` (CAAR and every test per window); NaN becomes ``null``."""
+        """The result as JSON: ``day0``, ``firms`` (with per-window results), ``days``,
+        ``aggregate`` (CAAR and every test per window), ``excluded`` and ``warnings`` (see
+        :attr:`warnings`); NaN becomes ``null``."""
         per_firm: dict[Any, dict[str, Any]] = {}
         for w in _records(self.windows):
             key, event_id = w.pop("window"), w.pop("event_id")
@@ -463,7 +517,7 @@ class StudyResult:
         tests = self.tests
         for row in _records(self.aggregate):
             key = row.pop("window")
-            mine = tests[(tests["window"] == key) & (tests["test"] != "placebo")]
+            mine = tests[(tests["window"] == key) & (tests["test"] != "placebo")].drop(columns="n")
             row["tests"] = {t["test"]: {"stat": t["stat"], "p": t["p"]} for t in _records(mine)}
             placebo = self.placebo.get(key)
             row["tests"]["placebo"] = (
@@ -480,5 +534,6 @@ class StudyResult:
             "days": _records(self.days),
             "aggregate": aggregate,
             "excluded": _records(self.excluded),
+            "warnings": list(self.warnings),
         }
         return json.dumps(_plain(document), allow_nan=False)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
+
 if TYPE_CHECKING:
     from analytics.study.result import StudyResult
 
@@ -80,6 +82,8 @@ def summarize(result: StudyResult) -> Summary:
         f"{len(result.firm_status) - n_ok} excluded); estimation "
         f"{spec.estimation[0]}:{spec.estimation[1]} (min {spec.min_estimation} returns)",
     ]
+    if result.warnings:
+        lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in result.warnings]
     aggregate = result.aggregate
     tests = result.tests
     for key, n, caar, total, n_dollars in zip(
@@ -101,6 +105,8 @@ def summarize(result: StudyResult) -> Summary:
             mine["test"], mine["stat"].to_numpy(), mine["p"].to_numpy(), strict=True
         ):
             extra = f"  (k = {result.placebo[key].k})" if name == "placebo" else ""
+            if name in CROSS_SECTIONAL_TESTS and 0 < n < FEW_FIRMS:
+                extra = f"  unreliable: {n} firms"
             lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
     lines += _firm_lines(result)
     excluded = result.excluded

@@ -3,8 +3,9 @@
 Kaleido 1.x renders plotly figures in a real browser. Starting that browser costs a few seconds,
 so :class:`FigureExporter` starts it once, on a private event loop in a background thread, and
 renders every figure of an export (or of many exports, in a long-lived server) through it.
-Kaleido finds the browser on ``PATH`` (``chromium``, ``google-chrome``, ...) or at the path in the
-``BROWSER_PATH`` environment variable; it cannot download one offline.
+Kaleido finds the browser on ``PATH`` (``chromium``, ``google-chrome``, ...) unless it is given a
+``browser_path``; the applications pass the ``BROWSER_PATH`` environment variable read by
+:mod:`app.settings`. It cannot download a browser offline.
 
 Examples
 --------
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import re
 import stat
 import threading
@@ -155,7 +155,8 @@ class FigureExporter:
     Parameters
     ----------
     browser_path
-        Chrome/Chromium executable; default: ``BROWSER_PATH`` or a lookup on ``PATH``.
+        Chrome/Chromium executable; default: a lookup on ``PATH`` (the applications pass
+        :attr:`app.settings.Settings.browser_path`, from ``BROWSER_PATH``).
     tabs
         Browser tabs rendering in parallel.
     timeout
@@ -219,7 +220,7 @@ class FigureExporter:
             # mathjax=False: the default loads MathJax from a CDN, which stalls offline.
             k = self._kaleido_cls(n=self._tabs, timeout=self._timeout, mathjax=False, **options)
         except ChromeNotFoundError as e:
-            where = self._browser_path or os.environ.get("BROWSER_PATH") or "PATH"
+            where = self._browser_path or "PATH"
             raise SourceError(
                 f"no Chrome/Chromium found (looked at {where}); {_INSTALL_HINT}"
             ) from e
@@ -297,6 +298,7 @@ def export_figures(
     height: int = 700,
     scale: float = 2,
     exporter: FigureExporter | None = None,
+    browser_path: str | Path | None = None,
 ) -> list[Path]:
     """Write each figure to ``out_dir/<name>.<fmt>`` atomically (temp file, fsync, rename).
 
@@ -310,6 +312,8 @@ def export_figures(
         Image format and size in CSS pixels (a PNG is ``width·scale`` pixels wide).
     exporter
         An open exporter to reuse; default: a new one for this call.
+    browser_path
+        The Chrome/Chromium executable of that new exporter (see :class:`FigureExporter`).
 
     Returns
     -------
@@ -322,7 +326,7 @@ def export_figures(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if exporter is None:
-        with FigureExporter() as own:
+        with FigureExporter(browser_path=browser_path) as own:
             return export_figures(
                 figs, out, fmt=fmt, width=width, height=height, scale=scale, exporter=own
             )

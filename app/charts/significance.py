@@ -24,7 +24,8 @@ def test_statistics_table(tests: pd.DataFrame, *, window: str, alpha: float = 0.
     Parameters
     ----------
     tests
-        The study's ``tests`` frame (window, test, stat, p).
+        The study's ``tests`` frame (window, test, stat, p and, if present, n: a
+        cross-sectional test on fewer than 10 firms is read as unreliable).
     window
         Window key.
     alpha
@@ -47,10 +48,12 @@ def test_statistics_table(tests: pd.DataFrame, *, window: str, alpha: float = 0.
     names = rows["test"].astype(str).tolist()
     stats = rows["stat"].astype("float64").tolist()
     ps = rows["p"].astype("float64").tolist()
+    # The firms behind each test (saved runs before the column existed have none).
+    counts = rows["n"].astype("int64").tolist() if "n" in rows else [None] * len(names)
     readings = []
     fills = []
-    for name, stat, p in zip(names, stats, ps, strict=True):
-        sentence = describe_test(name, stat, p)
+    for name, stat, p, n in zip(names, stats, ps, counts, strict=True):
+        sentence = describe_test(name, stat, p, n)
         readings.append(sentence.split(": ", 1)[1] if ": " in sentence else sentence)
         significant = math.isfinite(p) and math.isfinite(stat) and p < alpha
         # Wilcoxon's W is a rank sum, always positive: it carries no direction.

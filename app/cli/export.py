@@ -50,6 +50,7 @@ def export(
     written = export_figures(
         figures.study_figures(result, figures.load_inputs(workspace, result, headline=headline)),
         out,
+        browser_path=settings.browser_path,
         fmt=cast(ImageFormat, fmt),
         width=width,
         height=height,

@@ -98,7 +98,9 @@ def study(
     if json_out is not None:
         write_output(json_out, result.to_json(), "--json")
         output.result(f"wrote {json_out}")
-        # The summary lists the exclusions; without it, every dropped input is named here.
+        # The summary lists warnings and exclusions; without it they go to stderr.
+        for warning in result.warnings:
+            output.warning(warning)
         excluded = result.excluded
         for row in excluded.head(_LISTED).itertuples(index=False):
             where = "" if row.window == "all" else f" (window {row.window})"

@@ -65,14 +65,15 @@ class SharedExporter:
     the process exits (closing it from an ``atexit`` hook can stall interpreter shutdown).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, browser_path: Path | None = None) -> None:
+        self._browser_path = browser_path
         self._exporter: FigureExporter | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> FigureExporter:
         with self._lock:
             if self._exporter is None:
-                self._exporter = FigureExporter().__enter__()
+                self._exporter = FigureExporter(browser_path=self._browser_path).__enter__()
             return self._exporter
 
     def warm_up(self) -> threading.Thread:
@@ -155,7 +156,7 @@ def create_app(
     controls.register(app, data)
     news.register(app, data)
     results.register(app, data)
-    exporter = SharedExporter()
+    exporter = SharedExporter(settings.browser_path)
     if warm_exporter:
         exporter.warm_up()
     downloads.register(app, data, exporter)

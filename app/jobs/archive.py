@@ -14,28 +14,36 @@ readers skip ``.tmp-*`` directories and :func:`clean_incomplete` deletes them.
 
 Run ids are UTC start times with a random suffix (``20250127T213000123456Z-1a2b``), so sorting
 them sorts runs by time.
+
+The records themselves live in :mod:`app.jobs.records`, the comparison of two runs in
+:mod:`app.jobs.compare`; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import math
 import os
 import re
 import shutil
-import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, cast
 
 import pandas as pd
 
 from analytics.atomic import TEMP_PREFIX, fsync_dir, write_atomic
 from analytics.errors import SpecError, StoreError
-from analytics.study.result import STATUS_OK, StudyResult
+from analytics.study.result import StudyResult
+from app.jobs.compare import compare_runs
+from app.jobs.records import (
+    RUN_STATUSES,
+    RefreshRecord,
+    RunRecord,
+    RunStatus,
+    SavedRun,
+    new_run_id,
+    worst_status,
+)
 
 __all__ = [
     "RUN_STATUSES",
@@ -57,11 +65,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RunStatus = Literal["ok", "partial", "failed"]
-RUN_STATUSES: Final[tuple[RunStatus, ...]] = ("ok", "partial", "failed")
-"""``ok``: computed without problems; ``partial``: computed, but some data, fetch or export
-failed (see ``errors``); ``failed``: no result."""
-
 _LAST_REFRESH: Final = "last-refresh.json"
 _RUN_ID = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{4}$")
 _LIST_COLUMNS: Final = (
@@ -81,175 +84,6 @@ _LIST_COLUMNS: Final = (
 def results_dir(store_dir: Path | str) -> Path:
     """The folder of saved runs of a store directory."""
     return Path(store_dir) / "results"
-
-
-def new_run_id(started: dt.datetime) -> str:
-    """A unique, time-sortable run id for a run started at ``started`` (an aware datetime)."""
-    stamp = started.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return f"{stamp}-{uuid.uuid4().hex[:4]}"
-
-
-def worst_status(statuses: Iterable[RunStatus]) -> RunStatus:
-    """The worst of ``statuses`` (``ok`` < ``partial`` < ``failed``); ``ok`` when empty."""
-    return max(statuses, key=RUN_STATUSES.index, default="ok")
-
-
-def _time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def _day(text: str | None) -> dt.date | None:
-    return None if text is None else dt.date.fromisoformat(text)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunRecord:
-    """What one run of a saved study did (``run.json``).
-
-    Attributes
-    ----------
-    run_id, study
-        The run and its study's name.
-    started, finished
-        UTC times.
-    status
-        One of :data:`RUN_STATUSES`.
-    errors
-        What went wrong, one message each.
-    data_start, data_end
-        First and last stored price date the study read (None when it did not run).
-    n_ok, n_excluded
-        Firm-events usable in at least one window, and excluded from all.
-    caar
-        Window key → CAAR (None where no firm was usable).
-    exports
-        Chart files written, relative to the export folder.
-    """
-
-    run_id: str
-    study: str
-    started: dt.datetime
-    finished: dt.datetime
-    status: RunStatus
-    errors: tuple[str, ...] = ()
-    data_start: dt.date | None = None
-    data_end: dt.date | None = None
-    n_ok: int = 0
-    n_excluded: int = 0
-    caar: Mapping[str, float | None] = field(default_factory=dict)
-    exports: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as plain JSON values."""
-        return {
-            "run_id": self.run_id,
-            "study": self.study,
-            "started": self.started.isoformat(),
-            "finished": self.finished.isoformat(),
-            "status": self.status,
-            "errors": list(self.errors),
-            "data_start": None if self.data_start is None else self.data_start.isoformat(),
-            "data_end": None if self.data_end is None else self.data_end.isoformat(),
-            "n_ok": self.n_ok,
-            "n_excluded": self.n_excluded,
-            "caar": dict(self.caar),
-            "exports": list(self.exports),
-        }
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> RunRecord:
-        """The inverse of :meth:`to_dict`."""
-        return cls(
-            run_id=str(doc["run_id"]),
-            study=str(doc["study"]),
-            started=_time(doc["started"]),
-            finished=_time(doc["finished"]),
-            status=cast(RunStatus, doc["status"]),
-            errors=tuple(doc["errors"]),
-            data_start=_day(doc["data_start"]),
-            data_end=_day(doc["data_end"]),
-            n_ok=int(doc["n_ok"]),
-            n_excluded=int(doc["n_excluded"]),
-            caar=dict(doc["caar"]),
-            exports=tuple(doc["exports"]),
-        )
-
-    @classmethod
-    def from_result(cls, result: StudyResult, **fields: Any) -> RunRecord:
-        """A record with the counts and CAARs of ``result``; ``fields`` give the rest."""
-        n_ok = sum(status == STATUS_OK for status in result.firm_status)
-        aggregate = result.aggregate
-        caar = {
-            str(key): None if math.isnan(value) else float(value)
-            for key, value in zip(aggregate["window"], aggregate["caar"], strict=True)
-        }
-        return cls(n_ok=n_ok, n_excluded=len(result.firm_status) - n_ok, caar=caar, **fields)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SavedRun:
-    """A run read back from disk.
-
-    Attributes
-    ----------
-    record
-        Its ``run.json``.
-    path
-        Its folder.
-    frames
-        The result's tidy frames by name (empty for a failed run).
-    result_json
-        The result as ``StudyResult.to_json()`` wrote it (None for a failed run).
-    """
-
-    record: RunRecord
-    path: Path
-    frames: Mapping[str, pd.DataFrame]
-    result_json: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RefreshRecord:
-    """What the last finished refresh did, for the dashboard (``last-refresh.json``).
-
-    Attributes
-    ----------
-    started, finished
-        UTC times.
-    status
-        The worst status of its runs, ``partial`` when only the watchlist update had errors.
-    runs
-        Study → run id, in the order they ran.
-    errors
-        Every problem, each prefixed with its study (or ``watchlists``).
-    """
-
-    started: dt.datetime
-    finished: dt.datetime
-    status: RunStatus
-    runs: Mapping[str, str] = field(default_factory=dict)
-    errors: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as plain JSON values."""
-        return {
-            "started": self.started.isoformat(),
-            "finished": self.finished.isoformat(),
-            "status": self.status,
-            "runs": dict(self.runs),
-            "errors": list(self.errors),
-        }
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> RefreshRecord:
-        """The inverse of :meth:`to_dict`."""
-        return cls(
-            started=_time(doc["started"]),
-            finished=_time(doc["finished"]),
-            status=cast(RunStatus, doc["status"]),
-            runs=dict(doc["runs"]),
-            errors=tuple(doc["errors"]),
-        )
 
 
 def _write_synced(path: Path, data: bytes) -> None:
@@ -436,64 +270,6 @@ def load_run(store_dir: Path | str, study: str, run_id: str | None = None) -> Sa
             f"saved run {run_dir} cannot be read ({exc}); delete the folder and refresh again"
         ) from exc
     return SavedRun(record=record, path=run_dir, frames=frames, result_json=result_json)
-
-
-def _values(run: SavedRun) -> pd.DataFrame:
-    """CAAR per window and CAR per usable firm-event of a run (NaN where excluded)."""
-    if "aggregate" not in run.frames:
-        raise SpecError(
-            f"run: {run.record.run_id} of {run.record.study} has no result "
-            f"({run.record.status}); compare runs that computed one"
-        )
-    aggregate = run.frames["aggregate"]
-    caar = pd.DataFrame(
-        {
-            "window": aggregate["window"].astype("str"),
-            "measure": "caar",
-            "ticker": "",
-            "day0": pd.NaT,
-            "value": aggregate["caar"].astype("float64"),
-        }
-    )
-    windows = run.frames["windows"]
-    day0 = run.frames["firms"].set_index("event_id")["day0"]
-    car = pd.DataFrame(
-        {
-            "window": windows["window"].astype("str"),
-            "measure": "car",
-            "ticker": windows["ticker"].astype("str"),
-            "day0": pd.to_datetime(windows["event_id"].map(day0)),
-            "value": windows["car"].where(windows["status"] == STATUS_OK).astype("float64"),
-        }
-    )
-    return pd.concat([caar, car], ignore_index=True)
-
-
-def compare_runs(a: SavedRun, b: SavedRun) -> pd.DataFrame:
-    """CAAR per window and CAR per firm-event in two runs, and how they differ.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``window, measure`` (``caar`` or ``car``), ``ticker`` (empty for ``caar``),
-        ``day0``, ``a``, ``b`` and ``diff`` (``b - a``); NaN where a run lacks the row or the
-        firm-event was excluded. CAAR rows come first, then firms, in ``b``'s window order.
-    """
-    keys = ["window", "measure", "ticker", "day0"]
-    left, right = _values(a), _values(b)
-    merged = right.merge(left, on=keys, how="outer", suffixes=("_b", "_a"), sort=False)
-    order = list(dict.fromkeys([*right["window"], *left["window"]]))
-    merged["_w"] = merged["window"].map(order.index)
-    merged["_m"] = (merged["measure"] == "car").astype("int64")
-    merged = merged.sort_values(["_w", "_m", "ticker", "day0"], ignore_index=True)
-    return pd.DataFrame(
-        {
-            **{key: merged[key] for key in keys},
-            "a": merged["value_a"],
-            "b": merged["value_b"],
-            "diff": merged["value_b"] - merged["value_a"],
-        }
-    )
 
 
 def last_refresh(store_dir: Path | str) -> RefreshRecord | None:

@@ -299,7 +299,9 @@ class _Job:
         options = self.config.export
         folder = options.directory(self.settings.store)
         if self.exporter is None:
-            self.exporter = self.exporters.enter_context(FigureExporter())
+            self.exporter = self.exporters.enter_context(
+                FigureExporter(browser_path=self.settings.browser_path)
+            )
         written = export_figures(
             figures.study_figures(result, figures.load_inputs(self.workspace, result)),
             folder / saved.name,

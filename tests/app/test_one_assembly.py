@@ -26,8 +26,7 @@ from app.dashboard.state import ViewState
 from app.dashboard.views import build_figure
 from app.jobs import refresh as refreshing
 from app.settings import Settings
-from tests.app.jobs.test_refresh import fill_store
-from tests.support import DEEPSEEK_PACK, REFERENCE
+from tests.support import DEEPSEEK_PACK, REFERENCE, fill_store
 
 TICKERS = ("NVDA", "AVGO", "AMD", "MSFT", "VST")
 WINDOWS = ("0:0", "-1:1")
@@ -44,6 +43,9 @@ pytestmark = pytest.mark.slow
 
 class _NoBrowser:
     """Stands in for the Chromium exporter: nothing is rendered, only the figures are kept."""
+
+    def __init__(self, **options: object) -> None:
+        self.options = options
 
     def __enter__(self) -> _NoBrowser:
         return self

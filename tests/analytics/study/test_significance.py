@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from analytics.study import significance as sig
-from analytics.study.significance import TestResult, window_tests
+from analytics.study.significance import TestResult, correlation, window_tests
 
 Inputs: TypeAlias = dict[str, Any]
 """Keyword arguments of ``window_tests``."""
@@ -264,7 +264,7 @@ def test_mean_pairwise_correlation_blocks_and_degenerate_pairs(
     x[:2, 2] = np.nan
     x[:, 3] = np.where(np.isnan(x[:, 3]), np.nan, 1.0)  # constant with missing days
     x[:, 4] = rng.standard_normal(30)  # complete
-    monkeypatch.setattr(sig, "_BLOCK_SIZE", 3)
+    monkeypatch.setattr(correlation, "_BLOCK_SIZE", 3)
     assert sig.mean_pairwise_correlation(x) == pytest.approx(_brute_rbar(x), rel=1e-12)
 
 
@@ -291,15 +291,15 @@ def test_kolari_pynnonen_with_shared_missing_patterns(
     # firms 24..29 are complete
     patterns = {np.isnan(x[:, j]).tobytes() for j in range(x.shape[1])}
     assert len(patterns) == 6 + 6 + 1  # six shared, six unique, one complete
-    monkeypatch.setattr(sig, "_MAX_GROUPS", max_groups)
-    grouped_sums = sig._grouped_sums
+    monkeypatch.setattr(correlation, "_MAX_GROUPS", max_groups)
+    grouped_sums = correlation._grouped_sums
     groups: list[int] = []
 
     def spy(centred: np.ndarray, days: np.ndarray, members: list[np.ndarray]) -> tuple[float, int]:
         groups.append(len(members))
         return grouped_sums(centred, days, members)
 
-    monkeypatch.setattr(sig, "_grouped_sums", spy)
+    monkeypatch.setattr(correlation, "_grouped_sums", spy)
     rbar = _brute_rbar(x)
     assert sig.mean_pairwise_correlation(x) == pytest.approx(rbar, rel=1e-12, abs=1e-14)
     assert groups == [min(7, max_groups)]  # the six shared patterns and the complete one

@@ -148,3 +148,15 @@ def test_an_event_after_the_data_ends_says_when_prices_end(
     assert stop.value.code != 0
     assert "error: event_date: prices end on 2026-08-03" in err
     assert "(--event-date)" in err and "missing price" not in err
+
+
+def test_json_mode_prints_the_method_warnings(run, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = run(
+        "study", "--event-date", "2025-01-27", "--tickers", "NVDA,AVGO", "--window=0:0",
+        "--placebo", "0", "--json", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (warning,) = json.loads(out.read_text())["warnings"]
+    assert warning.startswith("window 0:0: only 2 firms; the cross-sectional tests")
+    assert warning in result.output

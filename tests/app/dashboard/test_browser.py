@@ -6,126 +6,39 @@ Screenshots of the main views are saved under ``test-artifacts/`` for a human to
 
 from __future__ import annotations
 
-import shutil
-import socket
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-from dash.testing.application_runners import ThreadedRunner
 from dash.testing.composite import DashComposite
-from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.remote.webelement import WebElement
 
 from app.config import load_config
-from app.dashboard.app import create_app
 from app.jobs.refresh import refresh
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE, REPO
+from tests.support import (
+    BROWSER_MARKS,
+    BROWSER_TIMEOUT,
+    click_tab,
+    screenshot,
+    start_dashboard,
+    until,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    # selenium 4.2 calls urllib3 APIs that urllib3 1.26 deprecates.
-    pytest.mark.filterwarnings("ignore:HTTPResponse.getheader:DeprecationWarning"),
-    # dash_duo stops its threaded test server by raising SystemExit in the request threads
-    # still open at teardown: that is the harness shutting down, not a failure of the app.
-    pytest.mark.filterwarnings(
-        "ignore:Exception in thread:pytest.PytestUnhandledThreadExceptionWarning"
-    ),
-]
-
-ARTIFACTS = REPO / "test-artifacts"
-TIMEOUT = 90.0  # an upper bound: studies re-run under a loaded 2-core CI machine
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    if not MARKET_DATA.is_dir():
-        pytest.skip(f"shared market data not found at {MARKET_DATA}")
-    return Settings(
-        store=tmp_path_factory.mktemp("store"),
-        data_pack=MARKET_DATA,
-        news=NEWS,
-        reference=REFERENCE,
-        offline=True,
-    )
-
-
-@pytest.fixture
-def dash_duo(dash_thread_server: ThreadedRunner, tmp_path: Path) -> Iterator[DashComposite]:
-    """dash_duo in headless Chromium with a desktop-sized window, whatever the CLI flags."""
-    if shutil.which("chromedriver") is None:
-        pytest.skip("chromedriver is not on PATH")
-    options = Options()
-    options.add_argument("--window-size=1600,1300")
-    download = tmp_path / "download"
-    download.mkdir()
-    with DashComposite(
-        server=dash_thread_server,
-        browser="Chrome",
-        headless=True,
-        options=[options],
-        download_path=str(download),
-        percy_run=False,
-        percy_finalize=False,
-    ) as duo:
-        yield duo
-
-
-def _until(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # stale elements while React re-renders: try again
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-
-
-def _free_port() -> int:
-    # dash's runner counts ports up from 58050 in every process: clashes under pytest-xdist.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(duo: DashComposite, settings: Settings, query: str = "", **options: Any) -> None:
-    duo.start_server(create_app(settings, **options), port=_free_port())
-    if query:
-        duo.driver.get(duo.server_url + "/" + query)
-    duo.wait_for_contains_text("#study-summary", "firms", timeout=TIMEOUT)
-
-
-def _tab(duo: DashComposite, label: str) -> None:
-    tab = next(t for t in duo.find_elements('[role="tab"]') if t.text == label)
-    tab.click()
-
-
-def _shot(duo: DashComposite, name: str, element: WebElement | None = None) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    if element is not None:
-        duo.driver.execute_script("arguments[0].scrollIntoView()", element)
-        time.sleep(0.3)
-    duo.driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+pytestmark = BROWSER_MARKS
 
 
 def test_demo_opens_with_article_results_and_no_errors(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     dash_duo.wait_for_contains_text("#article-view h2", "DeepSeek's Market Jolt")
     dash_duo.wait_for_contains_text("#study-summary", "across 46 firms")
     dash_duo.wait_for_contains_text("#dollar-headline", "These stocks shed $")
     mentions = dash_duo.find_elements("#article-view mark.company")
     assert mentions and all("NVDA" in m.text for m in mentions)
     assert "Advertisements" not in dash_duo.find_element("#article-view").text
-    _until(lambda: dash_duo.find_elements("#results-tabs .js-plotly-plot .main-svg"), "the chart")
-    _shot(dash_duo, "dashboard-demo")
+    until(lambda: dash_duo.find_elements("#results-tabs .js-plotly-plot .main-svg"), "the chart")
+    screenshot(dash_duo, "dashboard-demo")
     results = dash_duo.find_element(".results")
     for label, name in [
         ("Abnormal returns", "abnormal"),
@@ -134,9 +47,9 @@ def test_demo_opens_with_article_results_and_no_errors(
         ("Results grid", "grid"),
         ("Tests", "tests"),
     ]:
-        _tab(dash_duo, label)
+        click_tab(dash_duo, label)
         time.sleep(1.0)
-        _shot(dash_duo, f"dashboard-{name}", results)
+        screenshot(dash_duo, f"dashboard-{name}", results)
         if name == "grid":
             assert dash_duo.find_elements("#results-grid .ag-row"), "the grid shows firms"
     assert dash_duo.get_logs() == []
@@ -145,76 +58,78 @@ def test_demo_opens_with_article_results_and_no_errors(
 def test_changing_a_window_updates_url_and_results(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     windows = dash_duo.find_element("#event-windows")
     windows.send_keys("-10:10", Keys.ENTER)
-    _until(lambda: "windows=0:0,-1:1,-5:5,-10:10" in dash_duo.driver.current_url, "the URL")
-    _tab(dash_duo, "Results grid")
-    _until(
+    until(lambda: "windows=0:0,-1:1,-5:5,-10:10" in dash_duo.driver.current_url, "the URL")
+    click_tab(dash_duo, "Results grid")
+    until(
         lambda: "[−10, +10]" in dash_duo.find_element("#results-grid").get_attribute("textContent"),
         "the new window's grid columns",
     )
     # An invalid window is an inline message, the page keeps working.
     windows = dash_duo.find_element("#event-windows")
     windows.send_keys("7:3", Keys.ENTER)
-    dash_duo.wait_for_contains_text("#controls-alert", "is reversed", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#controls-alert", "is reversed", timeout=BROWSER_TIMEOUT)
     assert "windows=0:0,-1:1,-5:5,-10:10" in dash_duo.driver.current_url
-    _shot(dash_duo, "dashboard-invalid-window", dash_duo.find_element(".controls"))
+    screenshot(dash_duo, "dashboard-invalid-window", dash_duo.find_element(".controls"))
     assert dash_duo.get_logs() == []
 
 
 def test_clicking_a_company_adds_it_to_the_universe(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings, "?article=global-selloff-2024-08-05.txt&date=2024-08-05")
+    start_dashboard(dash_duo, settings, "?article=global-selloff-2024-08-05.txt&date=2024-08-05")
     dash_duo.wait_for_contains_text("#article-view h2", "Global Markets Tumble")
     before = dash_duo.find_element("#study-summary").text
     apple = next(
         m for m in dash_duo.find_elements("#article-view mark.company") if "AAPL" in m.text
     )
     apple.click()
-    _until(lambda: "tickers=AAPL" in dash_duo.driver.current_url, "AAPL in the URL")
-    dash_duo.wait_for_contains_text(".controls", "AAPL", timeout=TIMEOUT)
-    _until(lambda: dash_duo.find_element("#study-summary").text != before, "the new study")
-    _shot(dash_duo, "dashboard-company-click")
+    until(lambda: "tickers=AAPL" in dash_duo.driver.current_url, "AAPL in the URL")
+    dash_duo.wait_for_contains_text(".controls", "AAPL", timeout=BROWSER_TIMEOUT)
+    until(lambda: dash_duo.find_element("#study-summary").text != before, "the new study")
+    screenshot(dash_duo, "dashboard-company-click")
     assert dash_duo.get_logs() == []
 
 
 def test_png_download(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings)
-    _tab(dash_duo, "CAAR")
+    start_dashboard(dash_duo, settings)
+    click_tab(dash_duo, "CAAR")
     button = next(
         b for b in dash_duo.find_elements("button") if b.text == "Download PNG" and b.is_displayed()
     )
     button.click()
     target = Path(dash_duo.download_path) / "aftershock-caar-0_0.png"
-    _until(target.is_file, "the downloaded PNG", timeout=90)
-    _until(lambda: target.stat().st_size > 10_000, "the whole PNG")
+    until(target.is_file, "the downloaded PNG", timeout=90)
+    until(lambda: target.stat().st_size > 10_000, "the whole PNG")
     assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert dash_duo.get_logs() == []
 
 
 def test_enter_on_a_company_mention_adds_it(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings, "?article=global-selloff-2024-08-05.txt&date=2024-08-05")
+    start_dashboard(dash_duo, settings, "?article=global-selloff-2024-08-05.txt&date=2024-08-05")
     dash_duo.wait_for_contains_text("#article-view h2", "Global Markets Tumble")
     microsoft = next(
         m for m in dash_duo.find_elements("#article-view mark.company") if "MSFT" in m.text
     )
     microsoft.send_keys(Keys.ENTER)
-    _until(lambda: "tickers=MSFT" in dash_duo.driver.current_url, "MSFT in the URL")
+    until(lambda: "tickers=MSFT" in dash_duo.driver.current_url, "MSFT in the URL")
     assert dash_duo.get_logs() == []
 
 
 def test_clicking_a_date_sets_the_event_date(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     box = dash_duo.find_element("#article-text")
     box.send_keys("Chips slide", Keys.ENTER, "Nvidia fell on August 5, 2024 as markets tumbled.")
-    dash_duo.wait_for_contains_text("#article-view h2", "Chips slide", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#article-view h2", "Chips slide", timeout=BROWSER_TIMEOUT)
     date = dash_duo.find_element("#article-view mark.event-date")
     assert date.get_attribute("title") == "Mon 05 Aug 2024: click to make it the event date"
     date.click()
-    _until(lambda: "date=2024-08-05" in dash_duo.driver.current_url, "the date in the URL")
-    dash_duo.wait_for_contains_text("#study-summary", "Day 0 Mon 05 Aug 2024", timeout=TIMEOUT)
+    until(lambda: "date=2024-08-05" in dash_duo.driver.current_url, "the date in the URL")
+    dash_duo.wait_for_contains_text(
+        "#study-summary", "Day 0 Mon 05 Aug 2024", timeout=BROWSER_TIMEOUT
+    )
     assert dash_duo.get_logs() == []
 
 
@@ -224,8 +139,12 @@ def test_clicking_a_date_sets_the_event_date(dash_duo: DashComposite, settings: 
 def test_a_garbage_link_opens_the_demo_with_a_note(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings, "?date=banana&tickers=%3Cscript%3Ealert(1)%3C/script%3E&x=%00")
-    dash_duo.wait_for_contains_text("#controls-alert", "date='banana' ignored", timeout=TIMEOUT)
+    start_dashboard(
+        dash_duo, settings, "?date=banana&tickers=%3Cscript%3Ealert(1)%3C/script%3E&x=%00"
+    )
+    dash_duo.wait_for_contains_text(
+        "#controls-alert", "date='banana' ignored", timeout=BROWSER_TIMEOUT
+    )
     note = dash_duo.find_element("#controls-alert").text
     assert "'<script>alert(1)</script>' is not a valid ticker symbol" in note
     assert "link parameter 'x' ignored" in note
@@ -234,14 +153,14 @@ def test_a_garbage_link_opens_the_demo_with_a_note(
 
 
 def test_pasted_markup_is_shown_as_text(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     box = dash_duo.find_element("#article-text")
     box.send_keys(
         "Chips <i>slide</i>", Keys.ENTER,
         "<script>window.pwned = 1</script><img src=x onerror='window.pwned = 2'>",
         "<b>Nvidia</b> fell on January 27, 2025.",
     )  # fmt: skip
-    dash_duo.wait_for_contains_text("#article-view h2", "Chips slide", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#article-view h2", "Chips slide", timeout=BROWSER_TIMEOUT)
     view = dash_duo.find_element("#article-view")
     assert view.find_elements("css selector", "script, img, iframe, b, i") == []
     assert dash_duo.driver.execute_script("return window.pwned") is None
@@ -254,12 +173,12 @@ def test_an_oversized_upload_gets_an_inline_message(
 ) -> None:
     big = tmp_path / "big.txt"
     big.write_bytes(b"Headline\n" + b"Nvidia fell sharply. " * 75_000)
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     chooser = dash_duo.find_element("#article-upload input[type=file]")
     chooser.send_keys(str(big))
-    dash_duo.wait_for_contains_text("#article-alert", "big.txt is 1.6 MB", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#article-alert", "big.txt is 1.6 MB", timeout=BROWSER_TIMEOUT)
     assert "files up to 1.0 MB" in dash_duo.find_element("#article-alert").text
-    _shot(dash_duo, "dashboard-upload-too-large", dash_duo.find_element(".news-pane"))
+    screenshot(dash_duo, "dashboard-upload-too-large", dash_duo.find_element(".news-pane"))
     assert dash_duo.get_logs() == []
 
 
@@ -300,26 +219,26 @@ def test_saved_studies_refresh_history_and_compare(
     path.write_text(SAVED)
     config = load_config(path)
     refresh(config, settings, export=False)
-    _start(dash_duo, settings, config=config)
+    start_dashboard(dash_duo, settings, config=config)
     dash_duo.find_element("#runs-open").click()
-    dash_duo.wait_for_contains_text("#runs-status", "Last refresh", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#runs-status", "Last refresh", timeout=BROWSER_TIMEOUT)
     status = dash_duo.find_element("#runs-status").text
     assert "FAILED" in status.upper() and "broken: no usable firm" in status
     assert "after-close (30 16 * * 1-5, America/New_York): next" in status
-    _until(lambda: dash_duo.find_elements("#runs-grid .ag-row"), "the run history")
-    _shot(dash_duo, "saved-studies-one-run")
+    until(lambda: dash_duo.find_elements("#runs-grid .ag-row"), "the run history")
+    screenshot(dash_duo, "saved-studies-one-run")
     dash_duo.find_element("#refresh-button").click()
     dash_duo.wait_for_contains_text("#refresh-alert", "Refresh finished", timeout=120)
     report = dash_duo.find_element("#refresh-alert").text
     assert "deepseek-chips: ok, 5 firms" in report and "broken: failed" in report
-    _until(lambda: len(dash_duo.find_elements("#runs-grid .ag-row")) == 2, "two runs")
-    _until(lambda: dash_duo.find_elements("#compare-grid .ag-row"), "the comparison")
+    until(lambda: len(dash_duo.find_elements("#runs-grid .ag-row")) == 2, "two runs")
+    until(lambda: dash_duo.find_elements("#compare-grid .ag-row"), "the comparison")
     compared = dash_duo.find_element("#compare-grid").get_attribute("textContent")
     assert "All firms (CAAR)" in compared and "NVDA" in compared
-    _shot(dash_duo, "saved-studies-compare")
+    screenshot(dash_duo, "saved-studies-compare")
     dash_duo.driver.execute_script(
         "document.querySelector('#compare-grid').scrollIntoView({block: 'end'})"
     )
     time.sleep(0.3)
-    _shot(dash_duo, "saved-studies-compare-scrolled")
+    screenshot(dash_duo, "saved-studies-compare-scrolled")
     assert dash_duo.get_logs() == []

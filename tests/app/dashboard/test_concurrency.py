@@ -10,45 +10,41 @@ Every response must be a valid answer, never an error.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
-from dash._utils import clean_property_name, split_callback_id
 from flask.testing import FlaskClient
 
 from analytics.data.sources.files import read_pack
 from analytics.data.store import PriceStore
 from app.config import load_config
 from app.dashboard.app import create_app
-from app.dashboard.features.controls import controls_of
 from app.dashboard.state import DEFAULT_STATE, ViewState, to_query
 from app.settings import Settings
-from tests.support import DEEPSEEK_PACK, NEWS, REFERENCE
+from tests.support import (
+    AFTERSHOCK,
+    CHIPS_CONFIG,
+    DEEPSEEK_PACK,
+    NEWS,
+    REFERENCE,
+    background_answer,
+    callback_body,
+    cli_env,
+    control_values,
+    fill_store,
+)
 
 pytestmark = pytest.mark.slow
 
-AFTERSHOCK = Path(sys.executable).with_name("aftershock")
-FILLED_UNTIL = "2025-06-30"
 CHIPS = ("NVDA", "AMD", "AVGO", "MU", "TSM")
 MONTHS = ("2025-07", "2025-08", "2025-09", "2025-10")
-CONFIG = """
-[watchlists]
-chips = ["NVDA", "AMD", "AVGO", "MU", "TSM"]
-
-[[studies]]
-name = "chips"
-watchlist = "chips"
-event_date = 2025-01-27
-placebo = 0
-"""
 
 
 class Callbacks:
@@ -65,21 +61,7 @@ class Callbacks:
     def post(
         self, callback: dict[str, Any], values: dict[str, Any], changed: str, query: str = ""
     ) -> dict[str, Any]:
-        def dep(d: dict[str, Any]) -> dict[str, Any]:
-            return {"id": _id(d["id"]), "property": d["property"], "value": values.get(_key(d))}
-
-        parsed = split_callback_id(callback["output"])
-        outputs = [
-            {"id": _id(t["id"]), "property": clean_property_name(t["property"])}
-            for t in (parsed if isinstance(parsed, list) else [parsed])
-        ]
-        body = {
-            "output": callback["output"],
-            "outputs": outputs if isinstance(parsed, list) else outputs[0],
-            "inputs": [dep(d) for d in callback["inputs"]],
-            "state": [dep(d) for d in callback["state"]],
-            "changedPropIds": [changed],
-        }
+        body = callback_body(callback, values, [changed])
         response = self.client.post(f"/_dash-update-component{query}", json=body)
         assert response.status_code in (200, 204), response.data[:500]
         return json.loads(response.data) if response.status_code == 200 else {}
@@ -88,47 +70,17 @@ class Callbacks:
         self, callback: dict[str, Any], values: dict[str, Any], changed: str
     ) -> dict[str, Any]:
         """Start a background callback and poll it until it answers (as the renderer does)."""
-        job = self.post(callback, values, changed)
-        handles = f"?cacheKey={job['cacheKey']}&job={job['job']}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            answer = self.post(callback, values, changed, handles)
-            if "response" in answer:
-                return answer["response"]
-            time.sleep(0.05)
-        raise AssertionError("the background study did not finish within 120 s")
 
+        def post(handles: dict[str, str]) -> dict[str, Any]:
+            return self.post(callback, values, changed, "?" + urlencode(handles) if handles else "")
 
-def _id(raw: str) -> Any:
-    return json.loads(raw) if raw.startswith("{") else raw
-
-
-def _key(dep: dict[str, Any]) -> str:
-    return f"{dep['id']}.{dep['property']}"
-
-
-def _controls(state: ViewState) -> dict[str, Any]:
-    ids = {
-        "article": "article-select",
-        "date": "event-date",
-        "timing": "event-timing",
-        "preset": "universe-preset",
-        "sector": "universe-sector",
-        "tickers": "universe-tickers",
-        "benchmark": "benchmark",
-        "model": "model",
-        "estimation_start": "estimation-start",
-        "estimation_end": "estimation-end",
-        "windows": "event-windows",
-    }
-    return {f"{ids[k]}.value": v for k, v in controls_of(state).items()}
+        response: dict[str, Any] = background_answer(post)["response"]
+        return response
 
 
 def _writer(store: Path, config: Path, tmp: Path, stop: threading.Event, log: list[str]) -> None:
     """Import a month of prices, then refresh; repeat until every month is in, or stopped."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSHOCK_")}
-    env |= {"AFTERSHOCK_HOME": str(store), "AFTERSHOCK_DATA": str(DEEPSEEK_PACK)}
-    env |= {"AFTERSHOCK_OFFLINE": "1"}
+    env = cli_env(store)
     pack = read_pack(DEEPSEEK_PACK)
     for month in MONTHS:
         if stop.is_set():
@@ -147,10 +99,9 @@ def _writer(store: Path, config: Path, tmp: Path, stop: threading.Event, log: li
 
 def test_dashboard_serves_while_a_separate_process_writes(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    pack = read_pack(DEEPSEEK_PACK)
-    PriceStore(store).upsert(pack[pack["date"] <= FILLED_UNTIL])
+    fill_store(store)
     config_path = tmp_path / "aftershock.toml"
-    config_path.write_text(CONFIG)
+    config_path.write_text(CHIPS_CONFIG)
     settings = Settings(
         store=store, data_pack=DEEPSEEK_PACK, news=NEWS, reference=REFERENCE, offline=True
     )
@@ -184,7 +135,7 @@ def test_dashboard_serves_while_a_separate_process_writes(tmp_path: Path) -> Non
                 windows=((0, 0), (-1, 1)),
             )
             assert client.get("/_dash-layout").status_code == 200
-            values = _controls(state) | {
+            values = control_values(state) | {
                 "url.search": to_query(previous),
                 "run-button.n_clicks": 0,
                 "study-key.data": None,

@@ -43,7 +43,6 @@ from app.dashboard.security import (
     parse_credentials,
 )
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
@@ -167,23 +166,10 @@ def test_login_failures_of_many_clients_use_bounded_memory() -> None:
     assert throttle.retry_after("client-0") == 0, "the oldest is forgotten first"
 
 
-@pytest.fixture(scope="module")
-def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    if not MARKET_DATA.is_dir():
-        pytest.skip(f"shared market data not found at {MARKET_DATA}")
-    return Settings(
-        store=tmp_path_factory.mktemp("store"),
-        data_pack=MARKET_DATA,
-        news=NEWS,
-        reference=REFERENCE,
-        offline=True,
-    )
-
-
 def test_dashboard_sends_security_headers_with_a_csp_that_allows_its_own_scripts(
-    demo_settings: Settings,
+    settings: Settings,
 ) -> None:
-    dash_app = create_app(demo_settings, prepare=False)
+    dash_app = create_app(settings, prepare=False)
     page = dash_app.server.test_client().get("/")
     assert page.status_code == 200
     assert page.headers["X-Frame-Options"] == "DENY"

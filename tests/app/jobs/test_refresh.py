@@ -11,10 +11,10 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zoneinfo
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,12 +35,10 @@ from app.jobs.refresh import (
     refresh,
     refresh_owner,
 )
-from app.settings import Settings
-from tests.support import DEEPSEEK_PACK, REPO
+from app.settings import Settings, load_settings
+from tests.support import AFTERSHOCK, DEEPSEEK_PACK, FILLED_UNTIL, REPO, cli_env
 
-AFTERSHOCK = Path(sys.executable).with_name("aftershock")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-FILLED_UNTIL = "2025-06-30"
 CHIPS = ("NVDA", "AMD", "AVGO", "MU", "TSM")
 
 CONFIG = """
@@ -69,46 +67,14 @@ scale = 1
 """
 
 
-def fill_store(root: Path, until: str = FILLED_UNTIL) -> PriceStore:
-    """A store holding the DeepSeek pack up to ``until``."""
-    pack = read_pack(DEEPSEEK_PACK)
-    store = PriceStore(root)
-    store.upsert(pack[pack["date"] <= until])
-    return store
-
-
 def write_config(directory: Path, text: str = CONFIG, *, placebo: int = 0) -> Path:
     path = directory / "aftershock.toml"
     path.write_text(text.replace("{placebo}", str(placebo)), encoding="utf-8")
     return path
 
 
-def cli_env(store: Path) -> dict[str, str]:
-    """Environment of a real ``aftershock`` process: offline, DeepSeek pack as the only source."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSHOCK_")}
-    return env | {
-        "AFTERSHOCK_HOME": str(store),
-        "AFTERSHOCK_DATA": str(DEEPSEEK_PACK),
-        "AFTERSHOCK_OFFLINE": "1",
-    }
-
-
 def settings_for(store: Path) -> Settings:
     return Settings(store=store, data_pack=DEEPSEEK_PACK, news=None, reference=None, offline=True)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "store"
-    fill_store(root)
-    return root
-
-
-@pytest.fixture
-def store(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "store"
-    shutil.copytree(template, root)
-    return root
 
 
 @pytest.mark.parametrize(
@@ -255,9 +221,11 @@ def test_a_bug_in_one_study_does_not_stop_the_others(
 def test_an_export_failure_makes_the_run_partial(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # BROWSER_PATH reaches the exporter through the settings (the only reader of the environment).
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    settings = replace(settings_for(store), browser_path=load_settings(store).browser_path)
     config = load_config(write_config(tmp_path))
-    (run,) = refresh(config, settings_for(store), studies=["chips"]).runs
+    (run,) = refresh(config, settings, studies=["chips"]).runs
     assert run.status == "partial" and run.exports == ()
     assert re.match(r"export: no Chrome/Chromium found \(looked at .*no-chromium\)", run.errors[0])
     assert load_run(store, "chips").frames["aggregate"]["caar"].tolist() == list(run.caar.values())

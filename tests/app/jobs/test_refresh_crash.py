@@ -22,24 +22,13 @@ import pytest
 from analytics.data.sources.files import read_pack
 from analytics.data.store import PriceStore
 from app.jobs.archive import last_refresh, list_runs, load_run
-from tests.app.jobs.test_refresh import AFTERSHOCK, cli_env, fill_store
-from tests.support import DEEPSEEK_PACK
+from tests.support import AFTERSHOCK, CHIPS_CONFIG, DEEPSEEK_PACK, cli_env, fill_store
 
 pytestmark = pytest.mark.slow
 
 KILLS = 20
 SEED = 20250127
 FRAMES = {"aar", "aggregate", "days", "excluded", "firms", "tests", "windows"}
-CONFIG = """
-[watchlists]
-chips = ["NVDA", "AMD", "AVGO", "MU", "TSM"]
-
-[[studies]]
-name = "chips"
-watchlist = "chips"
-event_date = 2025-01-27
-placebo = 0
-"""
 
 
 def stored(store: Path) -> pd.DataFrame:
@@ -65,7 +54,7 @@ def check_runs(store: Path) -> set[str]:
 
 def test_kill_9_at_random_points(tmp_path: Path) -> None:
     pack = read_pack(DEEPSEEK_PACK)[["ticker", "date", "adj_close"]]
-    (tmp_path / "aftershock.toml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "aftershock.toml").write_text(CHIPS_CONFIG, encoding="utf-8")
     store = tmp_path / "store"
     fill_store(store)
     command = [str(AFTERSHOCK), "refresh", "--no-export"]

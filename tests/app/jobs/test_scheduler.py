@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import shutil
 import threading
 import zoneinfo
 from pathlib import Path
@@ -28,7 +27,7 @@ from app.jobs.scheduler import (
     should_run,
     start_scheduler,
 )
-from tests.app.jobs.test_refresh import fill_store, settings_for, write_config
+from tests.app.jobs.test_refresh import settings_for, write_config
 from tests.support import REPO
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -50,20 +49,6 @@ sessions_only = false
 
 def ny(text: str) -> dt.datetime:
     return pd.Timestamp(text).tz_localize(NEW_YORK).to_pydatetime()
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "store"
-    fill_store(root)
-    return root
-
-
-@pytest.fixture
-def store(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "store"
-    shutil.copytree(template, root)
-    return root
 
 
 @pytest.fixture

@@ -1,0 +1,213 @@
+"""Front door of the event-study engine: ``run_study(spec, prices) -> StudyResult`` and
+:func:`data_requirements` (what it reads)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from analytics import calendar
+from analytics.data.factors import ETF_PROXY_TICKERS
+from analytics.errors import InsufficientDataError
+from analytics.study.engine.core import (
+    OK,
+    SPIKE,
+    UNKNOWN,
+    bhar,
+    cars,
+    estimate,
+    param_names,
+    window_slices,
+)
+from analytics.study.engine.dollars import cap_anchors, dollar_impact
+from analytics.study.engine.exclusions import firm_reasons, firm_status, window_status
+from analytics.study.engine.inputs import (
+    RISK_FREE,
+    PriceProvider,
+    Progress,
+    load_panel,
+    symbols_known,
+)
+from analytics.study.engine.placebo import placebo_tests
+from analytics.study.result import STATUS_OK, StudyResult
+from analytics.study.significance import mean_pairwise_correlation, window_tests
+from analytics.study.spec import StudySpec
+
+__all__ = ["data_requirements", "run_study"]
+
+logger = logging.getLogger(__name__)
+
+
+def _span(
+    spec: StudySpec, day0: np.ndarray, anchors: pd.DataFrame | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last session the study reads (one price before the first return)."""
+    back = spec.estimation[0] - 1 + (spec.placebo_shifts[0] if spec.placebo else 0)
+    start = calendar.offset(pd.Timestamp(day0.min()), back)
+    end = calendar.offset(pd.Timestamp(day0.max()), spec.event_span[1])
+    if anchors is not None and anchors["cap_date"].notna().any():
+        start = min(start, pd.Timestamp(anchors["cap_date"].min()))
+        end = max(end, pd.Timestamp(anchors["cap_date"].max()))
+    return start, end
+
+
+def data_requirements(
+    spec: StudySpec, *, market_caps: pd.DataFrame | None = None
+) -> tuple[list[str], pd.Timestamp, pd.Timestamp]:
+    """The tickers and the inclusive date range :func:`run_study` reads for ``spec``.
+
+    Lets callers fetch exactly what a study needs before running it.
+    """
+    events = spec.events.rename(columns={"date": "event_date"})
+    day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
+    anchors = None if market_caps is None else cap_anchors(events, market_caps)
+    start, end = _span(spec, day0, anchors)
+    extra: list[str] = []
+    if spec.model == "capm":
+        extra = [RISK_FREE]
+    elif spec.model == "etf_factors":
+        extra = [*ETF_PROXY_TICKERS]
+    return list(dict.fromkeys([*spec.tickers, spec.benchmark, *extra])), start, end
+
+
+def run_study(
+    spec: StudySpec,
+    prices: PriceProvider,
+    *,
+    market_caps: pd.DataFrame | None = None,
+    factors: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> StudyResult:
+    """Run the event study ``spec`` on prices from ``prices``.
+
+    Parameters
+    ----------
+    spec
+        The validated specification (see :meth:`StudySpec.create`).
+    prices
+        Where adjusted closes come from: the store, or any :class:`PriceProvider`.
+    market_caps
+        Optional ``ticker, date, market_cap`` rows (market cap as of that date) for the dollar
+        impact; firms without one get NaN.
+    factors
+        Factor returns, required by factor models (ignored by the others): indexed by date (or
+        with a ``date`` column), one column per factor in decimal daily returns and an optional
+        ``RF``. The engine never loads them itself: :meth:`analytics.workspace.Workspace.factors`
+        does (a factor file, Kenneth French's library through a cache, or ETF proxies).
+    progress
+        Called with ``(step, fraction)`` as the work advances.
+
+    Raises
+    ------
+    SpecError
+        A factor model without ``factors`` (parameter ``factors``).
+    InsufficientDataError
+        When no firm-event is usable in any window, or the benchmark (or ``^IRX`` for CAPM) has
+        no prices in the study's span.
+    UnknownTickerError
+        When the benchmark is not stored at all.
+    """
+    report = progress or (lambda step, fraction: None)
+    events = spec.events.rename(columns={"date": "event_date"})
+    day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
+    anchors = None if market_caps is None else cap_anchors(events, market_caps)
+    start, end = _span(spec, day0, anchors)
+    report("loading prices", 0.0)
+    panel, factor_names = load_panel(spec, prices, factors, start, end)
+    tickers = list(spec.tickers)
+    columns = pd.Index(tickers).get_indexer(pd.Index(events["ticker"])).astype(np.intp)
+    day0_rows = panel.sessions.searchsorted(day0)
+    report("estimating models", 0.2)
+    core = estimate(spec, panel, day0_rows, columns)
+    # A ticker with a price in the panel is stored; only the others need the (slower) coverage.
+    known = np.isfinite(panel.prices).any(axis=0)
+    if not known.all():
+        unseen = [t for t, seen in zip(tickers, known, strict=True) if not seen]
+        known[~known] = symbols_known(prices, unseen)
+    known = known[columns]
+    core = replace(core, code=np.where(known, core.code, UNKNOWN))
+    fit = core.fit
+    fitted = (core.code == OK) | (core.code == SPIKE)
+    expected = np.where(fitted, core.expected, np.nan)
+    ar = np.where(fitted, core.ar, np.nan)
+    var_ar = np.where(fitted, np.diagonal(fit.cov, axis1=1, axis2=2).T, np.nan)
+    window_rows = window_slices(spec)
+    car, complete = cars(spec, ar)
+    var_car = np.stack([fit.cov[:, rows, rows].sum(axis=(1, 2)) for rows in window_rows])
+    var_car = np.where(fitted, var_car, np.nan)
+    firm_reason, flags = firm_reasons(spec, core, panel.sessions.to_numpy(), day0_rows)
+    status = window_status(spec, core, firm_reason, complete)
+    included = status == STATUS_OK
+    if not included.any():
+        reasons = sorted(set(status.ravel().tolist()))
+        raise InsufficientDataError(
+            f"no usable firm: every firm-event is excluded ({'; '.join(reasons[:5])}"
+            f"{'; ...' if len(reasons) > 5 else ''}); check the tickers, dates and stored history"
+        )
+    report("testing", 0.4)
+    scar = car / np.sqrt(np.where(var_car > 0, var_car, np.nan))
+    # r̄ depends only on which firms a window includes, usually the same in every window.
+    rbar = {
+        inside.tobytes(): mean_pairwise_correlation(fit.resid[:, inside])
+        for inside in np.unique(included[included.any(axis=1)], axis=0)
+    }
+    tests = {
+        key: window_tests(
+            car=car[j, inside],
+            scar=scar[j, inside],
+            dof=fit.dof[inside],
+            est_resid=fit.resid[:, inside],
+            window_ar=ar[window_rows[j]][:, inside],
+            est_n=fit.n[inside],
+            rbar=rbar[inside.tobytes()],
+        )
+        for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
+        if inside.any()
+    }
+    n_included = included.sum(axis=1)
+    caar = np.where(included, car, 0.0).sum(axis=1) / np.where(n_included > 0, n_included, np.nan)
+    placebo = (
+        placebo_tests(spec, panel, day0_rows, columns, included, caar, report)
+        if spec.placebo
+        else {}
+    )
+    dollars = (
+        np.full(car.shape, np.nan)
+        if anchors is None
+        else dollar_impact(spec, panel, anchors, day0_rows, columns, ar)
+    )
+    first, last = spec.event_span
+    rel_days = np.arange(first, last + 1)
+    logger.info(
+        "event study: %d firm-events, %s model, %d usable, day 0 %s..%s",
+        len(day0), spec.model, int(included.any(axis=0).sum()),
+        pd.Timestamp(day0.min()).date(), pd.Timestamp(day0.max()).date(),
+    )  # fmt: skip
+    report("done", 1.0)
+    return StudyResult(
+        spec=spec,
+        events=events[["event_id", "ticker", "event_date", "timing", "day0"]],
+        param_names=param_names(spec, factor_names),
+        params=np.where(fitted[:, None], fit.params, np.nan),
+        sigma=np.where(fitted, np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, np.nan)), np.nan),
+        n_estimation=fit.n,
+        dof=np.where(fitted, fit.dof, np.nan),
+        firm_status=firm_status(firm_reason, status),
+        flags=flags,
+        rel_days=rel_days,
+        dates=panel.sessions.to_numpy()[day0_rows[None, :] + rel_days[:, None]],
+        ret=core.ret,
+        expected=expected,
+        ar=ar,
+        var_ar=var_ar,
+        car_array=car,
+        var_car=var_car,
+        bhar=bhar(spec, core.ret, expected),
+        dollar_impact=dollars,
+        window_status=status,
+        test_results=tests,
+        placebo=placebo,
+    )

@@ -1,0 +1,67 @@
+"""Significance tests of an event study, for one event window.
+
+Every test follows the conventions of ``DESIGN.md`` ("Conventions of the event study"). Arrays
+hold firms in columns: ``est_resid`` is ``(L_est, N)`` with estimation-window residuals aligned by
+relative day (NaN where a firm has no return that day) and ``window_ar`` is ``(L_w, N)``.
+
+Degenerate inputs (too few firms, zero variance, an undefined probability) give a
+:class:`TestResult` whose ``stat`` and ``pvalue`` are NaN; no warning is emitted. P-values are
+two-sided.
+
+Modules: :mod:`~analytics.study.significance.testresult` (:class:`TestResult`),
+:mod:`~analytics.study.significance.parametric` (cross-sectional t, Patell, BMP, Kolari-Pynnönen,
+portfolio t), :mod:`~analytics.study.significance.correlation` (the mean pairwise residual
+correlation), :mod:`~analytics.study.significance.nonparametric` (generalized sign, Corrado rank,
+Wilcoxon) and :mod:`~analytics.study.significance.window` (:func:`window_tests`, all of them for
+one window).
+
+May import: the standard library, numpy and scipy; nothing else of ``analytics``, never ``app``.
+
+References
+----------
+Boehmer, E., Musumeci, J. and Poulsen, A. B. (1991). Event-study methodology under conditions of
+    event-induced variance. *Journal of Financial Economics* 30(2), 253-272.
+Brown, S. J. and Warner, J. B. (1985). Using daily stock returns: the case of event studies.
+    *Journal of Financial Economics* 14(1), 3-31.
+Corrado, C. J. (1989). A nonparametric test for abnormal security-price performance in event
+    studies. *Journal of Financial Economics* 23(2), 385-395.
+Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
+    Accounting* 2(4), 343-358.
+Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional correlation of
+    abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
+Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price behavior:
+    empirical tests. *Journal of Accounting Research* 14(2), 246-276.
+Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics Bulletin* 1(6), 80-83.
+"""
+
+from analytics.study.significance.correlation import mean_pairwise_correlation
+from analytics.study.significance.nonparametric import (
+    corrado_rank_z,
+    generalized_sign_z,
+    wilcoxon_test,
+)
+from analytics.study.significance.parametric import (
+    bmp_t,
+    cross_sectional_t,
+    kolari_pynnonen,
+    patell_z,
+    portfolio_t,
+)
+from analytics.study.significance.testresult import TestResult
+from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS, window_tests
+
+__all__ = [
+    "CROSS_SECTIONAL_TESTS",
+    "FEW_FIRMS",
+    "TestResult",
+    "bmp_t",
+    "corrado_rank_z",
+    "cross_sectional_t",
+    "generalized_sign_z",
+    "kolari_pynnonen",
+    "mean_pairwise_correlation",
+    "patell_z",
+    "portfolio_t",
+    "wilcoxon_test",
+    "window_tests",
+]
