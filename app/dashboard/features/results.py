@@ -53,6 +53,27 @@ CHART_TITLES: Mapping[str, str] = {
 }
 
 
+TAB_OF: Mapping[str, str] = {
+    "price_paths": "prices",
+    "abnormal_returns": "abnormal",
+    "caar": "caar",
+    "sector_treemap": "sectors",
+    "dollar_impact": "sectors",
+    "tests": "tests",
+}
+"""The results tab that shows each chart."""
+
+TABS: Mapping[str, str] = {
+    "prices": "Prices",
+    "abnormal": "Abnormal returns",
+    "caar": "CAAR",
+    "sectors": "Sectors & dollars",
+    "grid": "Results grid",
+    "tests": "Tests",
+}
+"""The results tabs: value (also the ``tab`` link parameter) → label."""
+
+
 _GRAPH_CONFIG: Any = {
     "displaylogo": False,
     "responsive": True,
@@ -127,16 +148,7 @@ def layout() -> Component:
             html.Div(id=ids.RESULTS_ALERT),
             dmc.Tabs(
                 [
-                    dmc.TabsList(
-                        [
-                            _tab("prices", "Prices"),
-                            _tab("abnormal", "Abnormal returns"),
-                            _tab("caar", "CAAR"),
-                            _tab("sectors", "Sectors & dollars"),
-                            _tab("grid", "Results grid"),
-                            _tab("tests", "Tests"),
-                        ]
-                    ),
+                    dmc.TabsList([_tab(value, label) for value, label in TABS.items()]),
                     dmc.TabsPanel(chart_card("price_paths"), value="prices"),
                     dmc.TabsPanel(chart_card("abnormal_returns"), value="abnormal"),
                     dmc.TabsPanel(chart_card("caar"), value="caar"),
@@ -171,7 +183,9 @@ def layout() -> Component:
                 ],
                 id=ids.RESULTS_TABS,
                 value="prices",
-                # Hidden tabs stay unmounted: their charts are drawn when first shown.
+                # Hidden tabs stay unmounted (a chart drawn in a hidden panel gets the wrong
+                # size); each chart's callback takes the active tab as input and draws when its
+                # tab is shown, so a revisited tab is drawn again into its new graph.
                 keepMounted=False,
                 mt="sm",
             ),
@@ -190,8 +204,15 @@ def render_chart(
     focus: str | None,
     selected: str | None,
     text: str | None,
+    tab: str | None = None,
 ) -> Any:
-    """The figure of chart ``name`` for the current study (``no_update`` without one)."""
+    """The figure of chart ``name`` for the current study (``no_update`` without one).
+
+    With ``tab`` (the active results tab), only the charts of that tab are drawn: the others are
+    not mounted, and are drawn when their tab is shown.
+    """
+    if tab is not None and TAB_OF[name] != tab:
+        return no_update
     result = data.result(key)
     if result is None or key is None:
         return no_update
@@ -256,8 +277,15 @@ def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> 
     )
 
 
-def grid_table(data: DashboardData, key: str | None) -> tuple[Any, Any, Any]:
-    """The results grid: ``(columnDefs, rowData, excluded-firms note)``."""
+def grid_table(
+    data: DashboardData, key: str | None, tab: str | None = None
+) -> tuple[Any, Any, Any]:
+    """The results grid: ``(columnDefs, rowData, excluded-firms note)``.
+
+    With ``tab`` (the active results tab), it is drawn only on the grid's tab.
+    """
+    if tab is not None and tab != "grid":
+        return no_update, no_update, no_update
     result = data.result(key)
     if result is None:
         return no_update, no_update, no_update
@@ -349,8 +377,15 @@ def _excluded_note(result: StudyResult) -> Any:
     )
 
 
-def significance_panel(data: DashboardData, key: str | None, focus: str | None) -> Any:
-    """The verdict above the tests table: CAAR and how many tests reject "no effect"."""
+def significance_panel(
+    data: DashboardData, key: str | None, focus: str | None, tab: str | None = None
+) -> Any:
+    """The verdict above the tests table: CAAR and how many tests reject "no effect".
+
+    With ``tab`` (the active results tab), it is drawn only on the Tests tab.
+    """
+    if tab is not None and tab != "tests":
+        return no_update
     result = data.result(key)
     if result is None:
         return None
@@ -387,7 +422,8 @@ def significance_panel(data: DashboardData, key: str | None, focus: str | None) 
 def register(app: Dash, data: DashboardData) -> None:
     """Register the results' callbacks on ``app``."""
     # Everything below draws the study whose key the state or run callback stores: no study
-    # exists at page load, hence no initial calls.
+    # exists at page load, hence no initial calls. What sits in a results tab takes the active
+    # tab as input: a hidden panel is unmounted, and what a callback writes into it is lost.
     app.callback(
         Output(ids.SUMMARY, "children"), Input(ids.STUDY_KEY, "data"), prevent_initial_call=True
     )(lambda key: summary(data, key))
@@ -402,14 +438,16 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ids.GRID, "rowData"),
         Output(ids.EXCLUDED, "children"),
         Input(ids.STUDY_KEY, "data"),
+        Input(ids.RESULTS_TABS, "value"),
         prevent_initial_call=True,
-    )(lambda key: grid_table(data, key))
+    )(lambda key, tab: grid_table(data, key, tab or "prices"))
     app.callback(
         Output(ids.TESTS_PANEL, "children"),
         Input(ids.STUDY_KEY, "data"),
         Input(ids.FOCUS_WINDOW, "value"),
+        Input(ids.RESULTS_TABS, "value"),
         prevent_initial_call=True,
-    )(lambda key, focus: significance_panel(data, key, focus))
+    )(lambda key, focus, tab: significance_panel(data, key, focus, tab or "prices"))
     app.callback(
         Output(ids.GRID, "exportDataAsCsv"),
         Input(ids.GRID_CSV, "n_clicks"),
@@ -420,7 +458,7 @@ def register(app: Dash, data: DashboardData) -> None:
 
 
 def _register_chart(app: Dash, data: DashboardData, name: str) -> None:
-    inputs = [Input(ids.STUDY_KEY, "data")]
+    inputs = [Input(ids.STUDY_KEY, "data"), Input(ids.RESULTS_TABS, "value")]
     if name != "price_paths":
         inputs.append(Input(ids.FOCUS_WINDOW, "value"))
 
@@ -431,6 +469,8 @@ def _register_chart(app: Dash, data: DashboardData, name: str) -> None:
         State(ids.ARTICLE_TEXT, "value"),
         prevent_initial_call=True,
     )
-    def _chart(key: str | None, *rest: Any) -> Any:
+    def _chart(key: str | None, tab: str | None, *rest: Any) -> Any:
         focus, selected, text = rest if len(rest) == 3 else (None, *rest)
-        return render_chart(data, name, key=key, focus=focus, selected=selected, text=text)
+        return render_chart(
+            data, name, key=key, focus=focus, selected=selected, text=text, tab=tab or "prices"
+        )

@@ -1,0 +1,64 @@
+"""What a new user does in the first minutes, in headless Chromium: revisit tabs, pick presets,
+type in the ticker box, share links, break a study. Each test fails on the dashboard before the
+fixes of its item."""
+
+from __future__ import annotations
+
+import time
+
+from dash.testing.composite import DashComposite
+
+from app.settings import Settings
+from tests.app.dashboard.test_browser import (  # noqa: F401 (fixtures)
+    TIMEOUT,
+    _shot,
+    _start,
+    _tab,
+    _until,
+    dash_duo,
+    pytestmark,
+    settings,
+)
+
+_TRACES = """
+const graph = document.querySelector(arguments[0] + ' .js-plotly-plot');
+if (!graph || !graph.data) { return -1; }
+const shown = graph.offsetParent !== null;
+return shown ? graph.data.length : -2;
+"""
+
+
+def _traces(duo: DashComposite, name: str) -> int:
+    """Traces drawn in chart ``name`` (-1: no chart, -2: chart hidden)."""
+    selector = f'[id*=\'"name":"{name}"\']'
+    return int(duo.driver.execute_script(_TRACES, selector))
+
+
+def _drawn(duo: DashComposite, name: str, what: str) -> None:
+    _until(lambda: _traces(duo, name) > 0, what, timeout=20)
+
+
+def test_revisited_tabs_keep_their_charts(dash_duo: DashComposite, settings: Settings) -> None:
+    _start(dash_duo, settings)
+    _drawn(dash_duo, "price_paths", "the price chart")
+    for step, (label, names) in enumerate([
+        ("Abnormal returns", ["abnormal_returns"]),
+        ("CAAR", ["caar"]),
+        ("Abnormal returns", ["abnormal_returns"]),
+        ("Prices", ["price_paths"]),
+        ("Sectors & dollars", ["sector_treemap", "dollar_impact"]),
+        ("Tests", ["tests"]),
+        ("CAAR", ["caar"]),
+        ("Sectors & dollars", ["sector_treemap", "dollar_impact"]),
+        ("Tests", ["tests"]),
+    ]):
+        _tab(dash_duo, label)
+        for name in names:
+            _drawn(dash_duo, name, f"{name} on the {label} tab (step {step})")
+        if label == "Tests":
+            dash_duo.wait_for_contains_text("#tests-panel", "tests reject")
+    _shot(dash_duo, "revisit-tests-tab")
+    for label in ["Results grid", "CAAR", "Results grid"]:
+        _tab(dash_duo, label)
+    _until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the revisited grid's rows")
+    assert dash_duo.get_logs() == []
