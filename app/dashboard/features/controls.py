@@ -253,6 +253,9 @@ def sync_state(
         out["controls"] = controls_of(state)
     else:
         raw = dict(values)
+        # Before parsing: "S&P 500 by sector" without a sector is invalid until one is picked
+        # in the sector picker, which must therefore be enabled already.
+        out["sector_disabled"] = raw.get("preset") != "sp500"
         if trigger == ids.ARTICLE_SELECT:
             article = data.articles.get(raw.get("article") or "")
             if article is not None and article.date is not None:

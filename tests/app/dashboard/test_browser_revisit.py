@@ -62,3 +62,35 @@ def test_revisited_tabs_keep_their_charts(dash_duo: DashComposite, settings: Set
         _tab(dash_duo, label)
     _until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the revisited grid's rows")
     assert dash_duo.get_logs() == []
+
+
+def _pick(duo: DashComposite, select: str, option: str) -> None:
+    """Open the picker ``select`` (a CSS selector) and click its option ``option``."""
+    duo.find_element(select).click()
+    _until(
+        lambda: any(o.text == option for o in duo.find_elements('[role="option"]')),
+        f"the option {option!r}",
+        timeout=10,
+    )
+    next(o for o in duo.find_elements('[role="option"]') if o.text == option).click()
+
+
+def test_the_sector_preset_enables_the_sector_picker(
+    dash_duo: DashComposite, settings: Settings
+) -> None:
+    _start(dash_duo, settings)
+    sector = dash_duo.find_element("#universe-sector")
+    assert not sector.is_enabled()
+    _pick(dash_duo, "#universe-preset", "S&P 500 by sector")
+    _until(lambda: dash_duo.find_element("#universe-sector").is_enabled(), "the sector picker")
+    _pick(dash_duo, "#universe-sector", "Utilities")
+    _until(
+        lambda: "preset=sp500&sector=Utilities" in dash_duo.driver.current_url, "the sector in the URL"
+    )
+    _until(
+        lambda: "across 46 firms" not in dash_duo.find_element("#study-summary").text,
+        "the Utilities study",
+        timeout=TIMEOUT,
+    )
+    _shot(dash_duo, "sector-preset", dash_duo.find_element(".controls"))
+    assert dash_duo.get_logs() == []
