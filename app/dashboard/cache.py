@@ -12,6 +12,7 @@ invalidates results computed on the old data.
 from __future__ import annotations
 
 import hashlib
+import re
 import logging
 import os
 import threading
@@ -157,8 +158,26 @@ class DashboardData:
 
     @cached_property
     def ticker_options(self) -> list[dict[str, str]]:
-        """Options of the ticker picker: the demo universe and ETFs, then the SEC list."""
-        names: dict[str, str] = dict.fromkeys((*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH"), "")
+        """Options of the ticker picker: the demo universe and ETFs, then the SEC list.
+
+        A company's label shows its S&P 500 name when it has one (``Costco Wholesale
+        Corporation``), else the SEC title.
+        """
+        return [{"value": e.ticker, "label": e.label} for e in self._ticker_index]
+
+    @cached_property
+    def _ticker_index(self) -> list[_TickerEntry]:
+        names: dict[str, list[str]] = {t: [] for t in (*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH")}
+        members = self.sp500
+        caps = (
+            members.sort_values("market_cap", ascending=False)
+            if "market_cap" in members.columns
+            else members
+        )
+        rank = {str(t): i for i, t in enumerate(caps["ticker"].astype(str))}
+        for ticker, name in zip(members["ticker"].astype(str), members["name"], strict=True):
+            if isinstance(name, str) and name:
+                names.setdefault(ticker, []).append(name)
         folder = self.settings.reference
         if folder is not None:
             empty = pd.DataFrame({"ticker": [], "name": []})
@@ -166,30 +185,62 @@ class DashboardData:
             for ticker, name in zip(
                 sec["ticker"].astype(str), sec["name"].astype(str), strict=True
             ):
-                if not names.get(ticker):
-                    names[ticker] = name
-        return [{"value": t, "label": _ticker_label(t, n)} for t, n in names.items()]
+                names.setdefault(ticker, []).append(name)
+        entries = []
+        for order, (ticker, known) in enumerate(names.items()):
+            entries.append(
+                _TickerEntry(
+                    ticker=ticker,
+                    label=_ticker_label(ticker, known[0] if known else ""),
+                    words=" " + " ".join(_words(n) for n in known),
+                    # S&P 500 members first (largest first), then the SEC's order (by size).
+                    rank=(0, rank[ticker]) if ticker in rank else (1, order),
+                )
+            )
+        return entries
 
     def search_tickers(
         self, query: str | None, selected: Sequence[str] = (), *, limit: int = 40
     ) -> list[dict[str, str]]:
-        """Ticker options matching ``query`` (ticker prefix first, then company name), plus
-        the ``selected`` tickers, so the picker never ships the whole SEC list to the page."""
-        options = self.ticker_options
-        by_ticker = {o["value"]: o for o in options}
-        chosen = [by_ticker.get(t, {"value": t, "label": t}) for t in selected]
-        text = (query or "").strip().upper()
+        """Ticker options matching ``query``, plus the ``selected`` tickers (first), so the
+        picker never ships the whole SEC list to the page.
+
+        Matches are the ticker itself, tickers starting with ``query``, and companies one of
+        whose names has a word starting with it ("costco", "disney", "exxon mobil"); case does
+        not matter. S&P 500 members come first (exact ticker, ticker prefix, name; the largest
+        first), then the other companies in the same order.
+        """
+        index = self._ticker_index
+        by_ticker = {e.ticker: e for e in index}
+        chosen = [
+            {"value": t, "label": by_ticker[t].label if t in by_ticker else t} for t in selected
+        ]
+        text = (query or "").strip()
         if not text:
-            matches = options[:limit]
+            matches = index[:limit]
         else:
-            exact = [o for o in options if o["value"] == text]
-            prefix = [o for o in options if o["value"].startswith(text) and o["value"] != text]
-            named = [
-                o for o in options if text in o["label"].upper() and not o["value"].startswith(text)
-            ]
-            matches = (exact + prefix + named)[:limit]
+            upper = text.upper().replace(".", "-")
+            words = " " + _words(text)
+
+            def kind(entry: _TickerEntry) -> int | None:
+                if entry.ticker == upper:
+                    return 0
+                if entry.ticker.startswith(upper):
+                    return 1
+                return 2 if words.strip() and words in entry.words else None
+
+            found = [(k, e) for e in index if (k := kind(e)) is not None]
+            found.sort(key=lambda pair: (pair[1].rank[0], pair[0], pair[1].rank[1]))
+            matches = [e for _, e in found[:limit]]
         taken = set(selected)
-        return chosen + [o for o in matches if o["value"] not in taken]
+        return chosen + [
+            {"value": e.ticker, "label": e.label} for e in matches if e.ticker not in taken
+        ]
+
+    def known_ticker(self, text: str | None) -> str | None:
+        """``text`` as a ticker of the picker's list (``brk.b`` → ``BRK-B``), or None."""
+        upper = (text or "").strip().upper().replace(".", "-")
+        return upper if any(e.ticker == upper for e in self._ticker_index) else None
 
     # -- prices --------------------------------------------------------------------------------
 
@@ -353,6 +404,20 @@ class DashboardData:
         """Sector of each ticker, as the study service labels it (see
         :meth:`analytics.workspace.Workspace.sectors`)."""
         return self.workspace().sectors(tickers)
+
+
+@dataclass(frozen=True)
+class _TickerEntry:
+    ticker: str
+    label: str
+    words: str
+    """The company's names, lower case, words separated by single spaces, with a leading space."""
+    rank: tuple[int, int]
+
+
+def _words(name: str) -> str:
+    """``"COSTCO WHOLESALE CORP /NEW"`` → ``"costco wholesale corp new"``."""
+    return " ".join(re.findall(r"[a-z0-9]+", name.lower().replace("&", " and ")))
 
 
 def _ticker_label(ticker: str, name: str) -> str:

@@ -32,11 +32,13 @@ from app.dashboard.state import (
 __all__ = [
     "BENCHMARKS",
     "CONTROLS",
+    "add_typed_ticker",
     "controls_of",
     "layout",
     "register",
     "run_job",
     "sync_state",
+    "ticker_choices",
 ]
 
 
@@ -129,14 +131,17 @@ def layout(
             dmc.MultiSelect(
                 id=ids.UNIVERSE_TICKERS,
                 label="Add tickers",
-                description="Added to the universe; click a highlighted company to add it.",
+                description="Added to the universe: type a ticker or a company name and pick "
+                "it (or type a ticker and press Enter), or click a highlighted company.",
                 data=list(ticker_options),
                 value=list(d.tickers),
                 searchable=True,
                 clearable=True,
                 limit=40,
                 hidePickedOptions=True,
-                debounce=150,
+                # The server filters (see DashboardData.search_tickers); no debounce: when
+                # its options arrive, the picker keeps only the values Dash already has.
+                filter={"function": "serverFiltered"},
                 placeholder="Search tickers or company names",
                 nothingFoundMessage="No such ticker in the SEC list",
                 mt="xs",
@@ -396,5 +401,46 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ids.UNIVERSE_TICKERS, "value"),
         prevent_initial_call=True,
     )
-    def _ticker_choices(search: str | None, selected: list[str] | None) -> list[dict[str, str]]:
-        return data.search_tickers(search, selected or [])
+    def _ticker_choices(search: str | None, selected: list[str] | None) -> Any:
+        props = ctx.triggered_prop_ids
+        prop = next(iter(props)).rpartition(".")[2] if len(props) == 1 else None
+        return ticker_choices(data, prop, search, selected)
+
+    @app.callback(
+        Output(ids.UNIVERSE_TICKERS, "value", allow_duplicate=True),
+        Output(ids.UNIVERSE_TICKERS, "searchValue"),
+        Input(ids.UNIVERSE_TICKERS, "n_submit"),
+        State(ids.UNIVERSE_TICKERS, "searchValue"),
+        State(ids.UNIVERSE_TICKERS, "value"),
+        prevent_initial_call=True,
+    )
+    def _typed_ticker(_: int | None, search: str | None, selected: list[str] | None) -> Any:
+        return add_typed_ticker(data, search, selected)
+
+
+def ticker_choices(
+    data: DashboardData, trigger: str | None, search: str | None, selected: Sequence[str] | None
+) -> Any:
+    """The ticker picker's options for what is typed; ``trigger`` is the picker's property that
+    changed (``searchValue`` or ``value``).
+
+    A search cleared by a pick changes nothing: new options would race the picked value, and
+    the picker drops a value that is not among its new options.
+    """
+    if trigger == "searchValue" and not (search or "").strip():
+        return no_update
+    return data.search_tickers(search, list(selected or []))
+
+
+def add_typed_ticker(
+    data: DashboardData, search: str | None, selected: Sequence[str] | None
+) -> tuple[Any, Any]:
+    """Enter in the ticker picker: the typed text, when it is a known ticker, joins the
+    universe and the search box is cleared."""
+    symbol = data.known_ticker(search)
+    current = list(selected or [])
+    if symbol is None:
+        return no_update, no_update
+    if symbol in current:
+        return no_update, ""
+    return [*current, symbol], ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from selenium.webdriver.common.keys import Keys
+
 from dash.testing.composite import DashComposite
 
 from app.settings import Settings
@@ -41,17 +43,19 @@ def _drawn(duo: DashComposite, name: str, what: str) -> None:
 def test_revisited_tabs_keep_their_charts(dash_duo: DashComposite, settings: Settings) -> None:
     _start(dash_duo, settings)
     _drawn(dash_duo, "price_paths", "the price chart")
-    for step, (label, names) in enumerate([
-        ("Abnormal returns", ["abnormal_returns"]),
-        ("CAAR", ["caar"]),
-        ("Abnormal returns", ["abnormal_returns"]),
-        ("Prices", ["price_paths"]),
-        ("Sectors & dollars", ["sector_treemap", "dollar_impact"]),
-        ("Tests", ["tests"]),
-        ("CAAR", ["caar"]),
-        ("Sectors & dollars", ["sector_treemap", "dollar_impact"]),
-        ("Tests", ["tests"]),
-    ]):
+    for step, (label, names) in enumerate(
+        [
+            ("Abnormal returns", ["abnormal_returns"]),
+            ("CAAR", ["caar"]),
+            ("Abnormal returns", ["abnormal_returns"]),
+            ("Prices", ["price_paths"]),
+            ("Sectors & dollars", ["sector_treemap", "dollar_impact"]),
+            ("Tests", ["tests"]),
+            ("CAAR", ["caar"]),
+            ("Sectors & dollars", ["sector_treemap", "dollar_impact"]),
+            ("Tests", ["tests"]),
+        ]
+    ):
         _tab(dash_duo, label)
         for name in names:
             _drawn(dash_duo, name, f"{name} on the {label} tab (step {step})")
@@ -85,7 +89,8 @@ def test_the_sector_preset_enables_the_sector_picker(
     _until(lambda: dash_duo.find_element("#universe-sector").is_enabled(), "the sector picker")
     _pick(dash_duo, "#universe-sector", "Utilities")
     _until(
-        lambda: "preset=sp500&sector=Utilities" in dash_duo.driver.current_url, "the sector in the URL"
+        lambda: "preset=sp500&sector=Utilities" in dash_duo.driver.current_url,
+        "the sector in the URL",
     )
     _until(
         lambda: "across 46 firms" not in dash_duo.find_element("#study-summary").text,
@@ -93,4 +98,35 @@ def test_the_sector_preset_enables_the_sector_picker(
         timeout=TIMEOUT,
     )
     _shot(dash_duo, "sector-preset", dash_duo.find_element(".controls"))
+    assert dash_duo.get_logs() == []
+
+
+def _added(duo: DashComposite) -> str:
+    query = duo.driver.current_url.partition("?")[2]
+    return next((p[8:] for p in query.split("&") if p.startswith("tickers=")), "")
+
+
+def test_typed_names_and_tickers_are_added(dash_duo: DashComposite, settings: Settings) -> None:
+    _start(dash_duo, settings)
+    box = dash_duo.find_element("#universe-tickers")
+    expected: list[str] = []
+    for typed, ticker in [("apple", "AAPL"), ("Costco", "COST"), ("nike", "NKE")]:
+        box.click()
+        box.send_keys(typed)
+        _until(
+            lambda t=ticker: any(
+                o.text.startswith(f"{t} ·") for o in dash_duo.find_elements('[role="option"]')
+            ),
+            f"{ticker} among the suggestions for {typed!r}",
+            timeout=20,
+        )
+        next(
+            o for o in dash_duo.find_elements('[role="option"]') if o.text.startswith(f"{ticker} ·")
+        ).click()
+        expected.append(ticker)
+        _until(lambda: _added(dash_duo) == ",".join(expected), f"{expected} in the URL")
+    box.send_keys("F", Keys.ENTER)
+    expected.append("F")
+    _until(lambda: _added(dash_duo) == ",".join(expected), "F (typed + Enter) in the URL")
+    _shot(dash_duo, "tickers-typed", dash_duo.find_element(".controls"))
     assert dash_duo.get_logs() == []
