@@ -12,9 +12,9 @@ invalidates results computed on the old data.
 from __future__ import annotations
 
 import hashlib
-import re
 import logging
 import os
+import re
 import threading
 import warnings
 from collections import OrderedDict

@@ -4,23 +4,17 @@ fixes of its item."""
 
 from __future__ import annotations
 
-import time
-
+from dash.testing.composite import DashComposite
 from selenium.webdriver.common.keys import Keys
 
-from dash.testing.composite import DashComposite
-
 from app.settings import Settings
-from tests.app.dashboard.test_browser import (  # noqa: F401 (fixtures)
-    TIMEOUT,
-    _shot,
-    _start,
-    _tab,
-    _until,
-    dash_duo,
-    pytestmark,
-    settings,
-)
+from tests.app.dashboard import test_browser as browser
+from tests.app.dashboard.test_browser import TIMEOUT, _shot, _start, _tab, _until
+
+pytestmark = browser.pytestmark
+# The browser and the offline settings of the main browser tests (fixtures).
+dash_duo = browser.dash_duo
+settings = browser.settings
 
 _TRACES = """
 const graph = document.querySelector(arguments[0] + ' .js-plotly-plot');
