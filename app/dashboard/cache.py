@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from flask_caching.backends import FileSystemCache
@@ -33,6 +33,7 @@ from analytics.data.reference import (
     sec_companies,
     sp500,
 )
+from analytics.data.factors import FRENCH_FILES
 from analytics.data.store import PriceStore
 from analytics.data.sync import FetchReport
 from analytics.errors import AftershockError, SpecError
@@ -43,7 +44,14 @@ from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
 from app.dashboard.security import private_directory
-from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
+from app.dashboard.state import (
+    DEEPSEEK_UNIVERSE,
+    DEFAULT_STATE,
+    MODELS,
+    ONLINE_MODELS,
+    ViewState,
+    universe,
+)
 from app.settings import Settings, open_workspace
 
 __all__ = ["DashboardData", "Prepared", "Progress"]
@@ -241,6 +249,28 @@ class DashboardData:
         """``text`` as a ticker of the picker's list (``brk.b`` → ``BRK-B``), or None."""
         upper = (text or "").strip().upper().replace(".", "-")
         return upper if any(e.ticker == upper for e in self._ticker_index) else None
+
+    def model_options(self) -> list[dict[str, Any]]:
+        """Options of the model picker; offline, a Kenneth French model is disabled unless its
+        factor files are cached (its label says why)."""
+        workspace = self.workspace()
+        offline = self.settings.offline or bool(getattr(workspace, "offline", False))
+        folder = workspace.factor_cache / "factors" if workspace.factor_cache else None
+        options: list[dict[str, Any]] = []
+        for key, label in MODELS.items():
+            files = FRENCH_FILES.get(key, ()) if key in ONLINE_MODELS else ()
+            cached = folder is not None and all((folder / name).is_file() for name in files)
+            if offline and files and not cached:
+                options.append(
+                    {
+                        "value": key,
+                        "label": f"{label}: offline, factors not cached",
+                        "disabled": True,
+                    }
+                )
+            else:
+                options.append({"value": key, "label": label})
+        return options
 
     # -- prices --------------------------------------------------------------------------------
 

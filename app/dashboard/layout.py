@@ -79,7 +79,7 @@ def page(
     articles: Sequence[Mapping[str, str]],
     sectors: Sequence[str],
     ticker_options: Sequence[Mapping[str, str]],
-    models: Mapping[str, str] = MODELS,
+    models: Sequence[Mapping[str, Any]] | None = None,
     banner: Sequence[str] = (),
     saved_studies: Component | None = None,
 ) -> Component:
@@ -109,7 +109,9 @@ def page(
                                     controls.layout(
                                         sectors=sectors,
                                         ticker_options=ticker_options,
-                                        models=models,
+                                        models=models
+                                        if models is not None
+                                        else [{"value": k, "label": v} for k, v in MODELS.items()],
                                     ),
                                     results.layout(),
                                 ],

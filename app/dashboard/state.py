@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, TypeVar, cast
@@ -58,7 +59,9 @@ __all__ = [
     "PRESETS",
     "TIMING_LABELS",
     "WINDOW_CHOICES",
+    "CONTROL_LABELS",
     "ViewState",
+    "for_controls",
     "format_window",
     "from_controls",
     "from_query",
@@ -123,19 +126,66 @@ class ViewState:
         ``min_estimation`` is capped at a short estimation window's length.
         """
         length = self.estimation[1] - self.estimation[0] + 1
-        return StudyOptions(
-            event_date=self.date,
-            timing=self.timing,
-            tickers=tuple(tickers),
-            benchmark=self.benchmark,
-            model=self.model,
-            estimation=self.estimation,
-            windows=self.windows,
-            min_estimation=min(DEFAULTS.min_estimation, length),
-        )
+        try:
+            return StudyOptions(
+                event_date=self.date,
+                timing=self.timing,
+                tickers=tuple(tickers),
+                benchmark=self.benchmark,
+                model=self.model,
+                estimation=self.estimation,
+                windows=self.windows,
+                min_estimation=min(DEFAULTS.min_estimation, length),
+            )
+        except ValidationError as exc:  # e.g. a link's windows overlap the default estimation
+            raise option_error(exc) from None
 
 
 DEFAULT_STATE: Final = ViewState()
+
+CONTROL_LABELS: Final[Mapping[str, str]] = {
+    "event_date": "Event date",
+    "event date": "Event date",
+    "date": "Event date",
+    "timing": "News arrived",
+    "universe": "Universe",
+    "preset": "Universe",
+    "sector": "S&P 500 sector",
+    "tickers": "Add tickers",
+    "ticker": "Add tickers",
+    "benchmark": "Benchmark",
+    "model": "Normal-return model",
+    "estimation": "Estimation from day … to day",
+    "est": "Estimation from day … to day",
+    "min_estimation": "the minimum of estimation returns",
+    "windows": "Event windows",
+    "placebo": "Placebo test",
+    "factors": "Normal-return model",
+}
+"""Parameter names in the messages of :mod:`analytics` (and link keys) → the control's label."""
+
+_LEADING: Final = re.compile(r"^(?:link parameter )?([a-z_ ]+):\s")
+_MODEL_NAMED: Final = re.compile(r"\b(?:use |or )model (\w+)")
+_FACTOR_FILE: Final = re.compile(r"give a factor file \(factors\) or ")
+
+
+def for_controls(message: str) -> str:
+    """A study's error message in the dashboard's words: the leading parameter name becomes
+    the control's label, a model key its label; no command-line options.
+
+    >>> for_controls("min_estimation: 40 returns, need 120")
+    'The minimum of estimation returns: 40 returns, need 120'
+    >>> for_controls("the library is unreachable; give a factor file (factors) or use model etf_factors")
+    'The library is unreachable; pick the model “4 factors (ETF proxies)”'
+    """
+    text = _FACTOR_FILE.sub("", message)
+    text = _MODEL_NAMED.sub(
+        lambda m: f"pick the model “{MODELS.get(m.group(1), m.group(1))}”", text
+    )
+    found = _LEADING.match(text)
+    if found and found.group(1) in CONTROL_LABELS:
+        text = f"{CONTROL_LABELS[found.group(1)]}: {text[found.end() :]}"
+    return text[:1].upper() + text[1:]
 
 
 def _option(name: str, value: object, **others: object) -> Any:

@@ -23,6 +23,7 @@ from app.dashboard.state import (
     TIMING_LABELS,
     WINDOW_CHOICES,
     ViewState,
+    for_controls,
     format_window,
     from_controls,
     from_query,
@@ -70,9 +71,10 @@ def layout(
     *,
     sectors: Sequence[str],
     ticker_options: Sequence[Mapping[str, str]],
-    models: Mapping[str, str],
+    models: Sequence[Mapping[str, Any]],
 ) -> Component:
-    """The study controls, initialised to the DeepSeek demo; ``models`` maps key → label."""
+    """The study controls, initialised to the DeepSeek demo; ``models`` are the model picker's
+    options (``value``, ``label``, and ``disabled`` for a model this server cannot run)."""
     d = DEFAULT_STATE
     return dmc.Paper(
         [
@@ -97,7 +99,7 @@ def layout(
                     dmc.Select(
                         id=ids.MODEL,
                         label="Normal-return model",
-                        data=[{"value": k, "label": v} for k, v in models.items()],
+                        data=list(models),
                         value=d.model,
                         allowDeselect=False,
                     ),
@@ -269,7 +271,7 @@ def sync_state(
         try:
             state = from_controls(**raw)
         except SpecError as exc:
-            out["alert"] = alert(str(exc), title="Check the study settings")
+            out["alert"] = alert(for_controls(str(exc)), title="Check the study settings")
             return out
         query = to_query(state)
         if query == search and trigger != ids.RUN_BUTTON:
@@ -281,7 +283,7 @@ def sync_state(
     try:
         prepared = data.prepare(state)
     except AftershockError as exc:
-        out["alert"] = alert(str(exc), title="Check the study settings")
+        out["alert"] = alert(for_controls(str(exc)), title="Check the study settings")
         return out
     messages = (
         [alert(notes, title="Parts of the link were ignored", color="yellow")] if notes else []
@@ -324,7 +326,7 @@ def run_job(
         key = data.run(state, progress=progress)
     except AftershockError as exc:
         logger.info("study failed: %s", exc)
-        return None, alert(str(exc), title="The study could not run")
+        return None, alert(for_controls(str(exc)), title="The study could not run")
     except Exception:
         logger.exception("study crashed for %s", request.get("query"))
         return None, alert(

@@ -196,7 +196,7 @@ def render_article(
                 where = (
                     "the news folder"
                     if data.settings.news
-                    else "any folder: no news folder is configured (AFTERSHOCK_NEWS or --news)"
+                    else "any folder: no news folder is configured (AFTERSHOCK_NEWS)"
                 )
                 return article_placeholder(), alert(
                     f"article {selected!r} is not in {where}; pick another one or paste text",

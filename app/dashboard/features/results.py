@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.development.base_component import Component
 
 from analytics.study.result import StudyResult
-from app.charts.base import SURVIVORSHIP_NOTE
+from app.charts.base import SURVIVORSHIP_NOTE, empty_figure
 from app.charts.formatting import format_p, format_usd, pct, stars, window_label
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
@@ -72,6 +72,9 @@ TABS: Mapping[str, str] = {
     "tests": "Tests",
 }
 """The results tabs: value (also the ``tab`` link parameter) → label."""
+
+
+NO_STUDY = "No results: the study could not run (see the message above)"
 
 
 _GRAPH_CONFIG: Any = {
@@ -215,7 +218,8 @@ def render_chart(
         return no_update
     result = data.result(key)
     if result is None or key is None:
-        return no_update
+        # No study (it failed): the message above says why; no stale chart of another study.
+        return empty_figure(CHART_TITLES[name], NO_STUDY)
     article = article_of(data, selected, text) if name == "price_paths" else None
     return build_figure(data, name, result, key, focus_window(result, focus), article)
 
@@ -224,7 +228,7 @@ def summary(data: DashboardData, key: str | None) -> Any:
     """The header's one-line study summary."""
     result = data.result(key)
     if result is None:
-        return html.Span("No study yet", className="summary-main")
+        return html.Span("No results: the study could not run", className="summary-main")
     spec = result.spec
     firms = result.firms
     ok = int((firms["status"] == "ok").sum())
@@ -288,7 +292,7 @@ def grid_table(
         return no_update, no_update, no_update
     result = data.result(key)
     if result is None:
-        return no_update, no_update, no_update
+        return [], [], None
     firms = result.firms.drop_duplicates("ticker").set_index("ticker")
     tickers = list(firms.index.astype(str))
     sectors = data.sector_of(tickers)

@@ -124,3 +124,38 @@ def test_typed_names_and_tickers_are_added(dash_duo: DashComposite, settings: Se
     _until(lambda: _added(dash_duo) == ",".join(expected), "F (typed + Enter) in the URL")
     _shot(dash_duo, "tickers-typed", dash_duo.find_element(".controls"))
     assert dash_duo.get_logs() == []
+
+
+def test_a_failed_study_clears_the_previous_results(
+    dash_duo: DashComposite, settings: Settings
+) -> None:
+    _start(dash_duo, settings)
+    _tab(dash_duo, "Results grid")
+    _until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the demo's grid")
+    _tab(dash_duo, "CAAR")
+    _drawn(dash_duo, "caar", "the demo's CAAR")
+    # Offline, a French factor model without cached factors cannot be picked, and says why.
+    dash_duo.find_element("#model").click()
+    french = next(
+        o for o in dash_duo.find_elements('[role="option"]') if o.text.startswith("Fama–French 3")
+    )
+    assert french.text.endswith("offline, factors not cached")
+    assert french.get_attribute("data-combobox-disabled") == "true"
+    dash_duo.find_element("#model").send_keys(Keys.ESCAPE)
+    # A custom universe of a listed company the data pack lacks: the study fails offline.
+    _pick(dash_duo, "#universe-preset", "Custom")
+    box = dash_duo.find_element("#universe-tickers")
+    box.click()
+    box.send_keys("AAPI", Keys.ENTER)
+    _until(lambda: _added(dash_duo) == "AAPI", "AAPI in the URL")
+    dash_duo.wait_for_contains_text("#results-alert", "could not run", timeout=TIMEOUT)
+    message = dash_duo.find_element("#results-alert").text
+    assert "--" not in message and "AFTERSHOCK_" not in message
+    dash_duo.wait_for_contains_text("#study-summary", "the study could not run")
+    _until(lambda: _traces(dash_duo, "caar") == 0, "the CAAR chart emptied")
+    assert "could not run" in dash_duo.find_element(".results .chart").text
+    _tab(dash_duo, "Results grid")
+    _until(lambda: not dash_duo.find_elements("#results-grid .ag-row"), "the grid emptied")
+    assert dash_duo.find_element("#dollar-headline").text == ""
+    _shot(dash_duo, "failed-study")
+    assert dash_duo.get_logs() == []

@@ -142,13 +142,16 @@ def test_unchanged_state_does_nothing(data: DashboardData) -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"windows": []}, "windows: choose at least one event window"),
+        ({"windows": []}, "Event windows: choose at least one event window"),
         ({"windows": ["5:1"]}, "is reversed"),
-        ({"date": None}, "event_date: pick a date"),
-        ({"estimation_end": 3}, "estimation: "),
-        ({"benchmark": "not a ticker"}, "benchmark:"),
-        ({"preset": "sp500", "sector": None}, "sector: pick an S&P 500 sector"),
-        ({"preset": "sp500", "sector": "Nowhere"}, "sector: 'Nowhere' is not an S&P 500 sector"),
+        ({"date": None}, "Event date: pick a date"),
+        ({"estimation_end": 3}, "Estimation from day … to day: "),
+        ({"benchmark": "not a ticker"}, "Benchmark:"),
+        ({"preset": "sp500", "sector": None}, "S&P 500 sector: pick an S&P 500 sector"),
+        (
+            {"preset": "sp500", "sector": "Nowhere"},
+            "S&P 500 sector: 'Nowhere' is not an S&P 500 sector",
+        ),
         ({"preset": "custom", "tickers": ["SPY"]}, "universe holds only the benchmark SPY"),
     ],
 )
@@ -304,10 +307,14 @@ def test_every_chart_builds_from_the_cached_result(
         assert "NVDA" in {trace.name for trace in fig.data}
 
 
-def test_render_chart_without_a_study_changes_nothing(data: DashboardData) -> None:
+def test_render_chart_without_a_study_says_so(data: DashboardData) -> None:
+    # A failed study sets no key: the chart must not keep drawing the previous study.
     args: dict[str, Any] = {"focus": "0:0", "selected": None, "text": None}
-    assert render_chart(data, "caar", key=None, **args) is no_update
-    assert render_chart(data, "caar", key="unknown-key", **args) is no_update
+    for key in (None, "unknown-key"):
+        fig = render_chart(data, "caar", key=key, **args)
+        assert not fig.data
+        assert "the study could not run" in fig.layout.annotations[0].text
+    assert render_chart(data, "caar", key=None, tab="prices", **args) is no_update
 
 
 def test_price_paths_use_the_article_headline(data: DashboardData, demo_key: str) -> None:
@@ -330,7 +337,7 @@ def test_summary_and_dollar_headline(data: DashboardData, demo_key: str) -> None
     headline = " ".join(_texts(dollar_headline(data, demo_key, "0:0")))
     assert headline.startswith("These stocks shed $")
     assert "survivorship" in headline
-    assert " ".join(_texts(summary(data, None))) == "No study yet"
+    assert " ".join(_texts(summary(data, None))) == "No results: the study could not run"
     assert dollar_headline(data, None, "0:0") is None
 
 
@@ -346,7 +353,8 @@ def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
     headers = [c["headerName"] for c in columns]
     assert headers[:4] == ["Firm", "Sector", "Beta", "AR day 0"]
     assert [c["headerName"] for c in columns[4]["children"]] == ["CAR", "t", "p", ""]
-    assert grid_table(data, None) == (no_update, no_update, no_update)
+    assert grid_table(data, None) == ([], [], None)
+    assert grid_table(data, demo_key, "prices") == (no_update, no_update, no_update)
 
 
 def test_tests_panel_reads_the_focus_window(data: DashboardData, demo_key: str) -> None:
