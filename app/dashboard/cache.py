@@ -28,12 +28,12 @@ import pandas as pd
 from flask_caching.backends import FileSystemCache
 
 from analytics import calendar
+from analytics.data.factors import FRENCH_FILES
 from analytics.data.reference import (
     company_aliases,
     sec_companies,
     sp500,
 )
-from analytics.data.factors import FRENCH_FILES
 from analytics.data.store import PriceStore
 from analytics.data.sync import FetchReport
 from analytics.errors import AftershockError, SpecError

@@ -49,6 +49,7 @@ from analytics.tickers import ticker
 from app.universes import DEEPSEEK_UNIVERSE, PRESETS
 
 __all__ = [
+    "CONTROL_LABELS",
     "DEEPSEEK_UNIVERSE",
     "DEFAULT_ARTICLE",
     "DEFAULT_STATE",
@@ -59,7 +60,6 @@ __all__ = [
     "PRESETS",
     "TIMING_LABELS",
     "WINDOW_CHOICES",
-    "CONTROL_LABELS",
     "ViewState",
     "for_controls",
     "format_window",
@@ -175,8 +175,8 @@ def for_controls(message: str) -> str:
 
     >>> for_controls("min_estimation: 40 returns, need 120")
     'The minimum of estimation returns: 40 returns, need 120'
-    >>> for_controls("the library is unreachable; give a factor file (factors) or use model etf_factors")
-    'The library is unreachable; pick the model “4 factors (ETF proxies)”'
+    >>> for_controls("unreachable; give a factor file (factors) or use model etf_factors")
+    'Unreachable; pick the model “4 factors (ETF proxies)”'
     """
     text = _FACTOR_FILE.sub("", message)
     text = _MODEL_NAMED.sub(
