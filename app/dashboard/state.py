@@ -58,6 +58,7 @@ __all__ = [
     "MODELS",
     "ONLINE_MODELS",
     "PRESETS",
+    "RESULT_TABS",
     "TIMING_LABELS",
     "WINDOW_CHOICES",
     "ViewState",
@@ -95,6 +96,9 @@ ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
 
 WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 
+RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests")
+"""The results tabs, as the ``tab`` link parameter names them."""
+
 MAX_TICKERS: Final = 600
 _MIN_ESTIMATION_DAYS: Final = 30
 
@@ -113,6 +117,25 @@ class ViewState:
     model: ModelName = DEFAULTS.model
     estimation: Window = DEFAULTS.estimation
     windows: tuple[Window, ...] = DEFAULTS.windows
+    show: Window | None = None
+    """The window shown (charts, headline, tests); None: the first of ``windows``."""
+    tab: str = "prices"
+    """The results tab shown (one of :data:`RESULT_TABS`)."""
+
+    @property
+    def shown(self) -> Window:
+        """The window shown: ``show`` when it is one of ``windows``, else the first."""
+        return self.show if self.show in self.windows else self.windows[0]
+
+    def viewing(self, show: str | None, tab: str | None) -> ViewState:
+        """The same study shown at window ``show`` (a key such as ``-1:1``) on ``tab``; values
+        that are not one of the windows or tabs fall back to the first window and Prices."""
+        window = next((w for w in self.windows if format_window(w) == show), None)
+        return replace(
+            self,
+            show=None if window in (None, self.windows[0]) else window,
+            tab=tab if tab in RESULT_TABS else "prices",
+        )
 
     def with_ticker(self, ticker: str) -> ViewState:
         """The same view with ``ticker`` added to the universe (no-op when already added)."""
@@ -324,8 +347,11 @@ LINK_PARAMETERS: Final = (
     "model",
     "est",
     "windows",
+    "show",
+    "tab",
 )
-"""The query-string keys :func:`to_query` writes and :func:`from_query` reads."""
+"""The query-string keys :func:`to_query` writes and :func:`from_query` reads (``show``: the
+window shown, ``tab``: the results tab; written only when not the first)."""
 
 _MAX_PROBLEM = 300
 
@@ -396,6 +422,20 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
         estimation=estimation,
         windows=windows,
     )
+    show = params["show"][-1].strip() if params.get("show") else None
+    tab = params["tab"][-1].strip() if params.get("tab") else None
+    state = state.viewing(show, tab)
+    if show is not None and format_window(state.shown) != show:
+        problems.append(
+            _short(
+                f"link parameter show={show[:40]!r} ignored: it is not one of the windows "
+                f"{', '.join(format_window(w) for w in windows)}"
+            )
+        )
+    if tab is not None and state.tab != tab:
+        problems.append(
+            _short(f"link parameter tab={tab[:40]!r} ignored: use one of {', '.join(RESULT_TABS)}")
+        )
     return state, problems
 
 
@@ -417,6 +457,10 @@ def to_query(state: ViewState) -> str:
         "est": format_window(state.estimation),
         "windows": ",".join(format_window(w) for w in state.windows),
     }
+    if state.shown != state.windows[0]:
+        params["show"] = format_window(state.shown)
+    if state.tab != "prices":
+        params["tab"] = state.tab
     return "?" + urlencode(params, safe=":,^")
 
 

@@ -233,16 +233,19 @@ def sync_state(
     focus: str | None,
     run_clicks: int | None,
     values: Mapping[str, Any],
+    tab: str | None = None,
 ) -> dict[str, Any]:
     """Keep the URL, the controls and the study in step.
 
-    On page load (or back/forward) the URL sets the controls; a changed control rewrites the URL.
-    Either way a valid view either points :data:`~app.dashboard.ids.STUDY_KEY` at its cached
-    result or asks
-    the background worker to run it; an invalid one shows an inline alert and changes nothing.
+    On page load (or back/forward) the URL sets the controls, the window shown (``focus``) and
+    the results tab; a changed control rewrites the URL. Either way a valid view either points
+    :data:`~app.dashboard.ids.STUDY_KEY` at its cached result or asks the background worker to
+    run it; an invalid one shows an inline alert and changes nothing. Another window shown or
+    tab only rewrites the URL.
 
     Returns a dict with ``controls`` (values to set, ``no_update`` where unchanged), ``search``,
-    ``sector_disabled``, ``focus_data``, ``focus_value``, ``alert``, ``study_key`` and ``run``.
+    ``sector_disabled``, ``focus_data``, ``focus_value``, ``tab``, ``alert``, ``study_key`` and
+    ``run``.
     """
     out: dict[str, Any] = {
         "controls": dict(_SKIP),
@@ -250,6 +253,7 @@ def sync_state(
         "sector_disabled": no_update,
         "focus_data": no_update,
         "focus_value": no_update,
+        "tab": no_update,
         "alert": None,
         "study_key": no_update,
         "run": no_update,
@@ -258,6 +262,8 @@ def sync_state(
     if trigger in (None, ids.URL):
         state, notes = from_query(search)
         out["controls"] = controls_of(state)
+        out["tab"] = state.tab
+        focus = format_window(state.shown)
     else:
         raw = dict(values)
         # Before parsing: "S&P 500 by sector" without a sector is invalid until one is picked
@@ -269,7 +275,7 @@ def sync_state(
                 raw["date"], raw["timing"] = article.date.isoformat(), article.timing
                 out["controls"] |= {"date": raw["date"], "timing": raw["timing"]}
         try:
-            state = from_controls(**raw)
+            state = from_controls(**raw).viewing(focus, tab)
         except SpecError as exc:
             out["alert"] = alert(for_controls(str(exc)), title="Check the study settings")
             return out
@@ -278,8 +284,13 @@ def sync_state(
             out["alert"] = no_update
             return out
         out["search"] = query
+        if trigger in (ids.FOCUS_WINDOW, ids.RESULTS_TABS):
+            out["alert"] = no_update
+            return out
     out["sector_disabled"] = state.preset != "sp500"
-    out["focus_data"], out["focus_value"] = _focus(state, focus)
+    out["focus_data"], shown = _focus(state, focus)
+    if trigger in (None, ids.URL) or shown != focus:
+        out["focus_value"] = shown
     try:
         prepared = data.prepare(state)
     except AftershockError as exc:
@@ -346,6 +357,7 @@ def register(app: Dash, data: DashboardData) -> None:
             "sector_disabled": Output(ids.UNIVERSE_SECTOR, "disabled"),
             "focus_data": Output(ids.FOCUS_WINDOW, "data"),
             "focus_value": Output(ids.FOCUS_WINDOW, "value"),
+            "tab": Output(ids.RESULTS_TABS, "value"),
             "alert": Output(ids.CONTROLS_ALERT, "children"),
             "study_key": Output(ids.STUDY_KEY, "data"),
             "run": Output(ids.RUN_REQUEST, "data"),
@@ -355,7 +367,8 @@ def register(app: Dash, data: DashboardData) -> None:
             "run_clicks": Input(ids.RUN_BUTTON, "n_clicks"),
             "values": {name: Input(cid, "value") for name, cid in CONTROLS.items()},
             "study_key": State(ids.STUDY_KEY, "data"),
-            "focus": State(ids.FOCUS_WINDOW, "value"),
+            "focus": Input(ids.FOCUS_WINDOW, "value"),
+            "tab": Input(ids.RESULTS_TABS, "value"),
         },
     )
     def _sync(
@@ -364,6 +377,7 @@ def register(app: Dash, data: DashboardData) -> None:
         values: dict[str, Any],
         study_key: str | None,
         focus: str | None,
+        tab: str | None,
     ) -> dict[str, Any]:
         trigger = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None
         return sync_state(
@@ -374,6 +388,7 @@ def register(app: Dash, data: DashboardData) -> None:
             focus=focus,
             run_clicks=run_clicks,
             values=values,
+            tab=tab,
         )
 
     @app.callback(

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 import dash_mantine_components as dmc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -43,13 +44,28 @@ __all__ = [
 ]
 
 
-def article_placeholder() -> Component:
-    """What the news pane shows before an article is chosen or pasted."""
+PASTED_LINK_NOTE = (
+    "This link was shared from pasted text, which a link cannot carry: the study below uses "
+    "the link's settings. Paste the article again to see its companies and dates."
+)
+
+
+def article_placeholder(*, from_pasted_link: bool = False) -> Component:
+    """What the news pane shows before an article is chosen or pasted (with
+    ``from_pasted_link``: for a link that was shared while showing pasted text)."""
+    if from_pasted_link:
+        return dmc.Text(PASTED_LINK_NOTE, size="sm", className="pasted-link-note")
     return dmc.Text(
         "Pick an article above, or paste or upload one: its first line is the headline.",
         c="dimmed",
         size="sm",
     )
+
+
+def _pasted_link(search: str | None) -> bool:
+    """Whether the link names no article (``article=``): it was shared from pasted text."""
+    values = parse_qs((search or "").lstrip("?"), keep_blank_values=True).get("article")
+    return bool(values) and not values[-1].strip()
 
 
 def _data_attributes(**values: str) -> dict[str, Any]:
@@ -161,7 +177,11 @@ def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component
     if article.date is not None:
         timing = TIMING_LABELS.get(article.timing or "", "").lower()
         meta.append(f"Event {article.date:%a %d %b %Y}{f', {timing}' if timing else ''}")
-    meta.append("pasted text" if article.source == "pasted" else article.source)
+    meta.append(
+        "pasted text (a link to this view carries the study, not the text)"
+        if article.source == "pasted"
+        else article.source
+    )
     tickers = list(dict.fromkeys(m.ticker for m in companies))
     if tickers:
         named = "1 company" if len(tickers) == 1 else f"{len(tickers)} companies"
@@ -186,9 +206,12 @@ def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component
 
 
 def render_article(
-    data: DashboardData, *, selected: str | None, text: str | None
+    data: DashboardData, *, selected: str | None, text: str | None, search: str | None = None
 ) -> tuple[Any, Any]:
-    """The news pane for the picked article, else for the pasted text: ``(view, alert)``."""
+    """The news pane for the picked article, else for the pasted text: ``(view, alert)``.
+
+    ``search`` is the page's query string: a link shared from pasted text says so.
+    """
     try:
         if selected:
             article = data.articles.get(selected)
@@ -213,7 +236,7 @@ def render_article(
                 )
             article = parse_article(text)
         else:
-            return article_placeholder(), None
+            return article_placeholder(from_pasted_link=_pasted_link(search)), None
         view = article_view(article, data.aliases)
     except AftershockError as exc:
         return article_placeholder(), alert(str(exc), title="This text cannot be shown")
@@ -324,9 +347,10 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ids.ARTICLE_ALERT, "children"),
         Input(ids.ARTICLE_SELECT, "value"),
         Input(ids.ARTICLE_TEXT, "value"),
+        State(ids.URL, "search"),
     )
-    def _article(selected: str | None, text: str | None) -> tuple[Any, Any]:
-        return render_article(data, selected=selected, text=text)
+    def _article(selected: str | None, text: str | None, search: str | None) -> tuple[Any, Any]:
+        return render_article(data, selected=selected, text=text, search=search)
 
     @app.callback(
         Output(ids.ARTICLE_SELECT, "value", allow_duplicate=True),

@@ -159,3 +159,31 @@ def test_a_failed_study_clears_the_previous_results(
     assert dash_duo.find_element("#dollar-headline").text == ""
     _shot(dash_duo, "failed-study")
     assert dash_duo.get_logs() == []
+
+
+def _active_tab(duo: DashComposite) -> str:
+    return str(duo.find_element('[role="tab"][aria-selected="true"]').text)
+
+
+def test_links_carry_the_window_shown_and_the_tab(
+    dash_duo: DashComposite, settings: Settings
+) -> None:
+    _start(dash_duo, settings, "?windows=0:0,-1:1&show=-1:1&tab=caar")
+    _until(lambda: _active_tab(dash_duo) == "CAAR", "the CAAR tab from the link")
+    assert dash_duo.find_element("#focus-window").get_attribute("value") == "[−1, +1]"
+    _drawn(dash_duo, "caar", "the CAAR chart")
+    dash_duo.wait_for_contains_text("#dollar-headline", "[−1, +1]")
+    _tab(dash_duo, "Tests")
+    _until(lambda: "tab=tests" in dash_duo.driver.current_url, "the tab in the URL")
+    _pick(dash_duo, "#focus-window", "day 0")
+    _until(lambda: "show=" not in dash_duo.driver.current_url, "the first window: no show=")
+    assert "tab=tests" in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text("#tests-panel", "CAAR day 0")
+    # A link copied while the page showed pasted text: the study, and a note, not a blank.
+    dash_duo.driver.get(dash_duo.server_url + "/?article=&date=2024-08-05&tab=abnormal")
+    dash_duo.wait_for_contains_text("#article-view", "shared from pasted text", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#study-summary", "Day 0 Mon 05 Aug 2024", timeout=TIMEOUT)
+    _until(lambda: _active_tab(dash_duo) == "Abnormal returns", "the tab from the link")
+    _drawn(dash_duo, "abnormal_returns", "the abnormal returns of the linked study")
+    _shot(dash_duo, "link-from-pasted-text")
+    assert dash_duo.get_logs() == []

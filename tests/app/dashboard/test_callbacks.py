@@ -479,3 +479,26 @@ def test_demo_banner_only_when_prices_are_missing(
     else:
         assert any("unreachable" in line for line in lines)
         assert any(line.startswith("NVDA: ") for line in lines)
+
+
+def test_a_link_sets_the_window_shown_and_the_tab(data: DashboardData) -> None:
+    out = _sync(data, None, search="?windows=0:0,-1:1&show=-1:1&tab=tests")
+    assert (out["focus_value"], out["tab"]) == ("-1:1", "tests")
+
+
+def test_another_tab_or_window_shown_only_rewrites_the_url(
+    data: DashboardData, demo_key: str
+) -> None:
+    out = sync_state(
+        data,
+        trigger=ids.RESULTS_TABS,
+        search=DEMO_QUERY,
+        study_key=demo_key,
+        focus="-1:1",
+        run_clicks=0,
+        values=controls_of(DEFAULT_STATE),
+        tab="caar",
+    )
+    assert out["search"] == DEMO_QUERY + "&show=-1:1&tab=caar"
+    assert out["run"] is no_update and out["study_key"] is no_update
+    assert out["focus_value"] is no_update and out["tab"] is no_update
