@@ -406,14 +406,22 @@ class DashboardData:
             while len(self._recent) > _RECENT_RESULTS:
                 self._recent.popitem(last=False)
 
-    def run(self, state: ViewState, *, progress: Progress | None = None, fetch: bool = True) -> str:
+    def run(
+        self,
+        state: ViewState,
+        *,
+        progress: Progress | None = None,
+        fetch: bool = True,
+        placebo: bool = True,
+    ) -> str:
         """Fetch missing prices (unless ``fetch`` is false: the caller just did), run the study
-        of ``state``, cache it; return the result key.
+        of ``state`` (without its placebo test if ``placebo`` is false), cache it; return the
+        result key.
 
         Raises the engine's :class:`AftershockError` when the study cannot run.
         """
         say = progress or (lambda text: None)
-        spec = self.prepare(state).spec
+        spec = self.prepare(state if placebo else replace(state, placebo=0)).spec
         if fetch:
             say(f"Checking prices of {len(spec.tickers)} tickers")
             self.ensure_prices(spec, progress=say)

@@ -93,6 +93,8 @@ def page(
                 dcc.Location(id=ids.URL, refresh=False),
                 dcc.Store(id=ids.STUDY_KEY),
                 dcc.Store(id=ids.RUN_REQUEST),
+                dcc.Store(id=ids.PLACEBO_REQUEST),
+                dcc.Store(id=ids.PLACEBO_KEY),
                 header(),
                 html.Div(
                     alert(banner, title="Some market data is missing", color="yellow")

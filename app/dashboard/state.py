@@ -57,6 +57,7 @@ __all__ = [
     "MAX_TICKERS",
     "MODELS",
     "ONLINE_MODELS",
+    "PLACEBO_CHOICES",
     "PRESETS",
     "RESULT_TABS",
     "TIMING_LABELS",
@@ -96,6 +97,9 @@ ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
 
 WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 
+PLACEBO_CHOICES: Final[Mapping[int, str]] = {0: "Off", 200: "200 draws", 1000: "1000 draws"}
+"""The placebo control's choices (draws → label); the CLI's default is among them."""
+
 RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests")
 """The results tabs, as the ``tab`` link parameter names them."""
 
@@ -117,6 +121,8 @@ class ViewState:
     model: ModelName = DEFAULTS.model
     estimation: Window = DEFAULTS.estimation
     windows: tuple[Window, ...] = DEFAULTS.windows
+    placebo: int = DEFAULTS.placebo
+    """Placebo draws (one of :data:`PLACEBO_CHOICES`; 0: off), the CLI's default."""
     show: Window | None = None
     """The window shown (charts, headline, tests); None: the first of ``windows``."""
     tab: str = "prices"
@@ -159,6 +165,7 @@ class ViewState:
                 estimation=self.estimation,
                 windows=self.windows,
                 min_estimation=min(DEFAULTS.min_estimation, length),
+                placebo=self.placebo,
             )
         except ValidationError as exc:  # e.g. a link's windows overlap the default estimation
             raise option_error(exc) from None
@@ -294,6 +301,7 @@ def from_controls(
     estimation_start: Any,
     estimation_end: Any,
     windows: Iterable[str] | str | None,
+    placebo: Any = DEFAULTS.placebo,
 ) -> ViewState:
     """Parse the raw control values; raises :class:`SpecError` naming the first bad control."""
     preset = _parse_choice(preset, PRESETS, name="universe")
@@ -315,7 +323,19 @@ def from_controls(
         model=_option("model", model),
         estimation=_parse_estimation(estimation_start, estimation_end, parsed_windows),
         windows=parsed_windows,
+        placebo=_parse_placebo(placebo),
     )
+
+
+def _parse_placebo(value: Any) -> int:
+    choices = ", ".join(str(n) for n in PLACEBO_CHOICES)
+    try:
+        draws = int(str(value).strip())
+    except ValueError:
+        draws = -1
+    if draws not in PLACEBO_CHOICES:
+        raise SpecError(f"placebo: {str(value)[:40]!r} is not one of {choices} (0: off)")
+    return draws
 
 
 T = TypeVar("T")
@@ -347,11 +367,13 @@ LINK_PARAMETERS: Final = (
     "model",
     "est",
     "windows",
+    "placebo",
     "show",
     "tab",
 )
-"""The query-string keys :func:`to_query` writes and :func:`from_query` reads (``show``: the
-window shown, ``tab``: the results tab; written only when not the first)."""
+"""The query-string keys :func:`to_query` writes and :func:`from_query` reads (``placebo``,
+``show``: the window shown and ``tab``: the results tab are written only when not the
+default)."""
 
 _MAX_PROBLEM = 300
 
@@ -421,6 +443,7 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
         model=_lenient(params, "model", _study("model"), d.model, problems),
         estimation=estimation,
         windows=windows,
+        placebo=_lenient(params, "placebo", _parse_placebo, d.placebo, problems),
     )
     show = params["show"][-1].strip() if params.get("show") else None
     tab = params["tab"][-1].strip() if params.get("tab") else None
@@ -457,6 +480,8 @@ def to_query(state: ViewState) -> str:
         "est": format_window(state.estimation),
         "windows": ",".join(format_window(w) for w in state.windows),
     }
+    if state.placebo != DEFAULTS.placebo:
+        params["placebo"] = str(state.placebo)
     if state.shown != state.windows[0]:
         params["show"] = format_window(state.shown)
     if state.tab != "prices":

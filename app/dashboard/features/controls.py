@@ -19,6 +19,7 @@ from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert, window_options
 from app.dashboard.state import (
     DEFAULT_STATE,
+    PLACEBO_CHOICES,
     PRESETS,
     TIMING_LABELS,
     WINDOW_CHOICES,
@@ -36,6 +37,7 @@ __all__ = [
     "add_typed_ticker",
     "controls_of",
     "layout",
+    "placebo_job",
     "register",
     "run_job",
     "sync_state",
@@ -60,6 +62,7 @@ CONTROLS: Mapping[str, str] = {
     "estimation_start": ids.ESTIMATION_START,
     "estimation_end": ids.ESTIMATION_END,
     "windows": ids.EVENT_WINDOWS,
+    "placebo": ids.PLACEBO,
 }
 """Study controls: keyword of :func:`~app.dashboard.state.from_controls` → component id."""
 
@@ -173,8 +176,15 @@ def layout(
                         clearable=True,
                         className="windows-input",
                     ),
+                    dmc.Select(
+                        id=ids.PLACEBO,
+                        label="Placebo test",
+                        data=[{"value": str(n), "label": v} for n, v in PLACEBO_CHOICES.items()],
+                        value=str(d.placebo),
+                        allowDeselect=False,
+                    ),
                 ],
-                cols={"base": 1, "sm": 3},
+                cols={"base": 1, "sm": 4},
                 spacing="sm",
                 mt="xs",
             ),
@@ -216,6 +226,7 @@ def controls_of(state: ViewState) -> dict[str, Any]:
         "estimation_start": state.estimation[0],
         "estimation_end": state.estimation[1],
         "windows": [format_window(w) for w in state.windows],
+        "placebo": str(state.placebo),
     }
 
 
@@ -328,23 +339,53 @@ def _day0_note(state: ViewState) -> Component | None:
 
 def run_job(
     data: DashboardData, request: Mapping[str, Any] | None, progress: Callable[[str], None]
-) -> tuple[Any, Any]:
-    """Background worker: run the requested study; returns ``(study key, results alert)``."""
+) -> tuple[Any, Any, Any]:
+    """Background worker: run the requested study without its placebo test, so the first
+    charts do not wait on it; returns ``(study key, results alert, placebo request)``.
+
+    The placebo request (``no_update`` when the placebo is off) asks :func:`placebo_job` for
+    the same study with its placebo test.
+    """
     if not request:
-        return no_update, no_update
-    state, _ = from_query(str(request.get("query", "")))
+        return no_update, no_update, no_update
+    query = str(request.get("query", ""))
+    state, _ = from_query(query)
     try:
-        key = data.run(state, progress=progress)
+        key = data.run(state, progress=progress, placebo=False)
     except AftershockError as exc:
         logger.info("study failed: %s", exc)
-        return None, alert(for_controls(str(exc)), title="The study could not run")
+        return None, alert(for_controls(str(exc)), title="The study could not run"), no_update
     except Exception:
-        logger.exception("study crashed for %s", request.get("query"))
-        return None, alert(
-            "An unexpected error stopped the study; the server log has the details.",
-            title="The study could not run",
+        logger.exception("study crashed for %s", query)
+        return (
+            None,
+            alert(
+                "An unexpected error stopped the study; the server log has the details.",
+                title="The study could not run",
+            ),
+            no_update,
         )
-    return key, None
+    if not state.placebo:
+        return key, None, no_update
+    return key, None, {"query": query, "study": key, "token": uuid4().hex}
+
+
+def placebo_job(data: DashboardData, request: Mapping[str, Any] | None) -> Any:
+    """Background worker: the study of ``request`` with its placebo test (prices are in the
+    store already); returns ``{"study": key without placebo, "full": key with it}`` (``full``
+    None, with an ``error``, when it failed)."""
+    if not request:
+        return no_update
+    state, _ = from_query(str(request.get("query", "")))
+    study = request.get("study")
+    try:
+        return {"study": study, "full": data.run(state, fetch=False)}
+    except AftershockError as exc:
+        logger.info("placebo test failed: %s", exc)
+        return {"study": study, "full": None, "error": for_controls(str(exc))}
+    except Exception:
+        logger.exception("placebo test crashed for %s", request.get("query"))
+        return {"study": study, "full": None, "error": "an unexpected error (see the server log)"}
 
 
 def register(app: Dash, data: DashboardData) -> None:
@@ -394,6 +435,7 @@ def register(app: Dash, data: DashboardData) -> None:
     @app.callback(
         Output(ids.STUDY_KEY, "data", allow_duplicate=True),
         Output(ids.RESULTS_ALERT, "children"),
+        Output(ids.PLACEBO_REQUEST, "data"),
         Input(ids.RUN_REQUEST, "data"),
         background=True,
         interval=100,
@@ -409,8 +451,26 @@ def register(app: Dash, data: DashboardData) -> None:
     )
     def _run(
         set_progress: Callable[[str], None], request: dict[str, Any] | None
-    ) -> tuple[Any, Any]:
+    ) -> tuple[Any, Any, Any]:
         return run_job(data, request, set_progress)
+
+    @app.callback(
+        Output(ids.PLACEBO_KEY, "data"),
+        Input(ids.PLACEBO_REQUEST, "data"),
+        background=True,
+        interval=250,
+        running=[
+            (
+                Output(ids.PLACEBO_STATUS, "children"),
+                "Running the placebo test: its row of the Tests tab follows…",
+                "",
+            ),
+        ],
+        cancel=[Input(ids.RUN_REQUEST, "data")],
+        prevent_initial_call=True,
+    )
+    def _placebo(request: dict[str, Any] | None) -> Any:
+        return placebo_job(data, request)
 
     @app.callback(
         Output(ids.UNIVERSE_TICKERS, "data"),

@@ -35,6 +35,7 @@ __all__ = [
     "chart_card",
     "dollar_headline",
     "grid_table",
+    "key_with_placebo",
     "layout",
     "register",
     "render_chart",
@@ -149,6 +150,7 @@ def layout() -> Component:
                 align="flex-end",
             ),
             html.Div(id=ids.RESULTS_ALERT),
+            html.Div(id=ids.PLACEBO_STATUS, className="placebo-status"),
             dmc.Tabs(
                 [
                     dmc.TabsList([_tab(value, label) for value, label in TABS.items()]),
@@ -222,6 +224,14 @@ def render_chart(
         return empty_figure(CHART_TITLES[name], NO_STUDY)
     article = article_of(data, selected, text) if name == "price_paths" else None
     return build_figure(data, name, result, key, focus_window(result, focus), article)
+
+
+def key_with_placebo(key: str | None, placebo: Mapping[str, Any] | None) -> str | None:
+    """The result the Tests tab reads: the study's with its placebo test once the follow-up
+    run (``placebo``, see :func:`app.dashboard.features.controls.placebo_job`) has it."""
+    if isinstance(placebo, Mapping) and placebo.get("study") == key and placebo.get("full"):
+        return str(placebo["full"])
+    return key
 
 
 def summary(data: DashboardData, key: str | None) -> Any:
@@ -382,17 +392,27 @@ def _excluded_note(result: StudyResult) -> Any:
 
 
 def significance_panel(
-    data: DashboardData, key: str | None, focus: str | None, tab: str | None = None
+    data: DashboardData,
+    key: str | None,
+    focus: str | None,
+    tab: str | None = None,
+    placebo: Mapping[str, Any] | None = None,
 ) -> Any:
     """The verdict above the tests table: CAAR and how many tests reject "no effect".
 
-    With ``tab`` (the active results tab), it is drawn only on the Tests tab.
+    With ``tab`` (the active results tab), it is drawn only on the Tests tab; ``placebo`` is
+    the follow-up placebo run's keys (see :func:`key_with_placebo`).
     """
     if tab is not None and tab != "tests":
         return no_update
-    result = data.result(key)
+    result = data.result(key_with_placebo(key, placebo))
     if result is None:
         return None
+    failed = (
+        placebo.get("error")
+        if isinstance(placebo, Mapping) and placebo.get("study") == key
+        else None
+    )
     window = focus_window(result, focus)
     row = aggregate_row(result, window)
     tests = result.tests[result.tests["window"] == window]
@@ -418,6 +438,11 @@ def significance_panel(
                 className="tests-lead",
             ),
             html.Span(verdict),
+            *(
+                [html.Div(f"The placebo test could not run: {failed}", className="note")]
+                if failed
+                else []
+            ),
         ],
         className="tests-verdict",
     )
@@ -450,8 +475,13 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ids.STUDY_KEY, "data"),
         Input(ids.FOCUS_WINDOW, "value"),
         Input(ids.RESULTS_TABS, "value"),
+        Input(ids.PLACEBO_KEY, "data"),
         prevent_initial_call=True,
-    )(lambda key, focus, tab: significance_panel(data, key, focus, tab or "prices"))
+    )(
+        lambda key, focus, tab, placebo: significance_panel(
+            data, key, focus, tab or "prices", placebo
+        )
+    )
     app.callback(
         Output(ids.GRID, "exportDataAsCsv"),
         Input(ids.GRID_CSV, "n_clicks"),
@@ -462,19 +492,30 @@ def register(app: Dash, data: DashboardData) -> None:
 
 
 def _register_chart(app: Dash, data: DashboardData, name: str) -> None:
-    inputs = [Input(ids.STUDY_KEY, "data"), Input(ids.RESULTS_TABS, "value")]
-    if name != "price_paths":
-        inputs.append(Input(ids.FOCUS_WINDOW, "value"))
+    # The tests chart also reads the follow-up placebo run; the price chart has no window.
+    placebo = State if name != "tests" else Input
+    focus = State if name == "price_paths" else Input
 
     @app.callback(
         Output(ids.figure(name), "figure"),
-        *inputs,
+        Input(ids.STUDY_KEY, "data"),
+        Input(ids.RESULTS_TABS, "value"),
+        focus(ids.FOCUS_WINDOW, "value"),
+        placebo(ids.PLACEBO_KEY, "data"),
         State(ids.ARTICLE_SELECT, "value"),
         State(ids.ARTICLE_TEXT, "value"),
         prevent_initial_call=True,
     )
-    def _chart(key: str | None, tab: str | None, *rest: Any) -> Any:
-        focus, selected, text = rest if len(rest) == 3 else (None, *rest)
+    def _chart(
+        key: str | None,
+        tab: str | None,
+        focus: str | None,
+        follow_up: Mapping[str, Any] | None,
+        selected: str | None,
+        text: str | None,
+    ) -> Any:
+        if name == "tests":
+            key = key_with_placebo(key, follow_up)
         return render_chart(
             data, name, key=key, focus=focus, selected=selected, text=text, tab=tab or "prices"
         )

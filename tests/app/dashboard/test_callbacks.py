@@ -22,12 +22,13 @@ from app.charts.export import FigureExporter
 from app.dashboard import ids
 from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
-from app.dashboard.features.controls import controls_of, run_job, sync_state
+from app.dashboard.features.controls import controls_of, placebo_job, run_job, sync_state
 from app.dashboard.features.downloads import download_png, export_all
 from app.dashboard.features.news import add_mention, pick_date, render_article, upload_article
 from app.dashboard.features.results import (
     dollar_headline,
     grid_table,
+    key_with_placebo,
     render_chart,
     significance_panel,
     summary,
@@ -193,22 +194,48 @@ def test_sp500_sector_universe(data: DashboardData) -> None:
 # -- the background study ------------------------------------------------------------------------
 
 
-def test_run_job_returns_the_result_key(data: DashboardData, demo_key: str) -> None:
+def test_run_job_runs_the_study_then_asks_for_its_placebo(
+    data: DashboardData, demo_key: str
+) -> None:
     lines: list[str] = []
-    key, problem = run_job(data, {"query": DEMO_QUERY, "nonce": 1}, lines.append)
-    assert (key, problem) == (demo_key, None)
+    key, problem, follow_up = run_job(data, {"query": DEMO_QUERY, "nonce": 1}, lines.append)
+    assert problem is None and key != demo_key  # the demo's key has the placebo test
     assert lines and lines[0].startswith("Checking prices of 46 tickers")
     result = data.result(key)
     assert result is not None
     assert result.spec.tickers[0] == "NVDA"
+    assert result.spec.placebo == 0 and not result.placebo
+    assert follow_up["study"] == key and follow_up["query"] == DEMO_QUERY
+    done = placebo_job(data, follow_up)
+    assert done == {"study": key, "full": demo_key}
+    full = data.result(key_with_placebo(key, done))
+    assert (
+        full is not None
+        and full.spec.placebo == 200
+        and set(full.placebo)
+        == {
+            "0:0",
+            "-1:1",
+            "-5:5",
+        }
+    )
+    # The same study: only the placebo row differs.
+    assert (full.aggregate["caar"] == result.aggregate["caar"]).all()
+    assert key_with_placebo(key, {"study": "another study", "full": demo_key}) == key
+
+
+def test_without_placebo_no_follow_up_runs(data: DashboardData) -> None:
+    query = to_query(ViewState(placebo=0))
+    key, problem, follow_up = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
+    assert key is not None and problem is None and follow_up is no_update
 
 
 def test_run_job_turns_engine_errors_into_an_alert(data: DashboardData) -> None:
     query = to_query(ViewState(benchmark="NOSUCH"))
-    key, problem = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
-    assert key is None
-    assert "benchmark" in " ".join(_texts(problem))
-    assert run_job(data, None, lambda line: None) == (no_update, no_update)
+    key, problem, follow_up = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
+    assert key is None and follow_up is no_update
+    assert "Benchmark" in " ".join(_texts(problem))
+    assert run_job(data, None, lambda line: None) == (no_update, no_update, no_update)
 
 
 # -- news pane -----------------------------------------------------------------------------------

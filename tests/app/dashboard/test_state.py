@@ -144,7 +144,7 @@ def test_unknown_and_huge_link_parameters_are_reported_briefly() -> None:
     written = {
         part.split("=")[0] for part in to_query(ViewState(sector="x")).lstrip("?").split("&")
     }
-    assert written == set(LINK_PARAMETERS) - {"tickers", "show", "tab"}
+    assert written == set(LINK_PARAMETERS) - {"tickers", "placebo", "show", "tab"}
 
 
 def test_blank_article_means_pasted_text() -> None:
