@@ -255,8 +255,8 @@ def sync_state(
     tab only rewrites the URL.
 
     Returns a dict with ``controls`` (values to set, ``no_update`` where unchanged), ``search``,
-    ``sector_disabled``, ``focus_data``, ``focus_value``, ``tab``, ``alert``, ``study_key`` and
-    ``run``.
+    ``sector_disabled``, ``focus_data``, ``focus_value``, ``tab``, ``alert``, ``study_key``,
+    ``run`` and ``placebo_key``.
     """
     out: dict[str, Any] = {
         "controls": dict(_SKIP),
@@ -268,6 +268,7 @@ def sync_state(
         "alert": None,
         "study_key": no_update,
         "run": no_update,
+        "placebo_key": no_update,
     }
     notes: list[str] = []
     if trigger in (None, ids.URL):
@@ -299,6 +300,8 @@ def sync_state(
             out["alert"] = no_update
             return out
     out["sector_disabled"] = state.preset != "sp500"
+    if not state.placebo:  # the Tests tab must not keep showing an earlier placebo run
+        out["placebo_key"] = None
     out["focus_data"], shown = _focus(state, focus)
     if trigger in (None, ids.URL) or shown != focus:
         out["focus_value"] = shown
@@ -402,6 +405,7 @@ def register(app: Dash, data: DashboardData) -> None:
             "alert": Output(ids.CONTROLS_ALERT, "children"),
             "study_key": Output(ids.STUDY_KEY, "data"),
             "run": Output(ids.RUN_REQUEST, "data"),
+            "placebo_key": Output(ids.PLACEBO_KEY, "data"),
         },
         inputs={
             "search": Input(ids.URL, "search"),
@@ -455,7 +459,7 @@ def register(app: Dash, data: DashboardData) -> None:
         return run_job(data, request, set_progress)
 
     @app.callback(
-        Output(ids.PLACEBO_KEY, "data"),
+        Output(ids.PLACEBO_KEY, "data", allow_duplicate=True),
         Input(ids.PLACEBO_REQUEST, "data"),
         background=True,
         interval=250,

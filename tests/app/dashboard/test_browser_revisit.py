@@ -187,3 +187,27 @@ def test_links_carry_the_window_shown_and_the_tab(
     _drawn(dash_duo, "abnormal_returns", "the abnormal returns of the linked study")
     _shot(dash_duo, "link-from-pasted-text")
     assert dash_duo.get_logs() == []
+
+
+_CHART_TEXT = "return document.querySelector(arguments[0]).textContent"
+
+
+def test_the_placebo_row_follows_the_first_charts(
+    dash_duo: DashComposite, settings: Settings
+) -> None:
+    _start(dash_duo, settings, "?date=2024-08-05&tab=tests")
+    tests = "[id*='\"type\":\"figure\"'][id*='\"name\":\"tests\"'] .js-plotly-plot"
+    dash_duo.wait_for_contains_text("#study-summary", "Day 0 Mon 05 Aug 2024", timeout=TIMEOUT)
+    _until(
+        lambda: "Placebo" in dash_duo.driver.execute_script(_CHART_TEXT, tests),
+        "the placebo row of the tests",
+    )
+    assert dash_duo.find_element("#placebo-status").text == ""
+    _pick(dash_duo, "#placebo", "Off")
+    _until(lambda: "placebo=0" in dash_duo.driver.current_url, "placebo=0 in the URL")
+    _until(
+        lambda: "Placebo" not in dash_duo.driver.execute_script(_CHART_TEXT, tests),
+        "the tests without placebo",
+    )
+    _shot(dash_duo, "placebo-off")
+    assert dash_duo.get_logs() == []
