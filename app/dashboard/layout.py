@@ -102,9 +102,11 @@ def page(
                     else None,
                     id=ids.DATA_BANNER,
                 ),
+                # The results take the right column from the top, so the headline figures
+                # and the first chart are in view on a laptop screen; the controls sit above
+                # the article on the left.
                 dmc.Grid(
                     [
-                        dmc.GridCol(news.layout(articles), span={"base": 12, "lg": 5}),
                         dmc.GridCol(
                             dmc.Stack(
                                 [
@@ -115,12 +117,13 @@ def page(
                                         if models is not None
                                         else [{"value": k, "label": v} for k, v in MODELS.items()],
                                     ),
-                                    results.layout(),
+                                    news.layout(articles),
                                 ],
                                 gap="md",
                             ),
-                            span={"base": 12, "lg": 7},
+                            span={"base": 12, "lg": 5},
                         ),
+                        dmc.GridCol(results.layout(), span={"base": 12, "lg": 7}),
                     ],
                     gutter="md",
                 ),

@@ -184,7 +184,7 @@ def layout(
                         allowDeselect=False,
                     ),
                 ],
-                cols={"base": 1, "sm": 4},
+                cols={"base": 1, "sm": 2},
                 spacing="sm",
                 mt="xs",
             ),

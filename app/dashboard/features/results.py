@@ -223,7 +223,10 @@ def render_chart(
         # No study (it failed): the message above says why; no stale chart of another study.
         return empty_figure(CHART_TITLES[name], NO_STUDY)
     article = article_of(data, selected, text) if name == "price_paths" else None
-    return build_figure(data, name, result, key, focus_window(result, focus), article)
+    fig = build_figure(data, name, result, key, focus_window(result, focus), article)
+    if not fig.data and not fig.layout.annotations:
+        return empty_figure(CHART_TITLES[name], "Nothing to draw for this study and window")
+    return fig
 
 
 def key_with_placebo(key: str | None, placebo: Mapping[str, Any] | None) -> str | None:
@@ -248,10 +251,11 @@ def summary(data: DashboardData, key: str | None) -> Any:
     tests = result.tests
     cs = tests[(tests["window"] == first) & (tests["test"] == "cs_t")]
     p = float(cs["p"].iloc[0]) if len(cs) else math.nan
+    tested = f" (cross-sectional t-test {format_p(p)})" if math.isfinite(p) else ""
     return [
         html.Div(
-            f"CAAR {window_label(first)} {pct(float(row['caar']), 2)} "
-            f"({format_p(p)}) across {ok} firms",
+            f"CAAR {window_label(first)} {pct(float(row['caar']), 2)}{tested} "
+            f"across {ok} firm{'' if ok == 1 else 's'}",
             className="summary-main",
         ),
         html.Div(

@@ -196,7 +196,7 @@ def test_the_placebo_row_follows_the_first_charts(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
     _start(dash_duo, settings, "?date=2024-08-05&tab=tests")
-    tests = "[id*='\"type\":\"figure\"'][id*='\"name\":\"tests\"'] .js-plotly-plot"
+    tests = '[id*=\'"type":"figure"\'][id*=\'"name":"tests"\'] .js-plotly-plot'
     dash_duo.wait_for_contains_text("#study-summary", "Day 0 Mon 05 Aug 2024", timeout=TIMEOUT)
     _until(
         lambda: "Placebo" in dash_duo.driver.execute_script(_CHART_TEXT, tests),
@@ -210,4 +210,29 @@ def test_the_placebo_row_follows_the_first_charts(
         "the tests without placebo",
     )
     _shot(dash_duo, "placebo-off")
+    assert dash_duo.get_logs() == []
+
+
+_RECT = "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()"
+
+
+def test_headline_and_first_chart_are_in_view_at_1600_by_1000(
+    dash_duo: DashComposite, settings: Settings
+) -> None:
+    dash_duo.driver.set_window_size(1600, 1000)
+    _start(dash_duo, settings)
+    _drawn(dash_duo, "price_paths", "the price chart")
+    dash_duo.wait_for_contains_text("#dollar-headline", "These stocks shed $")
+    height = dash_duo.driver.execute_script("return window.innerHeight")
+    assert dash_duo.driver.execute_script("return window.scrollY") == 0
+    headline = dash_duo.driver.execute_script(_RECT, "#dollar-headline")
+    price = "[id*='\"type\":\"figure\"'][id*='\"name\":\"price_paths\"'] .main-svg"
+    chart = dash_duo.driver.execute_script(_RECT, price)
+    assert headline["bottom"] < height
+    assert chart["top"] < height and min(chart["bottom"], height) - chart["top"] > 0.8 * (
+        chart["bottom"] - chart["top"]
+    ), (chart, height)
+    summary = dash_duo.find_element("#study-summary").text
+    assert "(cross-sectional t-test p < 0.001) across 46 firms" in summary
+    _shot(dash_duo, "first-view-1600x1000")
     assert dash_duo.get_logs() == []
