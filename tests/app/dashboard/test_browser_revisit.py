@@ -226,12 +226,20 @@ def test_headline_and_first_chart_are_in_view_at_1600_by_1000(
     height = dash_duo.driver.execute_script("return window.innerHeight")
     assert dash_duo.driver.execute_script("return window.scrollY") == 0
     headline = dash_duo.driver.execute_script(_RECT, "#dollar-headline")
-    price = "[id*='\"type\":\"figure\"'][id*='\"name\":\"price_paths\"'] .main-svg"
+    price = '[id*=\'"type":"figure"\'][id*=\'"name":"price_paths"\'] .main-svg'
     chart = dash_duo.driver.execute_script(_RECT, price)
     assert headline["bottom"] < height
     assert chart["top"] < height and min(chart["bottom"], height) - chart["top"] > 0.8 * (
         chart["bottom"] - chart["top"]
     ), (chart, height)
+    # The day-0 label stays clear of the legend.
+    label = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0] + ' .annotation')]"
+        ".find(a => a.textContent.startsWith('Day 0')).getBoundingClientRect().toJSON()",
+        price.removesuffix(" .main-svg"),
+    )
+    legend = dash_duo.driver.execute_script(_RECT, price.replace(".main-svg", ".legend"))
+    assert label["right"] < legend["left"], (label, legend)
     summary = dash_duo.find_element("#study-summary").text
     assert "(cross-sectional t-test p < 0.001) across 46 firms" in summary
     _shot(dash_duo, "first-view-1600x1000")
