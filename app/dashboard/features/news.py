@@ -64,7 +64,7 @@ def article_placeholder(*, from_pasted_link: bool = False) -> Component:
 
 def _pasted_link(search: str | None) -> bool:
     """Whether the link names no article (``article=``): it was shared from pasted text."""
-    values = parse_qs((search or "").lstrip("?"), keep_blank_values=True).get("article")
+    values = parse_qs((search or "").lstrip("?"), keep_blank_values=True).get("article") or []
     return bool(values) and not values[-1].strip()
 
 
