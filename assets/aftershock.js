@@ -9,9 +9,16 @@
  * - dash-ag-grid's bundle is not part of the page (app/dashboard/lazy.py): until it arrives, a
  *   stand-in AgGrid shows "Loading the grid…" and fetches it, then draws the real grid with the
  *   same props. The bundle is also fetched once the page has been idle for a few seconds.
+ * - The ticker picker shows the options the server found for what is typed (company names
+ *   match by word prefix, which the picker's own filter would hide): its filter keeps them all.
  */
 (function () {
   "use strict";
+
+  var functions = (window.dashMantineFunctions = window.dashMantineFunctions || {});
+  functions.serverFiltered = function (input) {
+    return input.options;
+  };
 
   var GRID_IDLE_MS = 3000;
 

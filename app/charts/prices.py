@@ -123,16 +123,18 @@ def price_paths(
         )
     fig.add_hline(y=100, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
     fig.add_vline(x=0, line={"color": MUTED, "width": 1.5})
-    # Write the headline on the side of the event line with more room.
-    right_side = rel[-1] > 0 and (0 - rel[0]) / max(rel[-1] - rel[0], 1) > 0.5
+    # Centre the label on the event line unless it sits near an edge of the plot: a label
+    # starting at day 0 of a symmetric window runs into the legend on the right.
+    share = (0 - rel[0]) / max(rel[-1] - rel[0], 1)
+    anchor = "left" if share < 0.3 else "right" if share > 0.7 else "center"
     fig.add_annotation(
         x=0,
         y=1,
         xref="x",
         yref="paper",
         yanchor="top",
-        xanchor="right" if right_side else "left",
-        xshift=-6 if right_side else 6,
+        xanchor=anchor,
+        xshift={"left": 6, "right": -6, "center": 0}[anchor],
         text=f"<b>Day 0</b>{': ' + plain(_truncate(headline, 50)) if headline else ''}",
         showarrow=False,
         align="left",

@@ -47,7 +47,6 @@ from app.dashboard.security import (
     parse_credentials,
     private_directory,
 )
-from app.dashboard.state import MODELS, ONLINE_MODELS
 from app.settings import Settings, load_settings
 
 __all__ = ["ASSETS", "SharedExporter", "create_app", "create_server", "project_config"]
@@ -147,7 +146,7 @@ def create_app(
         articles=data.article_options(),
         sectors=sorted(data.sector_members),
         ticker_options=data.search_tickers(None),
-        models={k: v for k, v in MODELS.items() if not (settings.offline and k in ONLINE_MODELS)},
+        models=data.model_options(),
         banner=banner,
         offline_note=data.workspace().offline_reason if prepare else None,
         saved_studies=saved_studies.drawer(config),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -21,12 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from flask_caching.backends import FileSystemCache
 
 from analytics import calendar
+from analytics.data.factors import FRENCH_FILES
 from analytics.data.reference import (
     company_aliases,
     sec_companies,
@@ -42,7 +44,14 @@ from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
 from app.dashboard.security import private_directory
-from app.dashboard.state import DEEPSEEK_UNIVERSE, DEFAULT_STATE, ViewState, universe
+from app.dashboard.state import (
+    DEEPSEEK_UNIVERSE,
+    DEFAULT_STATE,
+    MODELS,
+    ONLINE_MODELS,
+    ViewState,
+    universe,
+)
 from app.settings import Settings, open_workspace
 
 __all__ = ["DashboardData", "Prepared", "Progress"]
@@ -157,8 +166,26 @@ class DashboardData:
 
     @cached_property
     def ticker_options(self) -> list[dict[str, str]]:
-        """Options of the ticker picker: the demo universe and ETFs, then the SEC list."""
-        names: dict[str, str] = dict.fromkeys((*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH"), "")
+        """Options of the ticker picker: the demo universe and ETFs, then the SEC list.
+
+        A company's label shows its S&P 500 name when it has one (``Costco Wholesale
+        Corporation``), else the SEC title.
+        """
+        return [{"value": e.ticker, "label": e.label} for e in self._ticker_index]
+
+    @cached_property
+    def _ticker_index(self) -> list[_TickerEntry]:
+        names: dict[str, list[str]] = {t: [] for t in (*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH")}
+        members = self.sp500
+        caps = (
+            members.sort_values("market_cap", ascending=False)
+            if "market_cap" in members.columns
+            else members
+        )
+        rank = {str(t): i for i, t in enumerate(caps["ticker"].astype(str))}
+        for ticker, name in zip(members["ticker"].astype(str), members["name"], strict=True):
+            if isinstance(name, str) and name:
+                names.setdefault(ticker, []).append(name)
         folder = self.settings.reference
         if folder is not None:
             empty = pd.DataFrame({"ticker": [], "name": []})
@@ -166,30 +193,84 @@ class DashboardData:
             for ticker, name in zip(
                 sec["ticker"].astype(str), sec["name"].astype(str), strict=True
             ):
-                if not names.get(ticker):
-                    names[ticker] = name
-        return [{"value": t, "label": _ticker_label(t, n)} for t, n in names.items()]
+                names.setdefault(ticker, []).append(name)
+        entries = []
+        for order, (ticker, known) in enumerate(names.items()):
+            entries.append(
+                _TickerEntry(
+                    ticker=ticker,
+                    label=_ticker_label(ticker, known[0] if known else ""),
+                    words=" " + " ".join(_words(n) for n in known),
+                    # S&P 500 members first (largest first), then the SEC's order (by size).
+                    rank=(0, rank[ticker]) if ticker in rank else (1, order),
+                )
+            )
+        return entries
 
     def search_tickers(
         self, query: str | None, selected: Sequence[str] = (), *, limit: int = 40
     ) -> list[dict[str, str]]:
-        """Ticker options matching ``query`` (ticker prefix first, then company name), plus
-        the ``selected`` tickers, so the picker never ships the whole SEC list to the page."""
-        options = self.ticker_options
-        by_ticker = {o["value"]: o for o in options}
-        chosen = [by_ticker.get(t, {"value": t, "label": t}) for t in selected]
-        text = (query or "").strip().upper()
+        """Ticker options matching ``query``, plus the ``selected`` tickers (first), so the
+        picker never ships the whole SEC list to the page.
+
+        Matches are the ticker itself, tickers starting with ``query``, and companies one of
+        whose names has a word starting with it ("costco", "disney", "exxon mobil"); case does
+        not matter. S&P 500 members come first (exact ticker, ticker prefix, name; the largest
+        first), then the other companies in the same order.
+        """
+        index = self._ticker_index
+        by_ticker = {e.ticker: e for e in index}
+        chosen = [
+            {"value": t, "label": by_ticker[t].label if t in by_ticker else t} for t in selected
+        ]
+        text = (query or "").strip()
         if not text:
-            matches = options[:limit]
+            matches = index[:limit]
         else:
-            exact = [o for o in options if o["value"] == text]
-            prefix = [o for o in options if o["value"].startswith(text) and o["value"] != text]
-            named = [
-                o for o in options if text in o["label"].upper() and not o["value"].startswith(text)
-            ]
-            matches = (exact + prefix + named)[:limit]
+            upper = text.upper().replace(".", "-")
+            words = " " + _words(text)
+
+            def kind(entry: _TickerEntry) -> int | None:
+                if entry.ticker == upper:
+                    return 0
+                if entry.ticker.startswith(upper):
+                    return 1
+                return 2 if words.strip() and words in entry.words else None
+
+            found = [(k, e) for e in index if (k := kind(e)) is not None]
+            found.sort(key=lambda pair: (pair[1].rank[0], pair[0], pair[1].rank[1]))
+            matches = [e for _, e in found[:limit]]
         taken = set(selected)
-        return chosen + [o for o in matches if o["value"] not in taken]
+        return chosen + [
+            {"value": e.ticker, "label": e.label} for e in matches if e.ticker not in taken
+        ]
+
+    def known_ticker(self, text: str | None) -> str | None:
+        """``text`` as a ticker of the picker's list (``brk.b`` → ``BRK-B``), or None."""
+        upper = (text or "").strip().upper().replace(".", "-")
+        return upper if any(e.ticker == upper for e in self._ticker_index) else None
+
+    def model_options(self) -> list[dict[str, Any]]:
+        """Options of the model picker; offline, a Kenneth French model is disabled unless its
+        factor files are cached (its label says why)."""
+        workspace = self.workspace()
+        offline = self.settings.offline or bool(getattr(workspace, "offline", False))
+        folder = workspace.factor_cache / "factors" if workspace.factor_cache else None
+        options: list[dict[str, Any]] = []
+        for key, label in MODELS.items():
+            files = FRENCH_FILES.get(key, ()) if key in ONLINE_MODELS else ()
+            cached = folder is not None and all((folder / name).is_file() for name in files)
+            if offline and files and not cached:
+                options.append(
+                    {
+                        "value": key,
+                        "label": f"{label}: offline, factors not cached",
+                        "disabled": True,
+                    }
+                )
+            else:
+                options.append({"value": key, "label": label})
+        return options
 
     # -- prices --------------------------------------------------------------------------------
 
@@ -326,14 +407,22 @@ class DashboardData:
             while len(self._recent) > _RECENT_RESULTS:
                 self._recent.popitem(last=False)
 
-    def run(self, state: ViewState, *, progress: Progress | None = None, fetch: bool = True) -> str:
+    def run(
+        self,
+        state: ViewState,
+        *,
+        progress: Progress | None = None,
+        fetch: bool = True,
+        placebo: bool = True,
+    ) -> str:
         """Fetch missing prices (unless ``fetch`` is false: the caller just did), run the study
-        of ``state``, cache it; return the result key.
+        of ``state`` (without its placebo test if ``placebo`` is false), cache it; return the
+        result key.
 
         Raises the engine's :class:`AftershockError` when the study cannot run.
         """
         say = progress or (lambda text: None)
-        spec = self.prepare(state).spec
+        spec = self.prepare(state if placebo else replace(state, placebo=0)).spec
         if fetch:
             say(f"Checking prices of {len(spec.tickers)} tickers")
             self.ensure_prices(spec, progress=say)
@@ -354,6 +443,20 @@ class DashboardData:
         """Sector of each ticker, as the study service labels it (see
         :meth:`analytics.workspace.Workspace.sectors`)."""
         return self.workspace().sectors(tickers)
+
+
+@dataclass(frozen=True)
+class _TickerEntry:
+    ticker: str
+    label: str
+    words: str
+    """The company's names, lower case, words separated by single spaces, with a leading space."""
+    rank: tuple[int, int]
+
+
+def _words(name: str) -> str:
+    """``"COSTCO WHOLESALE CORP /NEW"`` → ``"costco wholesale corp new"``."""
+    return " ".join(re.findall(r"[a-z0-9]+", name.lower().replace("&", " and ")))
 
 
 def _ticker_label(ticker: str, name: str) -> str:

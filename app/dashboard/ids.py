@@ -43,6 +43,10 @@ __all__ = [
     "GRID_CSV",
     "GRID_CSV_DOWNLOAD",
     "MODEL",
+    "PLACEBO",
+    "PLACEBO_KEY",
+    "PLACEBO_REQUEST",
+    "PLACEBO_STATUS",
     "PNG_BUTTON",
     "PNG_DOWNLOAD",
     "REFRESH_ALERT",
@@ -83,6 +87,10 @@ __all__ = [
 URL: Final = "url"
 STUDY_KEY: Final = "study-key"
 RUN_REQUEST: Final = "run-request"
+PLACEBO_REQUEST: Final = "placebo-request"
+"""The placebo run that follows a study run without it (see :mod:`.features.controls`)."""
+PLACEBO_KEY: Final = "placebo-key"
+"""``{"study": key without placebo, "full": key with it}`` once the follow-up is done."""
 
 # Header and banners
 SUMMARY: Final = "study-summary"
@@ -109,6 +117,7 @@ MODEL: Final = "model"
 ESTIMATION_START: Final = "estimation-start"
 ESTIMATION_END: Final = "estimation-end"
 EVENT_WINDOWS: Final = "event-windows"
+PLACEBO: Final = "placebo"
 RUN_BUTTON: Final = "run-button"
 CANCEL_BUTTON: Final = "cancel-button"
 CONTROLS_ALERT: Final = "controls-alert"
@@ -119,6 +128,7 @@ RESULTS_TABS: Final = "results-tabs"
 RESULTS_ALERT: Final = "results-alert"
 FOCUS_WINDOW: Final = "focus-window"
 TESTS_PANEL: Final = "tests-panel"
+PLACEBO_STATUS: Final = "placebo-status"
 GRID: Final = "results-grid"
 GRID_CSV: Final = "results-grid-csv"
 GRID_CSV_DOWNLOAD: Final = "results-grid-csv-download"

@@ -79,7 +79,7 @@ def page(
     articles: Sequence[Mapping[str, str]],
     sectors: Sequence[str],
     ticker_options: Sequence[Mapping[str, str]],
-    models: Mapping[str, str] = MODELS,
+    models: Sequence[Mapping[str, Any]] | None = None,
     banner: Sequence[str] = (),
     offline_note: str | None = None,
     saved_studies: Component | None = None,
@@ -95,6 +95,8 @@ def page(
                 dcc.Location(id=ids.URL, refresh=False),
                 dcc.Store(id=ids.STUDY_KEY),
                 dcc.Store(id=ids.RUN_REQUEST),
+                dcc.Store(id=ids.PLACEBO_REQUEST),
+                dcc.Store(id=ids.PLACEBO_KEY),
                 header(),
                 html.Div(
                     [
@@ -107,23 +109,28 @@ def page(
                     ],
                     id=ids.DATA_BANNER,
                 ),
+                # The results take the right column from the top, so the headline figures
+                # and the first chart are in view on a laptop screen; the controls sit above
+                # the article on the left.
                 dmc.Grid(
                     [
-                        dmc.GridCol(news.layout(articles), span={"base": 12, "lg": 5}),
                         dmc.GridCol(
                             dmc.Stack(
                                 [
                                     controls.layout(
                                         sectors=sectors,
                                         ticker_options=ticker_options,
-                                        models=models,
+                                        models=models
+                                        if models is not None
+                                        else [{"value": k, "label": v} for k, v in MODELS.items()],
                                     ),
-                                    results.layout(),
+                                    news.layout(articles),
                                 ],
                                 gap="md",
                             ),
-                            span={"base": 12, "lg": 7},
+                            span={"base": 12, "lg": 5},
                         ),
+                        dmc.GridCol(results.layout(), span={"base": 12, "lg": 7}),
                     ],
                     gutter="md",
                 ),

@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, TypeVar, cast
@@ -48,6 +49,7 @@ from analytics.tickers import ticker
 from app.universes import DEEPSEEK_UNIVERSE, PRESETS
 
 __all__ = [
+    "CONTROL_LABELS",
     "DEEPSEEK_UNIVERSE",
     "DEFAULT_ARTICLE",
     "DEFAULT_STATE",
@@ -55,10 +57,13 @@ __all__ = [
     "MAX_TICKERS",
     "MODELS",
     "ONLINE_MODELS",
+    "PLACEBO_CHOICES",
     "PRESETS",
+    "RESULT_TABS",
     "TIMING_LABELS",
     "WINDOW_CHOICES",
     "ViewState",
+    "for_controls",
     "format_window",
     "from_controls",
     "from_query",
@@ -92,6 +97,12 @@ ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
 
 WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 
+PLACEBO_CHOICES: Final[Mapping[int, str]] = {0: "Off", 200: "200 draws", 1000: "1000 draws"}
+"""The placebo control's choices (draws → label); the CLI's default is among them."""
+
+RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests")
+"""The results tabs, as the ``tab`` link parameter names them."""
+
 MAX_TICKERS: Final = 600
 
 
@@ -109,6 +120,27 @@ class ViewState:
     model: ModelName = DEFAULTS.model
     estimation: Window = DEFAULTS.estimation
     windows: tuple[Window, ...] = DEFAULTS.windows
+    placebo: int = DEFAULTS.placebo
+    """Placebo draws (one of :data:`PLACEBO_CHOICES`; 0: off), the CLI's default."""
+    show: Window | None = None
+    """The window shown (charts, headline, tests); None: the first of ``windows``."""
+    tab: str = "prices"
+    """The results tab shown (one of :data:`RESULT_TABS`)."""
+
+    @property
+    def shown(self) -> Window:
+        """The window shown: ``show`` when it is one of ``windows``, else the first."""
+        return self.show if self.show in self.windows else self.windows[0]
+
+    def viewing(self, show: str | None, tab: str | None) -> ViewState:
+        """The same study shown at window ``show`` (a key such as ``-1:1``) on ``tab``; values
+        that are not one of the windows or tabs fall back to the first window and Prices."""
+        window = next((w for w in self.windows if format_window(w) == show), None)
+        return replace(
+            self,
+            show=None if window in (None, self.windows[0]) else window,
+            tab=tab if tab in RESULT_TABS else "prices",
+        )
 
     def with_ticker(self, ticker: str) -> ViewState:
         """The same view with ``ticker`` added to the universe (no-op when already added)."""
@@ -121,18 +153,66 @@ class ViewState:
         Options the view does not carry keep their :class:`StudyOptions` default (and its
         rules: an estimation window shorter than ``min_estimation`` is refused, as in the CLI).
         """
-        return StudyOptions(
-            event_date=self.date,
-            timing=self.timing,
-            tickers=tuple(tickers),
-            benchmark=self.benchmark,
-            model=self.model,
-            estimation=self.estimation,
-            windows=self.windows,
-        )
+        try:
+            return StudyOptions(
+                event_date=self.date,
+                timing=self.timing,
+                tickers=tuple(tickers),
+                benchmark=self.benchmark,
+                model=self.model,
+                estimation=self.estimation,
+                windows=self.windows,
+                placebo=self.placebo,
+            )
+        except ValidationError as exc:  # e.g. a link's windows overlap the default estimation
+            raise option_error(exc) from None
 
 
 DEFAULT_STATE: Final = ViewState()
+
+CONTROL_LABELS: Final[Mapping[str, str]] = {
+    "event_date": "Event date",
+    "event date": "Event date",
+    "date": "Event date",
+    "timing": "News arrived",
+    "universe": "Universe",
+    "preset": "Universe",
+    "sector": "S&P 500 sector",
+    "tickers": "Add tickers",
+    "ticker": "Add tickers",
+    "benchmark": "Benchmark",
+    "model": "Normal-return model",
+    "estimation": "Estimation from day … to day",
+    "est": "Estimation from day … to day",
+    "min_estimation": "the minimum of estimation returns",
+    "windows": "Event windows",
+    "placebo": "Placebo test",
+    "factors": "Normal-return model",
+}
+"""Parameter names in the messages of :mod:`analytics` (and link keys) → the control's label."""
+
+_LEADING: Final = re.compile(r"^(?:link parameter )?([a-z_ ]+):\s")
+_MODEL_NAMED: Final = re.compile(r"\b(?:use |or )model (\w+)")
+_FACTOR_FILE: Final = re.compile(r"give a factor file \(factors\) or ")
+
+
+def for_controls(message: str) -> str:
+    """A study's error message in the dashboard's words: the leading parameter name becomes
+    the control's label, a model key its label; no command-line options.
+
+    >>> for_controls("min_estimation: 40 returns, need 120")
+    'The minimum of estimation returns: 40 returns, need 120'
+    >>> for_controls("unreachable; give a factor file (factors) or use model etf_factors")
+    'Unreachable; pick the model “4 factors (ETF proxies)”'
+    """
+    text = _FACTOR_FILE.sub("", message)
+    text = _MODEL_NAMED.sub(
+        lambda m: f"pick the model “{MODELS.get(m.group(1), m.group(1))}”", text
+    )
+    found = _LEADING.match(text)
+    if found and found.group(1) in CONTROL_LABELS:
+        text = f"{CONTROL_LABELS[found.group(1)]}: {text[found.end() :]}"
+    return text[:1].upper() + text[1:]
 
 
 def _option(name: str, value: object, **others: object) -> Any:
@@ -210,6 +290,7 @@ def from_controls(
     estimation_start: Any,
     estimation_end: Any,
     windows: Iterable[str] | str | None,
+    placebo: Any = DEFAULTS.placebo,
 ) -> ViewState:
     """Parse the raw control values; raises :class:`SpecError` naming the first bad control."""
     preset = _parse_choice(preset, PRESETS, name="universe")
@@ -231,7 +312,19 @@ def from_controls(
         model=_option("model", model),
         estimation=_parse_estimation(estimation_start, estimation_end, parsed_windows),
         windows=parsed_windows,
+        placebo=_parse_placebo(placebo),
     )
+
+
+def _parse_placebo(value: Any) -> int:
+    choices = ", ".join(str(n) for n in PLACEBO_CHOICES)
+    try:
+        draws = int(str(value).strip())
+    except ValueError:
+        draws = -1
+    if draws not in PLACEBO_CHOICES:
+        raise SpecError(f"placebo: {str(value)[:40]!r} is not one of {choices} (0: off)")
+    return draws
 
 
 T = TypeVar("T")
@@ -263,8 +356,13 @@ LINK_PARAMETERS: Final = (
     "model",
     "est",
     "windows",
+    "placebo",
+    "show",
+    "tab",
 )
-"""The query-string keys :func:`to_query` writes and :func:`from_query` reads."""
+"""The query-string keys :func:`to_query` writes and :func:`from_query` reads (``placebo``,
+``show``: the window shown and ``tab``: the results tab are written only when not the
+default)."""
 
 _MAX_PROBLEM = 300
 
@@ -334,7 +432,22 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
         model=_lenient(params, "model", _study("model"), d.model, problems),
         estimation=estimation,
         windows=windows,
+        placebo=_lenient(params, "placebo", _parse_placebo, d.placebo, problems),
     )
+    show = params["show"][-1].strip() if params.get("show") else None
+    tab = params["tab"][-1].strip() if params.get("tab") else None
+    state = state.viewing(show, tab)
+    if show is not None and format_window(state.shown) != show:
+        problems.append(
+            _short(
+                f"link parameter show={show[:40]!r} ignored: it is not one of the windows "
+                f"{', '.join(format_window(w) for w in windows)}"
+            )
+        )
+    if tab is not None and state.tab != tab:
+        problems.append(
+            _short(f"link parameter tab={tab[:40]!r} ignored: use one of {', '.join(RESULT_TABS)}")
+        )
     return state, problems
 
 
@@ -356,6 +469,12 @@ def to_query(state: ViewState) -> str:
         "est": format_window(state.estimation),
         "windows": ",".join(format_window(w) for w in state.windows),
     }
+    if state.placebo != DEFAULTS.placebo:
+        params["placebo"] = str(state.placebo)
+    if state.shown != state.windows[0]:
+        params["show"] = format_window(state.shown)
+    if state.tab != "prices":
+        params["tab"] = state.tab
     return "?" + urlencode(params, safe=":,^")
 
 

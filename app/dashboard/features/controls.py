@@ -19,10 +19,12 @@ from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert, window_options
 from app.dashboard.state import (
     DEFAULT_STATE,
+    PLACEBO_CHOICES,
     PRESETS,
     TIMING_LABELS,
     WINDOW_CHOICES,
     ViewState,
+    for_controls,
     format_window,
     from_controls,
     from_query,
@@ -32,11 +34,14 @@ from app.dashboard.state import (
 __all__ = [
     "BENCHMARKS",
     "CONTROLS",
+    "add_typed_ticker",
     "controls_of",
     "layout",
+    "placebo_job",
     "register",
     "run_job",
     "sync_state",
+    "ticker_choices",
 ]
 
 
@@ -57,6 +62,7 @@ CONTROLS: Mapping[str, str] = {
     "estimation_start": ids.ESTIMATION_START,
     "estimation_end": ids.ESTIMATION_END,
     "windows": ids.EVENT_WINDOWS,
+    "placebo": ids.PLACEBO,
 }
 """Study controls: keyword of :func:`~app.dashboard.state.from_controls` → component id."""
 
@@ -68,9 +74,10 @@ def layout(
     *,
     sectors: Sequence[str],
     ticker_options: Sequence[Mapping[str, str]],
-    models: Mapping[str, str],
+    models: Sequence[Mapping[str, Any]],
 ) -> Component:
-    """The study controls, initialised to the DeepSeek demo; ``models`` maps key → label."""
+    """The study controls, initialised to the DeepSeek demo; ``models`` are the model picker's
+    options (``value``, ``label``, and ``disabled`` for a model this server cannot run)."""
     d = DEFAULT_STATE
     return dmc.Paper(
         [
@@ -95,7 +102,7 @@ def layout(
                     dmc.Select(
                         id=ids.MODEL,
                         label="Normal-return model",
-                        data=[{"value": k, "label": v} for k, v in models.items()],
+                        data=list(models),
                         value=d.model,
                         allowDeselect=False,
                     ),
@@ -129,14 +136,17 @@ def layout(
             dmc.MultiSelect(
                 id=ids.UNIVERSE_TICKERS,
                 label="Add tickers",
-                description="Added to the universe; click a highlighted company to add it.",
+                description="Added to the universe: type a ticker or a company name and pick "
+                "it (or type a ticker and press Enter), or click a highlighted company.",
                 data=list(ticker_options),
                 value=list(d.tickers),
                 searchable=True,
                 clearable=True,
                 limit=40,
                 hidePickedOptions=True,
-                debounce=150,
+                # The server filters (see DashboardData.search_tickers); no debounce: when
+                # its options arrive, the picker keeps only the values Dash already has.
+                filter={"function": "serverFiltered"},
                 placeholder="Search tickers or company names",
                 nothingFoundMessage="No such ticker in the SEC list",
                 mt="xs",
@@ -166,8 +176,15 @@ def layout(
                         clearable=True,
                         className="windows-input",
                     ),
+                    dmc.Select(
+                        id=ids.PLACEBO,
+                        label="Placebo test",
+                        data=[{"value": str(n), "label": v} for n, v in PLACEBO_CHOICES.items()],
+                        value=str(d.placebo),
+                        allowDeselect=False,
+                    ),
                 ],
-                cols={"base": 1, "sm": 3},
+                cols={"base": 1, "sm": 2},
                 spacing="sm",
                 mt="xs",
             ),
@@ -209,6 +226,7 @@ def controls_of(state: ViewState) -> dict[str, Any]:
         "estimation_start": state.estimation[0],
         "estimation_end": state.estimation[1],
         "windows": [format_window(w) for w in state.windows],
+        "placebo": str(state.placebo),
     }
 
 
@@ -226,16 +244,19 @@ def sync_state(
     focus: str | None,
     run_clicks: int | None,
     values: Mapping[str, Any],
+    tab: str | None = None,
 ) -> dict[str, Any]:
     """Keep the URL, the controls and the study in step.
 
-    On page load (or back/forward) the URL sets the controls; a changed control rewrites the URL.
-    Either way a valid view either points :data:`~app.dashboard.ids.STUDY_KEY` at its cached
-    result or asks
-    the background worker to run it; an invalid one shows an inline alert and changes nothing.
+    On page load (or back/forward) the URL sets the controls, the window shown (``focus``) and
+    the results tab; a changed control rewrites the URL. Either way a valid view either points
+    :data:`~app.dashboard.ids.STUDY_KEY` at its cached result or asks the background worker to
+    run it; an invalid one shows an inline alert and changes nothing. Another window shown or
+    tab only rewrites the URL.
 
     Returns a dict with ``controls`` (values to set, ``no_update`` where unchanged), ``search``,
-    ``sector_disabled``, ``focus_data``, ``focus_value``, ``alert``, ``study_key`` and ``run``.
+    ``sector_disabled``, ``focus_data``, ``focus_value``, ``tab``, ``alert``, ``study_key``,
+    ``run`` and ``placebo_key``.
     """
     out: dict[str, Any] = {
         "controls": dict(_SKIP),
@@ -243,37 +264,51 @@ def sync_state(
         "sector_disabled": no_update,
         "focus_data": no_update,
         "focus_value": no_update,
+        "tab": no_update,
         "alert": None,
         "study_key": no_update,
         "run": no_update,
+        "placebo_key": no_update,
     }
     notes: list[str] = []
     if trigger in (None, ids.URL):
         state, notes = from_query(search)
         out["controls"] = controls_of(state)
+        out["tab"] = state.tab
+        focus = format_window(state.shown)
     else:
         raw = dict(values)
+        # Before parsing: "S&P 500 by sector" without a sector is invalid until one is picked
+        # in the sector picker, which must therefore be enabled already.
+        out["sector_disabled"] = raw.get("preset") != "sp500"
         if trigger == ids.ARTICLE_SELECT:
             article = data.articles.get(raw.get("article") or "")
             if article is not None and article.date is not None:
                 raw["date"], raw["timing"] = article.date.isoformat(), article.timing
                 out["controls"] |= {"date": raw["date"], "timing": raw["timing"]}
         try:
-            state = from_controls(**raw)
+            state = from_controls(**raw).viewing(focus, tab)
         except SpecError as exc:
-            out["alert"] = alert(str(exc), title="Check the study settings")
+            out["alert"] = alert(for_controls(str(exc)), title="Check the study settings")
             return out
         query = to_query(state)
         if query == search and trigger != ids.RUN_BUTTON:
             out["alert"] = no_update
             return out
         out["search"] = query
+        if trigger in (ids.FOCUS_WINDOW, ids.RESULTS_TABS):
+            out["alert"] = no_update
+            return out
     out["sector_disabled"] = state.preset != "sp500"
-    out["focus_data"], out["focus_value"] = _focus(state, focus)
+    if not state.placebo:  # the Tests tab must not keep showing an earlier placebo run
+        out["placebo_key"] = None
+    out["focus_data"], shown = _focus(state, focus)
+    if trigger in (None, ids.URL) or shown != focus:
+        out["focus_value"] = shown
     try:
         prepared = data.prepare(state)
     except AftershockError as exc:
-        out["alert"] = alert(str(exc), title="Check the study settings")
+        out["alert"] = alert(for_controls(str(exc)), title="Check the study settings")
         return out
     messages = (
         [alert(notes, title="Parts of the link were ignored", color="yellow")] if notes else []
@@ -307,23 +342,53 @@ def _day0_note(state: ViewState) -> Component | None:
 
 def run_job(
     data: DashboardData, request: Mapping[str, Any] | None, progress: Callable[[str], None]
-) -> tuple[Any, Any]:
-    """Background worker: run the requested study; returns ``(study key, results alert)``."""
+) -> tuple[Any, Any, Any]:
+    """Background worker: run the requested study without its placebo test, so the first
+    charts do not wait on it; returns ``(study key, results alert, placebo request)``.
+
+    The placebo request (``no_update`` when the placebo is off) asks :func:`placebo_job` for
+    the same study with its placebo test.
+    """
     if not request:
-        return no_update, no_update
-    state, _ = from_query(str(request.get("query", "")))
+        return no_update, no_update, no_update
+    query = str(request.get("query", ""))
+    state, _ = from_query(query)
     try:
-        key = data.run(state, progress=progress)
+        key = data.run(state, progress=progress, placebo=False)
     except AftershockError as exc:
         logger.info("study failed: %s", exc)
-        return None, alert(str(exc), title="The study could not run")
+        return None, alert(for_controls(str(exc)), title="The study could not run"), no_update
     except Exception:
-        logger.exception("study crashed for %s", request.get("query"))
-        return None, alert(
-            "An unexpected error stopped the study; the server log has the details.",
-            title="The study could not run",
+        logger.exception("study crashed for %s", query)
+        return (
+            None,
+            alert(
+                "An unexpected error stopped the study; the server log has the details.",
+                title="The study could not run",
+            ),
+            no_update,
         )
-    return key, None
+    if not state.placebo:
+        return key, None, no_update
+    return key, None, {"query": query, "study": key, "token": uuid4().hex}
+
+
+def placebo_job(data: DashboardData, request: Mapping[str, Any] | None) -> Any:
+    """Background worker: the study of ``request`` with its placebo test (prices are in the
+    store already); returns ``{"study": key without placebo, "full": key with it}`` (``full``
+    None, with an ``error``, when it failed)."""
+    if not request:
+        return no_update
+    state, _ = from_query(str(request.get("query", "")))
+    study = request.get("study")
+    try:
+        return {"study": study, "full": data.run(state, fetch=False)}
+    except AftershockError as exc:
+        logger.info("placebo test failed: %s", exc)
+        return {"study": study, "full": None, "error": for_controls(str(exc))}
+    except Exception:
+        logger.exception("placebo test crashed for %s", request.get("query"))
+        return {"study": study, "full": None, "error": "an unexpected error (see the server log)"}
 
 
 def register(app: Dash, data: DashboardData) -> None:
@@ -336,16 +401,19 @@ def register(app: Dash, data: DashboardData) -> None:
             "sector_disabled": Output(ids.UNIVERSE_SECTOR, "disabled"),
             "focus_data": Output(ids.FOCUS_WINDOW, "data"),
             "focus_value": Output(ids.FOCUS_WINDOW, "value"),
+            "tab": Output(ids.RESULTS_TABS, "value"),
             "alert": Output(ids.CONTROLS_ALERT, "children"),
             "study_key": Output(ids.STUDY_KEY, "data"),
             "run": Output(ids.RUN_REQUEST, "data"),
+            "placebo_key": Output(ids.PLACEBO_KEY, "data"),
         },
         inputs={
             "search": Input(ids.URL, "search"),
             "run_clicks": Input(ids.RUN_BUTTON, "n_clicks"),
             "values": {name: Input(cid, "value") for name, cid in CONTROLS.items()},
             "study_key": State(ids.STUDY_KEY, "data"),
-            "focus": State(ids.FOCUS_WINDOW, "value"),
+            "focus": Input(ids.FOCUS_WINDOW, "value"),
+            "tab": Input(ids.RESULTS_TABS, "value"),
         },
     )
     def _sync(
@@ -354,6 +422,7 @@ def register(app: Dash, data: DashboardData) -> None:
         values: dict[str, Any],
         study_key: str | None,
         focus: str | None,
+        tab: str | None,
     ) -> dict[str, Any]:
         trigger = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None
         return sync_state(
@@ -364,11 +433,13 @@ def register(app: Dash, data: DashboardData) -> None:
             focus=focus,
             run_clicks=run_clicks,
             values=values,
+            tab=tab,
         )
 
     @app.callback(
         Output(ids.STUDY_KEY, "data", allow_duplicate=True),
         Output(ids.RESULTS_ALERT, "children"),
+        Output(ids.PLACEBO_REQUEST, "data"),
         Input(ids.RUN_REQUEST, "data"),
         background=True,
         interval=100,
@@ -384,8 +455,26 @@ def register(app: Dash, data: DashboardData) -> None:
     )
     def _run(
         set_progress: Callable[[str], None], request: dict[str, Any] | None
-    ) -> tuple[Any, Any]:
+    ) -> tuple[Any, Any, Any]:
         return run_job(data, request, set_progress)
+
+    @app.callback(
+        Output(ids.PLACEBO_KEY, "data", allow_duplicate=True),
+        Input(ids.PLACEBO_REQUEST, "data"),
+        background=True,
+        interval=250,
+        running=[
+            (
+                Output(ids.PLACEBO_STATUS, "children"),
+                "Running the placebo test: its row of the Tests tab follows…",
+                "",
+            ),
+        ],
+        cancel=[Input(ids.RUN_REQUEST, "data")],
+        prevent_initial_call=True,
+    )
+    def _placebo(request: dict[str, Any] | None) -> Any:
+        return placebo_job(data, request)
 
     @app.callback(
         Output(ids.UNIVERSE_TICKERS, "data"),
@@ -393,5 +482,46 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ids.UNIVERSE_TICKERS, "value"),
         prevent_initial_call=True,
     )
-    def _ticker_choices(search: str | None, selected: list[str] | None) -> list[dict[str, str]]:
-        return data.search_tickers(search, selected or [])
+    def _ticker_choices(search: str | None, selected: list[str] | None) -> Any:
+        props = ctx.triggered_prop_ids
+        prop = next(iter(props)).rpartition(".")[2] if len(props) == 1 else None
+        return ticker_choices(data, prop, search, selected)
+
+    @app.callback(
+        Output(ids.UNIVERSE_TICKERS, "value", allow_duplicate=True),
+        Output(ids.UNIVERSE_TICKERS, "searchValue"),
+        Input(ids.UNIVERSE_TICKERS, "n_submit"),
+        State(ids.UNIVERSE_TICKERS, "searchValue"),
+        State(ids.UNIVERSE_TICKERS, "value"),
+        prevent_initial_call=True,
+    )
+    def _typed_ticker(_: int | None, search: str | None, selected: list[str] | None) -> Any:
+        return add_typed_ticker(data, search, selected)
+
+
+def ticker_choices(
+    data: DashboardData, trigger: str | None, search: str | None, selected: Sequence[str] | None
+) -> Any:
+    """The ticker picker's options for what is typed; ``trigger`` is the picker's property that
+    changed (``searchValue`` or ``value``).
+
+    A search cleared by a pick changes nothing: new options would race the picked value, and
+    the picker drops a value that is not among its new options.
+    """
+    if trigger == "searchValue" and not (search or "").strip():
+        return no_update
+    return data.search_tickers(search, list(selected or []))
+
+
+def add_typed_ticker(
+    data: DashboardData, search: str | None, selected: Sequence[str] | None
+) -> tuple[Any, Any]:
+    """Enter in the ticker picker: the typed text, when it is a known ticker, joins the
+    universe and the search box is cleared."""
+    symbol = data.known_ticker(search)
+    current = list(selected or [])
+    if symbol is None:
+        return no_update, no_update
+    if symbol in current:
+        return no_update, ""
+    return [*current, symbol], ""

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 import dash_mantine_components as dmc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -45,13 +46,28 @@ __all__ = [
 ]
 
 
-def article_placeholder() -> Component:
-    """What the news pane shows before an article is chosen or pasted."""
+PASTED_LINK_NOTE = (
+    "This link was shared from pasted text, which a link cannot carry: the study below uses "
+    "the link's settings. Paste the article again to see its companies and dates."
+)
+
+
+def article_placeholder(*, from_pasted_link: bool = False) -> Component:
+    """What the news pane shows before an article is chosen or pasted (with
+    ``from_pasted_link``: for a link that was shared while showing pasted text)."""
+    if from_pasted_link:
+        return dmc.Text(PASTED_LINK_NOTE, size="sm", className="pasted-link-note")
     return dmc.Text(
         "Pick an article above, or paste or upload one: its first line is the headline.",
         c="dimmed",
         size="sm",
     )
+
+
+def _pasted_link(search: str | None) -> bool:
+    """Whether the link names no article (``article=``): it was shared from pasted text."""
+    values = parse_qs((search or "").lstrip("?"), keep_blank_values=True).get("article") or []
+    return bool(values) and not values[-1].strip()
 
 
 def _data_attributes(**values: str) -> dict[str, Any]:
@@ -164,7 +180,11 @@ def article_view(article: Article, aliases: Mapping[str, str]) -> list[Component
     if article.date is not None:
         timing = TIMING_LABELS.get(article.timing or "", "").lower()
         meta.append(f"Event {article.date:%a %d %b %Y}{f', {timing}' if timing else ''}")
-    meta.append("pasted text" if article.source == "pasted" else article.source)
+    meta.append(
+        "pasted text (a link to this view carries the study, not the text)"
+        if article.source == "pasted"
+        else article.source
+    )
     tickers = list(dict.fromkeys(m.ticker for m in companies))
     if tickers:
         named = "1 company" if len(tickers) == 1 else f"{len(tickers)} companies"
@@ -206,10 +226,13 @@ def render_article(
     selected: str | None,
     text: str | None,
     upload: Mapping[str, Any] | None = None,
+    search: str | None = None,
 ) -> tuple[Any, Any]:
     """The news pane for the picked article, else for the pasted text: ``(view, alert)``.
 
-    ``upload`` (see :func:`upload_source`) names the file the text came from."""
+    ``upload`` (see :func:`upload_source`) names the file the text came from; ``search`` is the
+    page's query string: a link shared from pasted text says so.
+    """
     try:
         if selected:
             article = data.articles.get(selected)
@@ -217,7 +240,7 @@ def render_article(
                 where = (
                     "the news folder"
                     if data.settings.news
-                    else "any folder: no news folder is configured (AFTERSHOCK_NEWS or --news)"
+                    else "any folder: no news folder is configured (AFTERSHOCK_NEWS)"
                 )
                 return article_placeholder(), alert(
                     f"article {selected!r} is not in {where}; pick another one or paste text",
@@ -236,7 +259,7 @@ def render_article(
             source = str(upload["name"]) if uploaded and upload else "pasted"
             article = parse_article(text, source=source)
         else:
-            return article_placeholder(), None
+            return article_placeholder(from_pasted_link=_pasted_link(search)), None
         view = article_view(article, data.aliases)
     except AftershockError as exc:
         return article_placeholder(), alert(str(exc), title="This text cannot be shown")
@@ -348,9 +371,12 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ids.ARTICLE_SELECT, "value"),
         Input(ids.ARTICLE_TEXT, "value"),
         State(ids.UPLOAD_SOURCE, "data"),
+        State(ids.URL, "search"),
     )
-    def _article(selected: str | None, text: str | None, upload: Any) -> tuple[Any, Any]:
-        return render_article(data, selected=selected, text=text, upload=upload)
+    def _article(
+        selected: str | None, text: str | None, upload: Any, search: str | None
+    ) -> tuple[Any, Any]:
+        return render_article(data, selected=selected, text=text, upload=upload, search=search)
 
     @app.callback(
         Output(ids.ARTICLE_SELECT, "value", allow_duplicate=True),

@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.development.base_component import Component
 
 from analytics.study.result import StudyResult
-from app.charts.base import SURVIVORSHIP_NOTE
+from app.charts.base import SURVIVORSHIP_NOTE, empty_figure
 from app.charts.formatting import format_p, format_usd, pct, stars, window_label
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
@@ -35,6 +35,7 @@ __all__ = [
     "chart_card",
     "dollar_headline",
     "grid_table",
+    "key_with_placebo",
     "layout",
     "register",
     "render_chart",
@@ -51,6 +52,30 @@ CHART_TITLES: Mapping[str, str] = {
     "dollar_impact": "Dollar impact",
     "tests": "Significance tests",
 }
+
+
+TAB_OF: Mapping[str, str] = {
+    "price_paths": "prices",
+    "abnormal_returns": "abnormal",
+    "caar": "caar",
+    "sector_treemap": "sectors",
+    "dollar_impact": "sectors",
+    "tests": "tests",
+}
+"""The results tab that shows each chart."""
+
+TABS: Mapping[str, str] = {
+    "prices": "Prices",
+    "abnormal": "Abnormal returns",
+    "caar": "CAAR",
+    "sectors": "Sectors & dollars",
+    "grid": "Results grid",
+    "tests": "Tests",
+}
+"""The results tabs: value (also the ``tab`` link parameter) → label."""
+
+
+NO_STUDY = "No results: the study could not run (see the message above)"
 
 
 _GRAPH_CONFIG: Any = {
@@ -124,18 +149,10 @@ def layout() -> Component:
                 align="flex-end",
             ),
             html.Div(id=ids.RESULTS_ALERT),
+            html.Div(id=ids.PLACEBO_STATUS, className="placebo-status"),
             dmc.Tabs(
                 [
-                    dmc.TabsList(
-                        [
-                            _tab("prices", "Prices"),
-                            _tab("abnormal", "Abnormal returns"),
-                            _tab("caar", "CAAR"),
-                            _tab("sectors", "Sectors & dollars"),
-                            _tab("grid", "Results grid"),
-                            _tab("tests", "Tests"),
-                        ]
-                    ),
+                    dmc.TabsList([_tab(value, label) for value, label in TABS.items()]),
                     dmc.TabsPanel(chart_card("price_paths"), value="prices"),
                     dmc.TabsPanel(chart_card("abnormal_returns"), value="abnormal"),
                     dmc.TabsPanel(chart_card("caar"), value="caar"),
@@ -170,7 +187,9 @@ def layout() -> Component:
                 ],
                 id=ids.RESULTS_TABS,
                 value="prices",
-                # Hidden tabs stay unmounted: their charts are drawn when first shown.
+                # Hidden tabs stay unmounted (a chart drawn in a hidden panel gets the wrong
+                # size); each chart's callback takes the active tab as input and draws when its
+                # tab is shown, so a revisited tab is drawn again into its new graph.
                 keepMounted=False,
                 mt="sm",
             ),
@@ -189,20 +208,39 @@ def render_chart(
     focus: str | None,
     selected: str | None,
     text: str | None,
+    tab: str | None = None,
 ) -> Any:
-    """The figure of chart ``name`` for the current study (``no_update`` without one)."""
+    """The figure of chart ``name`` for the current study (``no_update`` without one).
+
+    With ``tab`` (the active results tab), only the charts of that tab are drawn: the others are
+    not mounted, and are drawn when their tab is shown.
+    """
+    if tab is not None and TAB_OF[name] != tab:
+        return no_update
     result = data.result(key)
     if result is None or key is None:
-        return no_update
+        # No study (it failed): the message above says why; no stale chart of another study.
+        return empty_figure(CHART_TITLES[name], NO_STUDY)
     article = article_of(data, selected, text) if name == "price_paths" else None
-    return build_figure(data, name, result, key, focus_window(result, focus), article)
+    fig = build_figure(data, name, result, key, focus_window(result, focus), article)
+    if not fig.data and not fig.layout.annotations:
+        return empty_figure(CHART_TITLES[name], "Nothing to draw for this study and window")
+    return fig
+
+
+def key_with_placebo(key: str | None, placebo: Mapping[str, Any] | None) -> str | None:
+    """The result the Tests tab reads: the study's with its placebo test once the follow-up
+    run (``placebo``, see :func:`app.dashboard.features.controls.placebo_job`) has it."""
+    if isinstance(placebo, Mapping) and placebo.get("study") == key and placebo.get("full"):
+        return str(placebo["full"])
+    return key
 
 
 def summary(data: DashboardData, key: str | None) -> Any:
     """The header's one-line study summary."""
     result = data.result(key)
     if result is None:
-        return html.Span("No study yet", className="summary-main")
+        return html.Span("No results: the study could not run", className="summary-main")
     spec = result.spec
     firms = result.firms
     ok = int((firms["status"] == "ok").sum())
@@ -212,10 +250,11 @@ def summary(data: DashboardData, key: str | None) -> Any:
     tests = result.tests
     cs = tests[(tests["window"] == first) & (tests["test"] == "cs_t")]
     p = float(cs["p"].iloc[0]) if len(cs) else math.nan
+    tested = f" (cross-sectional t-test {format_p(p)})" if math.isfinite(p) else ""
     return [
         html.Div(
-            f"CAAR {window_label(first)} {pct(float(row['caar']), 2)} "
-            f"({format_p(p)}) across {ok} firms",
+            f"CAAR {window_label(first)} {pct(float(row['caar']), 2)}{tested} "
+            f"across {ok} firm{'' if ok == 1 else 's'}",
             className="summary-main",
         ),
         html.Div(
@@ -255,11 +294,18 @@ def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> 
     )
 
 
-def grid_table(data: DashboardData, key: str | None) -> tuple[Any, Any, Any]:
-    """The results grid: ``(columnDefs, rowData, excluded-firms note)``."""
+def grid_table(
+    data: DashboardData, key: str | None, tab: str | None = None
+) -> tuple[Any, Any, Any]:
+    """The results grid: ``(columnDefs, rowData, excluded-firms note)``.
+
+    With ``tab`` (the active results tab), it is drawn only on the grid's tab.
+    """
+    if tab is not None and tab != "grid":
+        return no_update, no_update, no_update
     result = data.result(key)
     if result is None:
-        return no_update, no_update, no_update
+        return [], [], None
     firms = result.firms.drop_duplicates("ticker").set_index("ticker")
     tickers = list(firms.index.astype(str))
     sectors = data.sector_of(tickers)
@@ -348,11 +394,28 @@ def _excluded_note(result: StudyResult) -> Any:
     )
 
 
-def significance_panel(data: DashboardData, key: str | None, focus: str | None) -> Any:
-    """The verdict above the tests table: CAAR and how many tests reject "no effect"."""
-    result = data.result(key)
+def significance_panel(
+    data: DashboardData,
+    key: str | None,
+    focus: str | None,
+    tab: str | None = None,
+    placebo: Mapping[str, Any] | None = None,
+) -> Any:
+    """The verdict above the tests table: CAAR and how many tests reject "no effect".
+
+    With ``tab`` (the active results tab), it is drawn only on the Tests tab; ``placebo`` is
+    the follow-up placebo run's keys (see :func:`key_with_placebo`).
+    """
+    if tab is not None and tab != "tests":
+        return no_update
+    result = data.result(key_with_placebo(key, placebo))
     if result is None:
         return None
+    failed = (
+        placebo.get("error")
+        if isinstance(placebo, Mapping) and placebo.get("study") == key
+        else None
+    )
     window = focus_window(result, focus)
     row = aggregate_row(result, window)
     tests = result.tests[result.tests["window"] == window]
@@ -378,6 +441,11 @@ def significance_panel(data: DashboardData, key: str | None, focus: str | None) 
                 className="tests-lead",
             ),
             html.Span(verdict),
+            *(
+                [html.Div(f"The placebo test could not run: {failed}", className="note")]
+                if failed
+                else []
+            ),
         ],
         className="tests-verdict",
     )
@@ -386,7 +454,8 @@ def significance_panel(data: DashboardData, key: str | None, focus: str | None) 
 def register(app: Dash, data: DashboardData) -> None:
     """Register the results' callbacks on ``app``."""
     # Everything below draws the study whose key the state or run callback stores: no study
-    # exists at page load, hence no initial calls.
+    # exists at page load, hence no initial calls. What sits in a results tab takes the active
+    # tab as input: a hidden panel is unmounted, and what a callback writes into it is lost.
     app.callback(
         Output(ids.SUMMARY, "children"), Input(ids.STUDY_KEY, "data"), prevent_initial_call=True
     )(lambda key: summary(data, key))
@@ -401,30 +470,50 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ids.GRID, "rowData"),
         Output(ids.EXCLUDED, "children"),
         Input(ids.STUDY_KEY, "data"),
+        Input(ids.RESULTS_TABS, "value"),
         prevent_initial_call=True,
-    )(lambda key: grid_table(data, key))
+    )(lambda key, tab: grid_table(data, key, tab or "prices"))
     app.callback(
         Output(ids.TESTS_PANEL, "children"),
         Input(ids.STUDY_KEY, "data"),
         Input(ids.FOCUS_WINDOW, "value"),
+        Input(ids.RESULTS_TABS, "value"),
+        Input(ids.PLACEBO_KEY, "data"),
         prevent_initial_call=True,
-    )(lambda key, focus: significance_panel(data, key, focus))
+    )(
+        lambda key, focus, tab, placebo: significance_panel(
+            data, key, focus, tab or "prices", placebo
+        )
+    )
     for name in ids.CHARTS:
         _register_chart(app, data, name)
 
 
 def _register_chart(app: Dash, data: DashboardData, name: str) -> None:
-    inputs = [Input(ids.STUDY_KEY, "data")]
-    if name != "price_paths":
-        inputs.append(Input(ids.FOCUS_WINDOW, "value"))
+    # The tests chart also reads the follow-up placebo run; the price chart has no window.
+    placebo = State if name != "tests" else Input
+    focus = State if name == "price_paths" else Input
 
     @app.callback(
         Output(ids.figure(name), "figure"),
-        *inputs,
+        Input(ids.STUDY_KEY, "data"),
+        Input(ids.RESULTS_TABS, "value"),
+        focus(ids.FOCUS_WINDOW, "value"),
+        placebo(ids.PLACEBO_KEY, "data"),
         State(ids.ARTICLE_SELECT, "value"),
         State(ids.ARTICLE_TEXT, "value"),
         prevent_initial_call=True,
     )
-    def _chart(key: str | None, *rest: Any) -> Any:
-        focus, selected, text = rest if len(rest) == 3 else (None, *rest)
-        return render_chart(data, name, key=key, focus=focus, selected=selected, text=text)
+    def _chart(
+        key: str | None,
+        tab: str | None,
+        focus: str | None,
+        follow_up: Mapping[str, Any] | None,
+        selected: str | None,
+        text: str | None,
+    ) -> Any:
+        if name == "tests":
+            key = key_with_placebo(key, follow_up)
+        return render_chart(
+            data, name, key=key, focus=focus, selected=selected, text=text, tab=tab or "prices"
+        )

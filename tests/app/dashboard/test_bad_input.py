@@ -91,7 +91,7 @@ def _study(data: DashboardData, out: dict[str, Any]) -> list[Any]:
     """The state callback's alert, then what the background study and its grid say."""
     shown = [out["alert"]]
     if isinstance(out["run"], dict):
-        key, problem = run_job(data, out["run"], lambda line: None)
+        key, problem, _ = run_job(data, out["run"], lambda line: None)
         shown.append(problem)
         if key is not None:
             shown.append(grid_table(data, key)[2])

@@ -22,12 +22,13 @@ from app.charts.export import FigureExporter
 from app.dashboard import ids
 from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
-from app.dashboard.features.controls import controls_of, run_job, sync_state
+from app.dashboard.features.controls import controls_of, placebo_job, run_job, sync_state
 from app.dashboard.features.downloads import download_png, export_all
 from app.dashboard.features.news import add_mention, pick_date, render_article, upload_article
 from app.dashboard.features.results import (
     dollar_headline,
     grid_table,
+    key_with_placebo,
     render_chart,
     significance_panel,
     summary,
@@ -142,13 +143,16 @@ def test_unchanged_state_does_nothing(data: DashboardData) -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"windows": []}, "windows: choose at least one event window"),
+        ({"windows": []}, "Event windows: choose at least one event window"),
         ({"windows": ["5:1"]}, "is reversed"),
-        ({"date": None}, "event_date: pick a date"),
-        ({"estimation_end": 3}, "estimation: "),
-        ({"benchmark": "not a ticker"}, "benchmark:"),
-        ({"preset": "sp500", "sector": None}, "sector: pick an S&P 500 sector"),
-        ({"preset": "sp500", "sector": "Nowhere"}, "sector: 'Nowhere' is not an S&P 500 sector"),
+        ({"date": None}, "Event date: pick a date"),
+        ({"estimation_end": 3}, "Estimation from day … to day: "),
+        ({"benchmark": "not a ticker"}, "Benchmark:"),
+        ({"preset": "sp500", "sector": None}, "S&P 500 sector: pick an S&P 500 sector"),
+        (
+            {"preset": "sp500", "sector": "Nowhere"},
+            "S&P 500 sector: 'Nowhere' is not an S&P 500 sector",
+        ),
         ({"preset": "custom", "tickers": ["SPY"]}, "universe holds only the benchmark SPY"),
     ],
 )
@@ -190,22 +194,48 @@ def test_sp500_sector_universe(data: DashboardData) -> None:
 # -- the background study ------------------------------------------------------------------------
 
 
-def test_run_job_returns_the_result_key(data: DashboardData, demo_key: str) -> None:
+def test_run_job_runs_the_study_then_asks_for_its_placebo(
+    data: DashboardData, demo_key: str
+) -> None:
     lines: list[str] = []
-    key, problem = run_job(data, {"query": DEMO_QUERY, "nonce": 1}, lines.append)
-    assert (key, problem) == (demo_key, None)
+    key, problem, follow_up = run_job(data, {"query": DEMO_QUERY, "nonce": 1}, lines.append)
+    assert problem is None and key != demo_key  # the demo's key has the placebo test
     assert lines and lines[0].startswith("Checking prices of 46 tickers")
     result = data.result(key)
     assert result is not None
     assert result.spec.tickers[0] == "NVDA"
+    assert result.spec.placebo == 0 and not result.placebo
+    assert follow_up["study"] == key and follow_up["query"] == DEMO_QUERY
+    done = placebo_job(data, follow_up)
+    assert done == {"study": key, "full": demo_key}
+    full = data.result(key_with_placebo(key, done))
+    assert (
+        full is not None
+        and full.spec.placebo == 200
+        and set(full.placebo)
+        == {
+            "0:0",
+            "-1:1",
+            "-5:5",
+        }
+    )
+    # The same study: only the placebo row differs.
+    assert (full.aggregate["caar"] == result.aggregate["caar"]).all()
+    assert key_with_placebo(key, {"study": "another study", "full": demo_key}) == key
+
+
+def test_without_placebo_no_follow_up_runs(data: DashboardData) -> None:
+    query = to_query(ViewState(placebo=0))
+    key, problem, follow_up = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
+    assert key is not None and problem is None and follow_up is no_update
 
 
 def test_run_job_turns_engine_errors_into_an_alert(data: DashboardData) -> None:
     query = to_query(ViewState(benchmark="NOSUCH"))
-    key, problem = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
-    assert key is None
-    assert "benchmark" in " ".join(_texts(problem))
-    assert run_job(data, None, lambda line: None) == (no_update, no_update)
+    key, problem, follow_up = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
+    assert key is None and follow_up is no_update
+    assert "Benchmark" in " ".join(_texts(problem))
+    assert run_job(data, None, lambda line: None) == (no_update, no_update, no_update)
 
 
 # -- news pane -----------------------------------------------------------------------------------
@@ -304,10 +334,14 @@ def test_every_chart_builds_from_the_cached_result(
         assert "NVDA" in {trace.name for trace in fig.data}
 
 
-def test_render_chart_without_a_study_changes_nothing(data: DashboardData) -> None:
+def test_render_chart_without_a_study_says_so(data: DashboardData) -> None:
+    # A failed study sets no key: the chart must not keep drawing the previous study.
     args: dict[str, Any] = {"focus": "0:0", "selected": None, "text": None}
-    assert render_chart(data, "caar", key=None, **args) is no_update
-    assert render_chart(data, "caar", key="unknown-key", **args) is no_update
+    for key in (None, "unknown-key"):
+        fig = render_chart(data, "caar", key=key, **args)
+        assert not fig.data
+        assert "the study could not run" in fig.layout.annotations[0].text
+    assert render_chart(data, "caar", key=None, tab="prices", **args) is no_update
 
 
 def test_price_paths_use_the_article_headline(data: DashboardData, demo_key: str) -> None:
@@ -330,7 +364,7 @@ def test_summary_and_dollar_headline(data: DashboardData, demo_key: str) -> None
     headline = " ".join(_texts(dollar_headline(data, demo_key, "0:0")))
     assert headline.startswith("These stocks shed $")
     assert "survivorship" in headline
-    assert " ".join(_texts(summary(data, None))) == "No study yet"
+    assert " ".join(_texts(summary(data, None))) == "No results: the study could not run"
     assert dollar_headline(data, None, "0:0") is None
 
 
@@ -346,7 +380,8 @@ def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
     headers = [c["headerName"] for c in columns]
     assert headers[:4] == ["Firm", "Sector", "Beta", "AR day 0"]
     assert [c["headerName"] for c in columns[4]["children"]] == ["CAR", "t", "p", ""]
-    assert grid_table(data, None) == (no_update, no_update, no_update)
+    assert grid_table(data, None) == ([], [], None)
+    assert grid_table(data, demo_key, "prices") == (no_update, no_update, no_update)
 
 
 def test_tests_panel_reads_the_focus_window(data: DashboardData, demo_key: str) -> None:
@@ -469,3 +504,26 @@ def test_demo_banner_only_when_prices_are_missing(
     else:
         assert any("unreachable" in line for line in lines)
         assert any(line.startswith("NVDA: ") for line in lines)
+
+
+def test_a_link_sets_the_window_shown_and_the_tab(data: DashboardData) -> None:
+    out = _sync(data, None, search="?windows=0:0,-1:1&show=-1:1&tab=tests")
+    assert (out["focus_value"], out["tab"]) == ("-1:1", "tests")
+
+
+def test_another_tab_or_window_shown_only_rewrites_the_url(
+    data: DashboardData, demo_key: str
+) -> None:
+    out = sync_state(
+        data,
+        trigger=ids.RESULTS_TABS,
+        search=DEMO_QUERY,
+        study_key=demo_key,
+        focus="-1:1",
+        run_clicks=0,
+        values=controls_of(DEFAULT_STATE),
+        tab="caar",
+    )
+    assert out["search"] == DEMO_QUERY + "&show=-1:1&tab=caar"
+    assert out["run"] is no_update and out["study_key"] is no_update
+    assert out["focus_value"] is no_update and out["tab"] is no_update

@@ -140,6 +140,7 @@ def test_dashboard_serves_while_a_separate_process_writes(tmp_path: Path) -> Non
                 "run-button.n_clicks": 0,
                 "study-key.data": None,
                 "focus-window.value": "0:0",
+                "results-tabs.value": "prices",
             }
             answer = calls.post(sync, values, "estimation-start.value")["response"]
             assert answer["controls-alert"]["children"] is None
@@ -150,10 +151,18 @@ def test_dashboard_serves_while_a_separate_process_writes(tmp_path: Path) -> Non
                 assert done["results-alert"]["children"] is None, done
                 key = done["study-key"]["data"]
             assert key
-            shown = {"study-key.data": key, "article-select.value": None, "article-text.value": ""}
+            shown = {
+                "study-key.data": key,
+                "article-select.value": None,
+                "article-text.value": "",
+                "results-tabs.value": "prices",
+                "focus-window.value": "0:0",
+                "placebo-key.data": None,
+            }
             text = json.dumps(calls.post(summary, shown, "study-key.data"))
             assert "across 5 firms" in text
-            table = calls.post(grid, shown, "study-key.data")["response"]
+            on_grid = shown | {"results-tabs.value": "grid"}  # drawn when its tab shows
+            table = calls.post(grid, on_grid, "study-key.data")["response"]
             assert len(table["results-grid"]["rowData"]) == 5
             figure = calls.post(prices, shown, "study-key.data")["response"]
             assert figure['{"name":"price_paths","type":"figure"}']["figure"]["data"]

@@ -18,6 +18,7 @@ from app.dashboard.state import (
     MODELS,
     PRESETS,
     ViewState,
+    for_controls,
     format_window,
     from_controls,
     from_query,
@@ -144,7 +145,7 @@ def test_unknown_and_huge_link_parameters_are_reported_briefly() -> None:
     written = {
         part.split("=")[0] for part in to_query(ViewState(sector="x")).lstrip("?").split("&")
     }
-    assert written == set(LINK_PARAMETERS) - {"tickers"}
+    assert written == set(LINK_PARAMETERS) - {"tickers", "placebo", "show", "tab"}
 
 
 def test_blank_article_means_pasted_text() -> None:
@@ -263,3 +264,37 @@ def test_deepseek_preset_is_covered_by_the_shared_pack() -> None:
     assert {"AI chips", "Hyperscalers", "Power & infrastructure", "Controls"} <= set(
         DEEPSEEK_UNIVERSE.values()
     )
+
+
+def test_the_window_shown_and_the_tab_travel_in_the_link() -> None:
+    state, problems = from_query("?windows=0:0,-1:1&show=-1:1&tab=caar")
+    assert (state.shown, state.tab, problems) == ((-1, 1), "caar", [])
+    assert "&show=-1:1&tab=caar" in to_query(state)
+    assert from_query(to_query(state))[0] == state
+    # The first window and the Prices tab are the defaults: not written.
+    assert "show=" not in to_query(state.viewing("0:0", "prices"))
+    assert "tab=" not in to_query(state.viewing("0:0", "prices"))
+
+
+def test_a_bad_window_shown_or_tab_is_reported() -> None:
+    state, problems = from_query("?windows=0:0&show=-5:5&tab=charts")
+    assert (state.shown, state.tab) == ((0, 0), "prices")
+    assert problems == [
+        "link parameter show='-5:5' ignored: it is not one of the windows 0:0",
+        "link parameter tab='charts' ignored: use one of prices, abnormal, caar, sectors, grid, "
+        "tests",
+    ]
+
+
+def test_control_messages_name_the_controls() -> None:
+    assert for_controls("event_date: pick a date") == "Event date: pick a date"
+    assert for_controls("tickers: add one") == "Add tickers: add one"
+    message = (
+        "Kenneth French's data library is unreachable; give a factor file (factors) or use "
+        "model etf_factors (offline)"
+    )
+    assert for_controls(message) == (
+        "Kenneth French's data library is unreachable; pick the model “4 factors (ETF proxies)” "
+        "(offline)"
+    )
+    assert for_controls("no usable firm: every firm") == "No usable firm: every firm"
