@@ -8,13 +8,16 @@ from dash.testing.composite import DashComposite
 from selenium.webdriver.common.keys import Keys
 
 from app.settings import Settings
-from tests.app.dashboard import test_browser as browser
-from tests.app.dashboard.test_browser import TIMEOUT, _shot, _start, _tab, _until
+from tests.support import (
+    BROWSER_MARKS,
+    BROWSER_TIMEOUT,
+    click_tab,
+    screenshot,
+    start_dashboard,
+    until,
+)
 
-pytestmark = browser.pytestmark
-# The browser and the offline settings of the main browser tests (fixtures).
-dash_duo = browser.dash_duo
-settings = browser.settings
+pytestmark = BROWSER_MARKS
 
 _TRACES = """
 const graph = document.querySelector(arguments[0] + ' .js-plotly-plot');
@@ -31,11 +34,11 @@ def _traces(duo: DashComposite, name: str) -> int:
 
 
 def _drawn(duo: DashComposite, name: str, what: str) -> None:
-    _until(lambda: _traces(duo, name) > 0, what, timeout=20)
+    until(lambda: _traces(duo, name) > 0, what, timeout=20)
 
 
 def test_revisited_tabs_keep_their_charts(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     _drawn(dash_duo, "price_paths", "the price chart")
     for step, (label, names) in enumerate(
         [
@@ -50,22 +53,22 @@ def test_revisited_tabs_keep_their_charts(dash_duo: DashComposite, settings: Set
             ("Tests", ["tests"]),
         ]
     ):
-        _tab(dash_duo, label)
+        click_tab(dash_duo, label)
         for name in names:
             _drawn(dash_duo, name, f"{name} on the {label} tab (step {step})")
         if label == "Tests":
             dash_duo.wait_for_contains_text("#tests-panel", "tests reject")
-    _shot(dash_duo, "revisit-tests-tab")
+    screenshot(dash_duo, "revisit-tests-tab")
     for label in ["Results grid", "CAAR", "Results grid"]:
-        _tab(dash_duo, label)
-    _until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the revisited grid's rows")
+        click_tab(dash_duo, label)
+    until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the revisited grid's rows")
     assert dash_duo.get_logs() == []
 
 
 def _pick(duo: DashComposite, select: str, option: str) -> None:
     """Open the picker ``select`` (a CSS selector) and click its option ``option``."""
     duo.find_element(select).click()
-    _until(
+    until(
         lambda: any(o.text == option for o in duo.find_elements('[role="option"]')),
         f"the option {option!r}",
         timeout=10,
@@ -76,22 +79,22 @@ def _pick(duo: DashComposite, select: str, option: str) -> None:
 def test_the_sector_preset_enables_the_sector_picker(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     sector = dash_duo.find_element("#universe-sector")
     assert not sector.is_enabled()
     _pick(dash_duo, "#universe-preset", "S&P 500 by sector")
-    _until(lambda: dash_duo.find_element("#universe-sector").is_enabled(), "the sector picker")
+    until(lambda: dash_duo.find_element("#universe-sector").is_enabled(), "the sector picker")
     _pick(dash_duo, "#universe-sector", "Utilities")
-    _until(
+    until(
         lambda: "preset=sp500&sector=Utilities" in dash_duo.driver.current_url,
         "the sector in the URL",
     )
-    _until(
+    until(
         lambda: "across 46 firms" not in dash_duo.find_element("#study-summary").text,
         "the Utilities study",
-        timeout=TIMEOUT,
+        timeout=BROWSER_TIMEOUT,
     )
-    _shot(dash_duo, "sector-preset", dash_duo.find_element(".controls"))
+    screenshot(dash_duo, "sector-preset", dash_duo.find_element(".controls"))
     assert dash_duo.get_logs() == []
 
 
@@ -101,13 +104,13 @@ def _added(duo: DashComposite) -> str:
 
 
 def test_typed_names_and_tickers_are_added(dash_duo: DashComposite, settings: Settings) -> None:
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     box = dash_duo.find_element("#universe-tickers")
     expected: list[str] = []
     for typed, ticker in [("apple", "AAPL"), ("Costco", "COST"), ("nike", "NKE")]:
         box.click()
         box.send_keys(typed)
-        _until(
+        until(
             lambda t=ticker: any(
                 o.text.startswith(f"{t} ·") for o in dash_duo.find_elements('[role="option"]')
             ),
@@ -118,21 +121,21 @@ def test_typed_names_and_tickers_are_added(dash_duo: DashComposite, settings: Se
             o for o in dash_duo.find_elements('[role="option"]') if o.text.startswith(f"{ticker} ·")
         ).click()
         expected.append(ticker)
-        _until(lambda: _added(dash_duo) == ",".join(expected), f"{expected} in the URL")
+        until(lambda: _added(dash_duo) == ",".join(expected), f"{expected} in the URL")
     box.send_keys("F", Keys.ENTER)
     expected.append("F")
-    _until(lambda: _added(dash_duo) == ",".join(expected), "F (typed + Enter) in the URL")
-    _shot(dash_duo, "tickers-typed", dash_duo.find_element(".controls"))
+    until(lambda: _added(dash_duo) == ",".join(expected), "F (typed + Enter) in the URL")
+    screenshot(dash_duo, "tickers-typed", dash_duo.find_element(".controls"))
     assert dash_duo.get_logs() == []
 
 
 def test_a_failed_study_clears_the_previous_results(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings)
-    _tab(dash_duo, "Results grid")
-    _until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the demo's grid")
-    _tab(dash_duo, "CAAR")
+    start_dashboard(dash_duo, settings)
+    click_tab(dash_duo, "Results grid")
+    until(lambda: dash_duo.find_elements("#results-grid .ag-row"), "the demo's grid")
+    click_tab(dash_duo, "CAAR")
     _drawn(dash_duo, "caar", "the demo's CAAR")
     # Offline, a French factor model without cached factors cannot be picked, and says why.
     dash_duo.find_element("#model").click()
@@ -147,17 +150,17 @@ def test_a_failed_study_clears_the_previous_results(
     box = dash_duo.find_element("#universe-tickers")
     box.click()
     box.send_keys("AAPI", Keys.ENTER)
-    _until(lambda: _added(dash_duo) == "AAPI", "AAPI in the URL")
-    dash_duo.wait_for_contains_text("#results-alert", "could not run", timeout=TIMEOUT)
+    until(lambda: _added(dash_duo) == "AAPI", "AAPI in the URL")
+    dash_duo.wait_for_contains_text("#results-alert", "could not run", timeout=BROWSER_TIMEOUT)
     message = dash_duo.find_element("#results-alert").text
     assert "--" not in message and "AFTERSHOCK_" not in message
     dash_duo.wait_for_contains_text("#study-summary", "the study could not run")
-    _until(lambda: _traces(dash_duo, "caar") == 0, "the CAAR chart emptied")
+    until(lambda: _traces(dash_duo, "caar") == 0, "the CAAR chart emptied")
     assert "could not run" in dash_duo.find_element(".results .chart").text
-    _tab(dash_duo, "Results grid")
-    _until(lambda: not dash_duo.find_elements("#results-grid .ag-row"), "the grid emptied")
+    click_tab(dash_duo, "Results grid")
+    until(lambda: not dash_duo.find_elements("#results-grid .ag-row"), "the grid emptied")
     assert dash_duo.find_element("#dollar-headline").text == ""
-    _shot(dash_duo, "failed-study")
+    screenshot(dash_duo, "failed-study")
     assert dash_duo.get_logs() == []
 
 
@@ -168,24 +171,28 @@ def _active_tab(duo: DashComposite) -> str:
 def test_links_carry_the_window_shown_and_the_tab(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings, "?windows=0:0,-1:1&show=-1:1&tab=caar")
-    _until(lambda: _active_tab(dash_duo) == "CAAR", "the CAAR tab from the link")
+    start_dashboard(dash_duo, settings, "?windows=0:0,-1:1&show=-1:1&tab=caar")
+    until(lambda: _active_tab(dash_duo) == "CAAR", "the CAAR tab from the link")
     assert dash_duo.find_element("#focus-window").get_attribute("value") == "[−1, +1]"
     _drawn(dash_duo, "caar", "the CAAR chart")
     dash_duo.wait_for_contains_text("#dollar-headline", "[−1, +1]")
-    _tab(dash_duo, "Tests")
-    _until(lambda: "tab=tests" in dash_duo.driver.current_url, "the tab in the URL")
+    click_tab(dash_duo, "Tests")
+    until(lambda: "tab=tests" in dash_duo.driver.current_url, "the tab in the URL")
     _pick(dash_duo, "#focus-window", "day 0")
-    _until(lambda: "show=" not in dash_duo.driver.current_url, "the first window: no show=")
+    until(lambda: "show=" not in dash_duo.driver.current_url, "the first window: no show=")
     assert "tab=tests" in dash_duo.driver.current_url
     dash_duo.wait_for_contains_text("#tests-panel", "CAAR day 0")
     # A link copied while the page showed pasted text: the study, and a note, not a blank.
     dash_duo.driver.get(dash_duo.server_url + "/?article=&date=2024-08-05&tab=abnormal")
-    dash_duo.wait_for_contains_text("#article-view", "shared from pasted text", timeout=TIMEOUT)
-    dash_duo.wait_for_contains_text("#study-summary", "Day 0 Mon 05 Aug 2024", timeout=TIMEOUT)
-    _until(lambda: _active_tab(dash_duo) == "Abnormal returns", "the tab from the link")
+    dash_duo.wait_for_contains_text(
+        "#article-view", "shared from pasted text", timeout=BROWSER_TIMEOUT
+    )
+    dash_duo.wait_for_contains_text(
+        "#study-summary", "Day 0 Mon 05 Aug 2024", timeout=BROWSER_TIMEOUT
+    )
+    until(lambda: _active_tab(dash_duo) == "Abnormal returns", "the tab from the link")
     _drawn(dash_duo, "abnormal_returns", "the abnormal returns of the linked study")
-    _shot(dash_duo, "link-from-pasted-text")
+    screenshot(dash_duo, "link-from-pasted-text")
     assert dash_duo.get_logs() == []
 
 
@@ -195,21 +202,23 @@ _CHART_TEXT = "return document.querySelector(arguments[0]).textContent"
 def test_the_placebo_row_follows_the_first_charts(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
-    _start(dash_duo, settings, "?date=2024-08-05&tab=tests")
+    start_dashboard(dash_duo, settings, "?date=2024-08-05&tab=tests")
     tests = '[id*=\'"type":"figure"\'][id*=\'"name":"tests"\'] .js-plotly-plot'
-    dash_duo.wait_for_contains_text("#study-summary", "Day 0 Mon 05 Aug 2024", timeout=TIMEOUT)
-    _until(
+    dash_duo.wait_for_contains_text(
+        "#study-summary", "Day 0 Mon 05 Aug 2024", timeout=BROWSER_TIMEOUT
+    )
+    until(
         lambda: "Placebo" in dash_duo.driver.execute_script(_CHART_TEXT, tests),
         "the placebo row of the tests",
     )
     assert dash_duo.find_element("#placebo-status").text == ""
     _pick(dash_duo, "#placebo", "Off")
-    _until(lambda: "placebo=0" in dash_duo.driver.current_url, "placebo=0 in the URL")
-    _until(
+    until(lambda: "placebo=0" in dash_duo.driver.current_url, "placebo=0 in the URL")
+    until(
         lambda: "Placebo" not in dash_duo.driver.execute_script(_CHART_TEXT, tests),
         "the tests without placebo",
     )
-    _shot(dash_duo, "placebo-off")
+    screenshot(dash_duo, "placebo-off")
     assert dash_duo.get_logs() == []
 
 
@@ -220,7 +229,7 @@ def test_headline_and_first_chart_are_in_view_at_1600_by_1000(
     dash_duo: DashComposite, settings: Settings
 ) -> None:
     dash_duo.driver.set_window_size(1600, 1000)
-    _start(dash_duo, settings)
+    start_dashboard(dash_duo, settings)
     _drawn(dash_duo, "price_paths", "the price chart")
     dash_duo.wait_for_contains_text("#dollar-headline", "These stocks shed $")
     height = dash_duo.driver.execute_script("return window.innerHeight")
@@ -242,5 +251,5 @@ def test_headline_and_first_chart_are_in_view_at_1600_by_1000(
     assert label["right"] < legend["left"], (label, legend)
     summary = dash_duo.find_element("#study-summary").text
     assert "(cross-sectional t-test p < 0.001) across 46 firms" in summary
-    _shot(dash_duo, "first-view-1600x1000")
+    screenshot(dash_duo, "first-view-1600x1000")
     assert dash_duo.get_logs() == []
