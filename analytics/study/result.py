@@ -139,6 +139,9 @@ class StudyResult:
         Window key → the placebo test, a :class:`~analytics.study.significance.TestResult` named
         ``"placebo"``: ``pvalue = (1 + #{|CAAR_k| >= |CAAR|}) / (k + 1)``, ``stat = CAAR /
         sd(CAAR_k)`` (ddof 1), ``k`` draws with a usable firm (empty when no placebo was run).
+    value_change
+        ``(n_win, N)`` raw change of market value over each window ``Σ_t R_t · MV_{t-1}``
+        (USD; NaN without a market cap), beside the abnormal ``dollar_impact``.
     """
 
     spec: StudySpec
@@ -163,6 +166,7 @@ class StudyResult:
     window_status: np.ndarray
     test_results: Mapping[str, Mapping[str, TestResult]]
     placebo: Mapping[str, TestResult]
+    value_change: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -170,6 +174,8 @@ class StudyResult:
             "ar", "var_ar", "car_array", "var_car", "bhar", "dollar_impact", "window_status",
         ):  # fmt: skip
             _readonly(getattr(self, name))
+        if self.value_change is not None:
+            _readonly(self.value_change)
 
     @cached_property
     def included(self) -> np.ndarray:
@@ -258,7 +264,8 @@ class StudyResult:
 
     @property
     def aggregate(self) -> pd.DataFrame:
-        """Per window: ``window, n, caar, dollar_impact_total, dollar_impact_n``."""
+        """Per window: ``window, n, caar, dollar_impact_total, dollar_impact_n`` and
+        ``value_change_total`` (the raw market-value change of the same firms)."""
         return self._tables["aggregate"].copy(deep=False)
 
     @property
@@ -334,8 +341,16 @@ class StudyResult:
                 "p": flat(self._pvalue_array),
                 "status": pd.array(flat(self.window_status), dtype="string"),
                 "dollar_impact": flat(self.dollar_impact),
+                "value_change": flat(self._value_change),
             }
         )
+
+    @cached_property
+    def _value_change(self) -> np.ndarray:
+        """``(n_win, N)`` raw market-value change over each window (NaN when not computed)."""
+        if self.value_change is None:
+            return _readonly(np.full(self.dollar_impact.shape, np.nan))
+        return self.value_change
 
     def _aar_table(self) -> pd.DataFrame:
         parts = []
@@ -367,6 +382,8 @@ class StudyResult:
         dollars = self.included & np.isfinite(self.dollar_impact)
         n_dollars = dollars.sum(axis=1)
         total = np.where(dollars, self.dollar_impact, 0.0).sum(axis=1)
+        change = dollars & np.isfinite(self._value_change)
+        raw = np.where(change, self._value_change, 0.0).sum(axis=1)
         return pd.DataFrame(
             {
                 "window": pd.array(self.spec.window_keys, dtype="string"),
@@ -374,6 +391,7 @@ class StudyResult:
                 "caar": np.where(n > 0, car / np.maximum(n, 1), np.nan),
                 "dollar_impact_total": np.where(n_dollars > 0, total, np.nan),
                 "dollar_impact_n": n_dollars.astype("int64"),
+                "value_change_total": np.where(change.sum(axis=1) > 0, raw, np.nan),
             }
         )
 

@@ -13,12 +13,14 @@ __all__ = [
     "format_p",
     "format_usd",
     "model_label",
+    "model_phrase",
     "parse_window",
     "pct",
     "plain",
     "signed_day",
     "signed_number",
     "stars",
+    "value_words",
     "window_label",
 ]
 
@@ -72,6 +74,42 @@ def format_usd(x: float, *, long: bool = False) -> str:
     return _signed(f"${text}", x < 0 and text != "0")
 
 
+def value_words(raw: float, abnormal: float, model: str = "the model") -> str:
+    """The raw and the abnormal change of market value in words that say which is which.
+
+    >>> value_words(-412e9, -176e9, "the market model")
+    'lost $412 billion in market value; $176 billion less than the market model predicted'
+    >>> value_words(-50e9, 20e9, "the market model")
+    'lost $50.0 billion in market value; $20.0 billion more than the market model predicted'
+    >>> value_words(float("nan"), -3e9)
+    'ended $3.00 billion below what the model predicted'
+    """
+    said = []
+    if math.isfinite(raw):
+        verb = "lost" if raw < 0 else "gained"
+        said.append(f"{verb} {format_usd(abs(raw), long=True)} in market value")
+    if math.isfinite(abnormal):
+        side = "less" if abnormal < 0 else "more"
+        amount = format_usd(abs(abnormal), long=True)
+        said.append(
+            f"{amount} {side} than {model} predicted"
+            if said
+            else f"ended {amount} {'below' if abnormal < 0 else 'above'} what {model} predicted"
+        )
+    return "; ".join(said) or "no market values: no dollar change"
+
+
+_MODEL_PHRASES: dict[str, str] = {
+    "market": "the market model",
+    "market_adjusted": "the market-adjusted model",
+    "constant_mean": "the constant-mean model",
+    "capm": "CAPM",
+    "etf_factors": "the ETF-proxy factor model",
+    "ff3": "the Fama–French 3-factor model",
+    "carhart": "the Carhart 4-factor model",
+    "ff5": "the Fama–French 5-factor model",
+}
+
 MODEL_LABELS: dict[str, str] = {
     "market": "Market model (OLS)",
     "market_adjusted": "Market-adjusted",
@@ -87,6 +125,15 @@ MODEL_LABELS: dict[str, str] = {
 def model_label(model: str) -> str:
     """Human name of a normal-return model: ``"market"`` → ``"Market model (OLS)"``."""
     return MODEL_LABELS.get(model, model)
+
+
+def model_phrase(model: str) -> str:
+    """The model inside a sentence: ``"market"`` → ``"the market model"``.
+
+    >>> model_phrase("market"), model_phrase("carhart")
+    ('the market model', 'the Carhart 4-factor model')
+    """
+    return _MODEL_PHRASES.get(model, f"the {model} model")
 
 
 def format_p(p: float) -> str:

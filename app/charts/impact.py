@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,7 +22,7 @@ from app.charts.base import (
     nice_ticks,
     padded_range,
 )
-from app.charts.formatting import format_usd, pct, plain, window_label
+from app.charts.formatting import format_usd, pct, plain, value_words, window_label
 from app.charts.theme import DIVERGING_SCALE, FONT_SIZE, sign_color
 
 __all__ = ["dollar_impact_bar", "sector_treemap"]
@@ -196,12 +198,17 @@ def dollar_impact_bar(windows: pd.DataFrame, *, window: str, top: int = 10) -> g
         {"label": firm_labels(rows), "usd": rows["dollar_impact"].astype("float64").to_numpy()}
     )
     total = float(values["usd"].sum())
+    raw = (
+        float(rows["value_change"].astype("float64").sum())
+        if "value_change" in rows and rows["value_change"].notna().any()
+        else math.nan
+    )
     losers = values[values["usd"] < 0].nsmallest(top, "usd", keep="first")
     gainers = values[values["usd"] > 0].nlargest(top, "usd", keep="first")
     shown = pd.concat([losers, gainers]).sort_values("usd", kind="stable")
-    title = f"Estimated value change: {format_usd(total, long=True)}"
+    title = f"These {len(values)} stocks {value_words(raw, total, 'the model')}"
     subtitle = (
-        f"Sum over {len(values)} firms of abnormal return × market value, {window_label(window)}"
+        f"Bars: abnormal value change (abnormal return × market value), {window_label(window)}"
         f" · top {top} losers and gainers"
     )
     fig = base_figure(title, subtitle)

@@ -36,7 +36,7 @@ from app.config import ProjectConfig, find_config, load_config
 from app.dashboard import layout
 from app.dashboard.background import ForkingManager
 from app.dashboard.cache import DashboardData
-from app.dashboard.features import controls, downloads, news, results, saved_studies
+from app.dashboard.features import article, controls, downloads, news, results, saved_studies
 from app.dashboard.guard import install_guard
 from app.dashboard.lazy import defer_grid_bundle
 from app.dashboard.security import (
@@ -154,6 +154,7 @@ def create_app(
     # Each feature owns its layout (composed by layout.page) and registers its own callbacks.
     controls.register(app, data)
     news.register(app, data)
+    article.register(app, data)
     results.register(app, data)
     exporter = SharedExporter(settings.browser_path)
     if warm_exporter:

@@ -28,6 +28,7 @@ import pandas as pd
 from flask_caching.backends import FileSystemCache
 
 from analytics import calendar
+from analytics.article_study import ArticleProposal, check_article_claims, propose_study
 from analytics.data.factors import FRENCH_FILES
 from analytics.data.reference import (
     company_aliases,
@@ -38,6 +39,7 @@ from analytics.data.store import PriceStore
 from analytics.data.sync import FetchReport
 from analytics.errors import AftershockError, SpecError
 from analytics.news import Article, find_companies, load_articles
+from analytics.news.checks import CheckedClaim
 from analytics.study.result import StudyResult
 from analytics.study.spec import SpecWarning, StudySpec
 from analytics.workspace import Workspace
@@ -99,6 +101,7 @@ class DashboardData:
         self._lock = threading.Lock()
         self._workspaces: dict[int, Workspace] = {}
         self._inputs: OrderedDict[str, ChartInputs] = OrderedDict()
+        self._proposals: OrderedDict[str, ArticleProposal | None] = OrderedDict()
         # Why a news or reference folder could not be read (shown in the page's banner).
         self.problems: list[str] = []
 
@@ -121,6 +124,44 @@ class DashboardData:
             return {}
         articles: list[Article] = self._load("news", lambda: load_articles(folder), [])
         return {a.source: a for a in articles}
+
+    def proposal(self, article: Article) -> ArticleProposal | None:
+        """The study ``article`` proposes (day 0, timing, named companies, peers and index funds
+        the data can price; no comparison group: the dashboard charts the article's firms), or
+        None when it proposes none (no date, no company, no reference tables)."""
+        key = hashlib.sha256(
+            "\x00".join((article.source, article.headline, article.body, str(article.date))).encode(
+                "utf-8", "surrogatepass"
+            )
+        ).hexdigest()
+        with self._lock:
+            if key in self._proposals:
+                return self._proposals[key]
+        reference = self.settings.reference
+        proposal = None
+        if reference is not None:
+            try:
+                proposal = propose_study(
+                    article,
+                    reference,
+                    comparison=False,
+                    available=self.workspace().available_tickers(),
+                )
+            except AftershockError as exc:
+                logger.info("no study proposed for %s: %s", article.source, exc)
+        with self._lock:
+            self._proposals[key] = proposal
+            while len(self._proposals) > 32:
+                self._proposals.popitem(last=False)
+        return proposal
+
+    def claims(self, proposal: ArticleProposal, key: str | None) -> list[CheckedClaim]:
+        """The proposal's claims checked against the prices, with the abnormal returns of the
+        cached study ``key`` (its firms are the market for dollar claims)."""
+        result = self.result(key)
+        if result is None or not proposal.claims:
+            return []
+        return check_article_claims(self.workspace(), proposal.claims, result)
 
     def article_options(self) -> list[dict[str, str]]:
         """``{"value": file, "label": headline}`` for the article picker."""

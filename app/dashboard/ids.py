@@ -20,6 +20,7 @@ __all__ = [
     "BENCHMARK",
     "CANCEL_BUTTON",
     "CHARTS",
+    "CLAIMS_PANEL",
     "COMPANY_MENTION",
     "COMPARE_A",
     "COMPARE_ALERT",
@@ -49,6 +50,8 @@ __all__ = [
     "PLACEBO_STATUS",
     "PNG_BUTTON",
     "PNG_DOWNLOAD",
+    "PROPOSAL_APPLY",
+    "PROPOSAL_VIEW",
     "REFRESH_ALERT",
     "REFRESH_BUTTON",
     "REFRESH_CANCEL",
@@ -102,6 +105,9 @@ ARTICLE_TEXT: Final = "article-text"
 ARTICLE_UPLOAD: Final = "article-upload"
 ARTICLE_VIEW: Final = "article-view"
 ARTICLE_ALERT: Final = "article-alert"
+PROPOSAL_APPLY: Final = "proposal-apply"
+PROPOSAL_VIEW: Final = "proposal-view"
+CLAIMS_PANEL: Final = "claims-panel"
 UPLOAD_REJECTED: Final = "upload-rejected"
 UPLOAD_SOURCE: Final = "upload-source"
 """Set by ``assets/aftershock.js`` when a chosen file is over the upload limit."""

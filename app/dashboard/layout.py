@@ -16,7 +16,7 @@ from dash.development.base_component import Component
 from app.charts.theme import NEGATIVE, POSITIVE
 from app.dashboard import ids
 from app.dashboard.components import alert
-from app.dashboard.features import controls, downloads, news, results
+from app.dashboard.features import article, controls, downloads, news, results
 from app.dashboard.state import MODELS
 
 __all__ = ["THEME", "header", "page"]
@@ -124,7 +124,7 @@ def page(
                                         if models is not None
                                         else [{"value": k, "label": v} for k, v in MODELS.items()],
                                     ),
-                                    news.layout(articles),
+                                    news.layout(articles, article.layout()),
                                 ],
                                 gap="md",
                             ),

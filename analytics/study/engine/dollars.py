@@ -56,7 +56,11 @@ def dollar_impact(
     columns: np.ndarray,
     ar: np.ndarray,
 ) -> np.ndarray:
-    """``(n_win, N)`` dollar impact ``Σ_t AR_t · MV_{t-1}``; NaN without a market cap."""
+    """``(n_win, N)`` dollar impact ``Σ_t AR_t · MV_{t-1}``; NaN without a market cap.
+
+    Given simple raw returns instead of ``ar``, the sum is the raw change of market value over
+    the window (``MV_t = MV_{t-1} (1 + R_t)``).
+    """
     anchor_dates = anchors["cap_date"].to_numpy(dtype="datetime64[ns]")
     anchor_rows = panel.sessions.searchsorted(anchor_dates, side="right") - 1
     found = ~np.isnat(anchor_dates) & (anchor_rows >= 0)

@@ -174,10 +174,14 @@ def run_study(
         if spec.placebo
         else {}
     )
-    dollars = (
-        np.full(car.shape, np.nan)
+    simple = np.expm1(core.ret) if spec.returns == "log" else core.ret
+    dollars, value_change = (
+        (np.full(car.shape, np.nan), np.full(car.shape, np.nan))
         if anchors is None
-        else dollar_impact(spec, panel, anchors, day0_rows, columns, ar)
+        else (
+            dollar_impact(spec, panel, anchors, day0_rows, columns, ar),
+            dollar_impact(spec, panel, anchors, day0_rows, columns, simple),
+        )
     )
     first, last = spec.event_span
     rel_days = np.arange(first, last + 1)
@@ -210,4 +214,5 @@ def run_study(
         window_status=status,
         test_results=tests,
         placebo=placebo,
+        value_change=value_change,
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import uuid4
 
 import dash_mantine_components as dmc
@@ -30,6 +32,7 @@ from app.dashboard.state import (
     from_query,
     to_query,
 )
+from app.dashboard.views import article_of
 
 __all__ = [
     "BENCHMARKS",
@@ -245,8 +248,13 @@ def sync_state(
     run_clicks: int | None,
     values: Mapping[str, Any],
     tab: str | None = None,
+    text: str | None = None,
 ) -> dict[str, Any]:
     """Keep the URL, the controls and the study in step.
+
+    Picking an article (or "Study what it proposes" for pasted text, ``text``) sets the controls
+    to the study the article proposes: its day 0's event date and timing, its companies, peers
+    and index funds as a custom universe, and its benchmark.
 
     On page load (or back/forward) the URL sets the controls, the window shown (``focus``) and
     the results tab; a changed control rewrites the URL. Either way a valid view either points
@@ -273,6 +281,10 @@ def sync_state(
     notes: list[str] = []
     if trigger in (None, ids.URL):
         state, notes = from_query(search)
+        proposed = _article_link(data, state, search)
+        if proposed is not None:  # "?article=F" alone: the study the article proposes
+            state = proposed
+            out["search"] = to_query(state)
         out["controls"] = controls_of(state)
         out["tab"] = state.tab
         focus = format_window(state.shown)
@@ -281,9 +293,22 @@ def sync_state(
         # Before parsing: "S&P 500 by sector" without a sector is invalid until one is picked
         # in the sector picker, which must therefore be enabled already.
         out["sector_disabled"] = raw.get("preset") != "sp500"
-        if trigger == ids.ARTICLE_SELECT:
-            article = data.articles.get(raw.get("article") or "")
-            if article is not None and article.date is not None:
+        if trigger in (ids.ARTICLE_SELECT, ids.PROPOSAL_APPLY):
+            article = article_of(data, raw.get("article"), text)
+            proposal = None if article is None else data.proposal(article)
+            if proposal is not None:
+                chosen: dict[str, Any] = {
+                    "date": proposal.timing.event_date.isoformat(),
+                    "timing": proposal.timing.timing,
+                    "preset": "custom",
+                    "sector": None,
+                    "tickers": list(proposal.tickers),
+                    "benchmark": proposal.benchmark,
+                }
+                raw |= chosen
+                out["controls"] |= chosen
+                out["sector_disabled"] = True
+            elif article is not None and article.date is not None:
                 raw["date"], raw["timing"] = article.date.isoformat(), article.timing
                 out["controls"] |= {"date": raw["date"], "timing": raw["timing"]}
         try:
@@ -325,6 +350,26 @@ def sync_state(
     elif prepared.key != study_key:
         out["study_key"] = prepared.key
     return out
+
+
+def _article_link(data: DashboardData, state: ViewState, search: str | None) -> ViewState | None:
+    """The view of a link that names an article and no study: its proposal (None otherwise)."""
+    given = set(parse_qs((search or "").lstrip("?")))
+    if "article" not in given or given & {"date", "preset", "tickers", "sector"}:
+        return None
+    article = data.articles.get(state.article or "")
+    proposal = None if article is None else data.proposal(article)
+    if proposal is None:
+        return None
+    return replace(
+        state,
+        date=proposal.timing.event_date,
+        timing=proposal.timing.timing,
+        preset="custom",
+        sector=None,
+        tickers=tuple(proposal.tickers),
+        benchmark=proposal.benchmark,
+    )
 
 
 def _day0_note(state: ViewState) -> Component | None:
@@ -410,6 +455,8 @@ def register(app: Dash, data: DashboardData) -> None:
         inputs={
             "search": Input(ids.URL, "search"),
             "run_clicks": Input(ids.RUN_BUTTON, "n_clicks"),
+            "apply_clicks": Input(ids.PROPOSAL_APPLY, "n_clicks"),
+            "text": State(ids.ARTICLE_TEXT, "value"),
             "values": {name: Input(cid, "value") for name, cid in CONTROLS.items()},
             "study_key": State(ids.STUDY_KEY, "data"),
             "focus": Input(ids.FOCUS_WINDOW, "value"),
@@ -419,6 +466,8 @@ def register(app: Dash, data: DashboardData) -> None:
     def _sync(
         search: str | None,
         run_clicks: int | None,
+        apply_clicks: int | None,
+        text: str | None,
         values: dict[str, Any],
         study_key: str | None,
         focus: str | None,
@@ -434,6 +483,7 @@ def register(app: Dash, data: DashboardData) -> None:
             run_clicks=run_clicks,
             values=values,
             tab=tab,
+            text=text,
         )
 
     @app.callback(

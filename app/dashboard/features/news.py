@@ -75,8 +75,9 @@ def _data_attributes(**values: str) -> dict[str, Any]:
     return {f"data-{name.replace('_', '-')}": value for name, value in values.items()}
 
 
-def layout(articles: Sequence[Mapping[str, str]]) -> Component:
-    """Article picker, paste/upload box and the rendered article.
+def layout(articles: Sequence[Mapping[str, str]], below: Sequence[Component] = ()) -> Component:
+    """Article picker, paste/upload box, ``below`` them (the proposal and claims) and the
+    rendered article.
 
     ``articles`` are ``{"value": file name, "label": title}`` options from the news index.
     """
@@ -131,6 +132,7 @@ def layout(articles: Sequence[Mapping[str, str]]) -> Component:
                 **_data_attributes(max_chars=str(2 * MAX_ARTICLE_BYTES)),
             ),
             html.Div(id=ids.ARTICLE_ALERT),
+            *below,
             html.Article(article_placeholder(), id=ids.ARTICLE_VIEW, className="article"),
         ],
         className="pane news-pane",

@@ -16,7 +16,14 @@ from dash.development.base_component import Component
 
 from analytics.study.result import StudyResult
 from app.charts.base import SURVIVORSHIP_NOTE, empty_figure
-from app.charts.formatting import format_p, format_usd, pct, stars, window_label
+from app.charts.formatting import (
+    format_p,
+    model_phrase,
+    pct,
+    stars,
+    value_words,
+    window_label,
+)
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import (
@@ -278,16 +285,18 @@ def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> 
     )
     if not math.isfinite(total) or counted == 0:
         return html.Div("No market values for these firms: no dollar impact", className="note")
-    verb = "shed" if total < 0 else "gained"
+    raw = float(row.get("value_change_total", math.nan))
+    lead = raw if math.isfinite(raw) else total
     return html.Div(
         [
             html.Span(
-                f"These stocks {verb} {format_usd(abs(total), long=True)}",
-                className=f"total {'loss' if total < 0 else 'gain'}",
+                f"These stocks {value_words(raw, total, model_phrase(result.spec.model))}",
+                className=f"total {'loss' if lead < 0 else 'gain'}",
             ),
             html.Div(
-                f"Abnormal value change {window_label(window)}, {counted} of {n} firms "
-                "with a market value. " + SURVIVORSHIP_NOTE + ".",
+                f"{window_label(window).capitalize()}: the market value change of the {counted} "
+                f"of {n} firms with a market value, and its abnormal part (what the model did "
+                "not predict). " + SURVIVORSHIP_NOTE + ".",
                 className="note",
             ),
         ]

@@ -543,3 +543,30 @@ def test_progress_is_reported(provider) -> None:
     run_study(spec, provider, progress=lambda step, done: steps.append((step, done)))
     assert steps[0] == ("loading prices", 0.0) and steps[-1] == ("done", 1.0)
     assert [done for _, done in steps] == sorted(done for _, done in steps)
+
+
+def test_value_change_is_the_raw_market_value_change_of_the_firms_with_a_cap() -> None:
+    """Σ_t R_t · MV_{t-1} telescopes to MV(last) − MV(first − 1): computed here by hand."""
+    import numpy as np
+    import pandas as pd
+
+    from analytics import MemoryPrices, StudySpec, run_study
+
+    days = pd.bdate_range("2024-01-02", periods=300)
+    rng = np.random.default_rng(7)
+    closes = pd.DataFrame(
+        {t: 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))) for t in ("AAA", "BBB", "SPY")},
+        index=days,
+    )
+    day0 = days[280]
+    spec = StudySpec.create(
+        tickers="AAA,BBB", date=day0, windows=["0:0", "-1:1"], placebo=0, min_estimation=100
+    )
+    caps = pd.DataFrame({"ticker": ["AAA"], "date": [days[200]], "market_cap": [5e9]})
+    result = run_study(spec, MemoryPrices(closes), market_caps=caps)
+    aggregate = result.aggregate.set_index("window")
+    shares = 5e9 / closes.at[days[200], "AAA"]
+    for window, (a, b) in {"0:0": (0, 0), "-1:1": (-1, 1)}.items():
+        expected = shares * (closes["AAA"].iloc[280 + b] - closes["AAA"].iloc[280 + a - 1])
+        assert aggregate.at[window, "value_change_total"] == pytest.approx(expected, rel=1e-12)
+        assert aggregate.at[window, "dollar_impact_n"] == 1  # BBB has no cap

@@ -501,8 +501,15 @@ def test_dollar_impact_bar_title_total_and_caveat(windows: pd.DataFrame) -> None
     fig = F.dollar_impact_bar(windows, window="-1:1", top=2)
     (bar,) = fig.data
     total = sum(USD)
-    assert fig.layout.title.text == f"Estimated value change: {F.format_usd(total, long=True)}"
-    assert fig.layout.title.text == "Estimated value change: $3.20 billion"
+    amount = F.format_usd(total, long=True)
+    assert fig.layout.title.text == f"These 5 stocks ended {amount} above what the model predicted"
+    raw = windows.assign(value_change=-2 * windows["dollar_impact"])
+    title = F.dollar_impact_bar(raw, window="-1:1", top=2).layout.title.text
+    lost = F.format_usd(2 * total, long=True)
+    assert (
+        title
+        == f"These 5 stocks lost {lost} in market value; {amount} more than the model predicted"
+    )
     assert list(bar.x) == [-2.0e9, -3.0e8, 1.5e9, 4.0e9]  # 2 losers, 2 gainers, sorted
     assert list(bar.text) == [f"{MINUS}$2.0B", f"{MINUS}$300M", "$1.5B", "$4.0B"]
     assert list(bar.marker.color) == [theme.NEGATIVE] * 2 + [theme.POSITIVE] * 2

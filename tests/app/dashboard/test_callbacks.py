@@ -174,11 +174,44 @@ def test_bad_link_parameters_are_reported_not_fatal(data: DashboardData) -> None
     assert out["controls"]["windows"] == ["0:0", "-1:1", "-5:5"]
 
 
-def test_picking_an_article_moves_the_event_date(data: DashboardData) -> None:
+def test_picking_an_article_studies_what_it_proposes(data: DashboardData) -> None:
     out = _sync(data, ids.ARTICLE_SELECT, values={"article": "tariff-shock-2025-04.txt"})
-    assert out["controls"]["date"] == "2025-04-02"
-    assert out["controls"]["timing"] == "after_close"
-    assert "date=2025-04-02&timing=after_close" in out["search"]
+    controls = out["controls"]
+    assert (controls["date"], controls["timing"]) == ("2025-04-02", "after_close")
+    assert (controls["preset"], controls["benchmark"]) == ("custom", "SPY")
+    # The named company, its SIC peers the data can price, the Nasdaq Composite's fund.
+    assert controls["tickers"][:3] == ["AAPL", "DELL", "SMCI"] and "ONEQ" in controls["tickers"]
+    assert "DELL" in out["search"] and "date=2025-04-02&timing=after_close" in out["search"]
+    assert "preset=deepseek" not in out["search"]
+
+
+def test_a_link_naming_only_an_article_opens_its_proposal(data: DashboardData) -> None:
+    out = _sync(data, ids.URL, search="?article=global-selloff-2024-08-05.txt")
+    assert out["controls"]["date"] == "2024-08-05"
+    assert out["controls"]["tickers"][:3] == ["NVDA", "AAPL", "MSFT"]
+    assert "tickers=NVDA,AAPL,MSFT" in out["search"]
+    # A link with its own study keeps it.
+    kept = _sync(data, ids.URL, search="?article=global-selloff-2024-08-05.txt&date=2025-01-27")
+    assert kept["controls"]["date"] == "2025-01-27" and kept["search"] is no_update
+
+
+def test_pasted_text_proposes_its_study_on_request(data: DashboardData) -> None:
+    text = (
+        "Intel Shares Crash\nAfter the closing bell on Thursday, August 1, 2024, Intel reported"
+        " a loss.\nIntel's shares plunged 26% on Friday."
+    )
+    out = sync_state(
+        data,
+        trigger=ids.PROPOSAL_APPLY,
+        search=DEMO_QUERY,
+        study_key=None,
+        focus="0:0",
+        run_clicks=0,
+        values=controls_of(DEFAULT_STATE) | {"article": None},
+        text=text,
+    )
+    assert (out["controls"]["date"], out["controls"]["timing"]) == ("2024-08-01", "after_close")
+    assert out["controls"]["tickers"][0] == "INTC"
 
 
 def test_sp500_sector_universe(data: DashboardData) -> None:
@@ -362,7 +395,9 @@ def test_summary_and_dollar_headline(data: DashboardData, demo_key: str) -> None
     assert "across 46 firms" in text
     assert "Day 0 Mon 27 Jan 2025" in text
     headline = " ".join(_texts(dollar_headline(data, demo_key, "0:0")))
-    assert headline.startswith("These stocks shed $")
+    # The raw change and the abnormal change, each named (DeepSeek day: both losses).
+    assert headline.startswith("These stocks lost $")
+    assert "in market value; $" in headline and "less than the market model predicted" in headline
     assert "survivorship" in headline
     assert " ".join(_texts(summary(data, None))) == "No results: the study could not run"
     assert dollar_headline(data, None, "0:0") is None
@@ -527,3 +562,26 @@ def test_another_tab_or_window_shown_only_rewrites_the_url(
     assert out["search"] == DEMO_QUERY + "&show=-1:1&tab=caar"
     assert out["run"] is no_update and out["study_key"] is no_update
     assert out["focus_value"] is no_update and out["tab"] is no_update
+
+
+def test_proposal_and_claims_panels(data: DashboardData, demo_key: str) -> None:
+    from app.dashboard.features.article import claims_panel, proposal_panel
+
+    tariffs = data.proposal(data.articles["tariff-shock-2025-04.txt"])
+    assert tariffs is not None
+    text = " ".join(_texts(proposal_panel(tariffs)))
+    assert "Proposed study: day 0 Thu 03 Apr 2025" in text
+    assert "Named (named): AAPL" in text and "Index funds (market: Nasdaq Composite): ONEQ" in text
+    tips = [n.label for n in _nodes(proposal_panel(tariffs)) if hasattr(n, "label")]
+    assert "peer of AAPL, SIC 3571" in tips
+    deepseek = data.proposal(data.articles["deepseek-market-jolt.txt"])
+    assert deepseek is not None
+    checked = data.claims(deepseek, demo_key)  # the demo's study: its 46 firms are the market
+    assert [(c.claim.subject, c.verdict) for c in checked] == [
+        ("US stocks", "overstated"),
+        ("NVIDIA Corporation", "consistent"),
+    ]
+    text = " ".join(_texts(claims_panel(checked)))
+    assert "Claims in the article" in text and "overstated" in text
+    assert "NVDA's market value on Mon 27 Jan 2025 fell $592.7 billion" in text
+    assert claims_panel([]) is None and proposal_panel(None) is None
