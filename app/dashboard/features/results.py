@@ -14,7 +14,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.development.base_component import Component
 
-from analytics.study.result import StudyResult
+from analytics.study.result import CROSS_SECTIONAL_TESTS, FEW_FIRMS, StudyResult
 from app.charts.base import SURVIVORSHIP_NOTE, empty_figure
 from app.charts.formatting import (
     format_p,
@@ -428,6 +428,8 @@ def significance_panel(
     window = focus_window(result, focus)
     row = aggregate_row(result, window)
     tests = result.tests[result.tests["window"] == window]
+    if int(row["n"]) < FEW_FIRMS:  # too few firms for the cross-sectional tests to count
+        tests = tests[~tests["test"].isin(CROSS_SECTIONAL_TESTS)]
     p = tests["p"].astype(float)
     available = int(p.notna().sum())
     rejecting = int((p < 0.05).sum())
@@ -454,6 +456,11 @@ def significance_panel(
                 [html.Div(f"The placebo test could not run: {failed}", className="note")]
                 if failed
                 else []
+            ),
+            *(
+                alert(warning, title="Method warning", color="yellow")
+                for warning in result.warnings
+                if warning.startswith(f"window {window}:") or not warning.startswith("window ")
             ),
         ],
         className="tests-verdict",

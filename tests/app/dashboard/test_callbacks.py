@@ -585,3 +585,20 @@ def test_proposal_and_claims_panels(data: DashboardData, demo_key: str) -> None:
     assert "Claims in the article" in text and "overstated" in text
     assert "NVDA's market value on Mon 27 Jan 2025 fell $592.7 billion" in text
     assert claims_panel([]) is None and proposal_panel(None) is None
+
+
+def test_few_firms_warn_and_leave_the_cross_sectional_tests_out_of_the_verdict(
+    data: DashboardData,
+) -> None:
+    from analytics.study.result import CROSS_SECTIONAL_TESTS
+    from app.dashboard.features.results import significance_panel
+
+    key = data.run(ViewState(preset="custom", tickers=("NVDA", "AVGO"), placebo=0))
+    panel = significance_panel(data, key, "0:0", "tests")
+    text = " ".join(_texts(panel))
+    assert "only 2 firms" in text
+    assert "Method warning" in [getattr(n, "title", None) for n in _nodes(panel)]
+    counted = data.result(key).tests.query("window == '0:0'")
+    usable = counted[~counted["test"].isin(CROSS_SECTIONAL_TESTS)]["p"].notna().sum()
+    assert 0 < usable < counted["p"].notna().sum()
+    assert f"All {usable} tests reject" in text or f"of {usable} tests" in text
