@@ -21,23 +21,22 @@ Conventions the frames follow:
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.study.serialize import result_json
 from analytics.study.significance import TestResult
 from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
 from analytics.study.spec import StudySpec
 from analytics.study.summary import Summary, summarize
+from analytics.study.warnings import method_warnings
 
 __all__ = [
     "ALL_WINDOWS",
@@ -62,46 +61,10 @@ TEST_NAMES: tuple[str, ...] = (
 )
 """Cross-sectional tests reported for every window, in display order."""
 
-_TEST_LABELS: Mapping[str, str] = {
-    "cs_t": "cross-sectional t",
-    "patell_z": "Patell Z",
-    "bmp_t": "BMP t",
-    "kp_bmp_t": "Kolari–Pynnönen",
-    "gen_sign_z": "generalized sign Z",
-    "wilcoxon": "Wilcoxon",
-}
-_ETF_PROXY_WARNING = (
-    "model etf_factors: the factor proxies are ETFs (SPY, IWM, IVE, IVW, MTUM) that hold the "
-    "market's largest stocks, so when an event moves those stocks the factors move with them "
-    "and absorb part of their abnormal returns (on the DeepSeek day NVDA's AR is -13.3% under "
-    "the market model, -4.5% under the ETF proxies); compare with the market model"
-)
-
 STATUS_OK = "ok"
 """Status of a firm-event (or of one of its windows) that counts in the aggregates."""
 ALL_WINDOWS = "all"
 """``window`` of an exclusion that applies to every window."""
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready Python value: NaN and NaT become None, numpy scalars become Python ones."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False)]
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -451,30 +414,10 @@ class StudyResult:
 
     @cached_property
     def warnings(self) -> tuple[str, ...]:
-        """What a reader must know before trusting the numbers, one line each.
-
-        - a window with 1 to ``FEW_FIRMS - 1`` included firms: the cross-sectional tests
-          (:data:`CROSS_SECTIONAL_TESTS`) are unreliable with so few firms;
-        - the ETF-proxy factor model: its factors move with the event's own large caps.
-
-        The summary (``str(result)``), ``to_json()["warnings"]`` and the CLI show them.
-        """
-        found = []
-        few: dict[int, list[str]] = {}
-        for key, n in zip(self.spec.window_keys, self.included.sum(axis=1), strict=True):
-            if 0 < n < FEW_FIRMS:
-                few.setdefault(int(n), []).append(key)
-        tests = ", ".join(_TEST_LABELS[name] for name in CROSS_SECTIONAL_TESTS)
-        for n, keys in few.items():
-            windows = f"window{'s' if len(keys) > 1 else ''} {', '.join(keys)}"
-            found.append(
-                f"{windows}: only {n} firm{'s' if n > 1 else ''}; the cross-sectional tests "
-                f"({tests}) are unreliable with fewer than {FEW_FIRMS} firms: read the firms' "
-                "own CARs, the portfolio t, the rank test and the placebo instead"
-            )
-        if self.spec.model == "etf_factors":
-            found.append(_ETF_PROXY_WARNING)
-        return tuple(found)
+        """What a reader must know before trusting the numbers, one line each (see
+        :func:`~analytics.study.warnings.method_warnings`); the summary (``str(result)``),
+        ``to_json()["warnings"]`` and the CLI show them."""
+        return method_warnings(self.spec.model, self.spec.window_keys, self.included.sum(axis=1))
 
     # ------------------------------------------------------------------ outputs
     @property
@@ -522,36 +465,5 @@ class StudyResult:
     def to_json(self) -> str:
         """The result as JSON: ``day0``, ``firms`` (with per-window results), ``days``,
         ``aggregate`` (CAAR and every test per window), ``excluded`` and ``warnings`` (see
-        :attr:`warnings`); NaN becomes ``null``."""
-        per_firm: dict[Any, dict[str, Any]] = {}
-        for w in _records(self.windows):
-            key, event_id = w.pop("window"), w.pop("event_id")
-            del w["ticker"]
-            per_firm.setdefault(event_id, {})[key] = w
-        firms = [
-            {**firm, "windows": per_firm.get(firm["event_id"], {})} for firm in _records(self.firms)
-        ]
-        aggregate: dict[str, Any] = {}
-        tests = self.tests
-        for row in _records(self.aggregate):
-            key = row.pop("window")
-            mine = tests[(tests["window"] == key) & (tests["test"] != "placebo")].drop(columns="n")
-            row["tests"] = {t["test"]: {"stat": t["stat"], "p": t["p"]} for t in _records(mine)}
-            placebo = self.placebo.get(key)
-            row["tests"]["placebo"] = (
-                {"p": placebo.pvalue, "k": placebo.k, "stat": placebo.stat}
-                if placebo
-                else {"p": None, "k": 0, "stat": None}
-            )
-            aggregate[key] = row
-        document = {
-            "day0": self.day0,
-            "model": self.spec.model,
-            "benchmark": self.spec.benchmark,
-            "firms": firms,
-            "days": _records(self.days),
-            "aggregate": aggregate,
-            "excluded": _records(self.excluded),
-            "warnings": list(self.warnings),
-        }
-        return json.dumps(_plain(document), allow_nan=False)
+        :attr:`warnings`); NaN becomes ``null`` (see :func:`~analytics.study.serialize.to_json`)."""
+        return result_json(self)
