@@ -1,5 +1,8 @@
 """The study controls and the URL: the link carries the whole view (see :mod:`app.dashboard.state`),
-a valid view points the study store at its cached result or asks the background worker to run it."""
+a valid view points the study store at its cached result or asks the background worker to run it.
+
+Modules: :mod:`~app.dashboard.features.controls.jobs` (the background study and placebo runs)
+and :mod:`~app.dashboard.features.controls.tickers` (the ticker picker's search and Enter)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from analytics.errors import AftershockError, SpecError
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert, window_options
+from app.dashboard.features.controls.jobs import placebo_job, run_job
+from app.dashboard.features.controls.tickers import add_typed_ticker, ticker_choices
 from app.dashboard.state import (
     DEFAULT_STATE,
     PLACEBO_CHOICES,
@@ -385,57 +390,6 @@ def _day0_note(state: ViewState) -> Component | None:
     )
 
 
-def run_job(
-    data: DashboardData, request: Mapping[str, Any] | None, progress: Callable[[str], None]
-) -> tuple[Any, Any, Any]:
-    """Background worker: run the requested study without its placebo test, so the first
-    charts do not wait on it; returns ``(study key, results alert, placebo request)``.
-
-    The placebo request (``no_update`` when the placebo is off) asks :func:`placebo_job` for
-    the same study with its placebo test.
-    """
-    if not request:
-        return no_update, no_update, no_update
-    query = str(request.get("query", ""))
-    state, _ = from_query(query)
-    try:
-        key = data.run(state, progress=progress, placebo=False)
-    except AftershockError as exc:
-        logger.info("study failed: %s", exc)
-        return None, alert(for_controls(str(exc)), title="The study could not run"), no_update
-    except Exception:
-        logger.exception("study crashed for %s", query)
-        return (
-            None,
-            alert(
-                "An unexpected error stopped the study; the server log has the details.",
-                title="The study could not run",
-            ),
-            no_update,
-        )
-    if not state.placebo:
-        return key, None, no_update
-    return key, None, {"query": query, "study": key, "token": uuid4().hex}
-
-
-def placebo_job(data: DashboardData, request: Mapping[str, Any] | None) -> Any:
-    """Background worker: the study of ``request`` with its placebo test (prices are in the
-    store already); returns ``{"study": key without placebo, "full": key with it}`` (``full``
-    None, with an ``error``, when it failed)."""
-    if not request:
-        return no_update
-    state, _ = from_query(str(request.get("query", "")))
-    study = request.get("study")
-    try:
-        return {"study": study, "full": data.run(state, fetch=False)}
-    except AftershockError as exc:
-        logger.info("placebo test failed: %s", exc)
-        return {"study": study, "full": None, "error": for_controls(str(exc))}
-    except Exception:
-        logger.exception("placebo test crashed for %s", request.get("query"))
-        return {"study": study, "full": None, "error": "an unexpected error (see the server log)"}
-
-
 def register(app: Dash, data: DashboardData) -> None:
     """Register the URL, controls and background-study callbacks on ``app``."""
 
@@ -547,31 +501,3 @@ def register(app: Dash, data: DashboardData) -> None:
     )
     def _typed_ticker(_: int | None, search: str | None, selected: list[str] | None) -> Any:
         return add_typed_ticker(data, search, selected)
-
-
-def ticker_choices(
-    data: DashboardData, trigger: str | None, search: str | None, selected: Sequence[str] | None
-) -> Any:
-    """The ticker picker's options for what is typed; ``trigger`` is the picker's property that
-    changed (``searchValue`` or ``value``).
-
-    A search cleared by a pick changes nothing: new options would race the picked value, and
-    the picker drops a value that is not among its new options.
-    """
-    if trigger == "searchValue" and not (search or "").strip():
-        return no_update
-    return data.search_tickers(search, list(selected or []))
-
-
-def add_typed_ticker(
-    data: DashboardData, search: str | None, selected: Sequence[str] | None
-) -> tuple[Any, Any]:
-    """Enter in the ticker picker: the typed text, when it is a known ticker, joins the
-    universe and the search box is cleared."""
-    symbol = data.known_ticker(search)
-    current = list(selected or [])
-    if symbol is None:
-        return no_update, no_update
-    if symbol in current:
-        return no_update, ""
-    return [*current, symbol], ""

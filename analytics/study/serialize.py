@@ -1,0 +1,76 @@
+"""The JSON document of a study result (``aftershock study --json``).
+
+``"day0"`` is the date when every firm-event shares one day 0, else the sorted list of
+distinct day-0 dates; NaN and NaT are written as ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from analytics.study.result import StudyResult
+
+__all__ = ["plain", "records", "result_json"]
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready Python value: NaN and NaT become None, numpy scalars become Python ones."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False)]
+
+
+def result_json(result: StudyResult) -> str:
+    """``result`` as the documented JSON document (see :meth:`StudyResult.to_json`)."""
+    per_firm: dict[Any, dict[str, Any]] = {}
+    for w in records(result.windows):
+        key, event_id = w.pop("window"), w.pop("event_id")
+        del w["ticker"]
+        per_firm.setdefault(event_id, {})[key] = w
+    firms = [
+        {**firm, "windows": per_firm.get(firm["event_id"], {})} for firm in records(result.firms)
+    ]
+    aggregate: dict[str, Any] = {}
+    tests = result.tests
+    for row in records(result.aggregate):
+        key = row.pop("window")
+        mine = tests[(tests["window"] == key) & (tests["test"] != "placebo")].drop(columns="n")
+        row["tests"] = {t["test"]: {"stat": t["stat"], "p": t["p"]} for t in records(mine)}
+        placebo = result.placebo.get(key)
+        row["tests"]["placebo"] = (
+            {"p": placebo.pvalue, "k": placebo.k, "stat": placebo.stat}
+            if placebo
+            else {"p": None, "k": 0, "stat": None}
+        )
+        aggregate[key] = row
+    document = {
+        "day0": result.day0,
+        "model": result.spec.model,
+        "benchmark": result.spec.benchmark,
+        "firms": firms,
+        "days": records(result.days),
+        "aggregate": aggregate,
+        "excluded": records(result.excluded),
+        "warnings": list(result.warnings),
+    }
+    return json.dumps(plain(document), allow_nan=False)

@@ -1,0 +1,253 @@
+"""The results' text panels: the header's summary, the dollar headline, the grid's rows and the
+verdict above the tests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from dash import html, no_update
+
+from analytics.study.result import CROSS_SECTIONAL_TESTS, FEW_FIRMS, StudyResult
+from app.charts.base import SURVIVORSHIP_NOTE
+from app.charts.formatting import format_p, model_phrase, pct, stars, value_words, window_label
+from app.dashboard.cache import DashboardData
+from app.dashboard.components import NUM_FORMAT, P_FORMAT, PCT_FORMAT, SIGN_CLASSES, alert
+from app.dashboard.state import MODELS, format_window
+from app.dashboard.views import aggregate_row, focus_window
+
+__all__ = ["dollar_headline", "grid_table", "key_with_placebo", "significance_panel", "summary"]
+
+
+def key_with_placebo(key: str | None, placebo: Mapping[str, Any] | None) -> str | None:
+    """The result the Tests tab reads: the study's with its placebo test once the follow-up
+    run (``placebo``, see :func:`app.dashboard.features.controls.placebo_job`) has it."""
+    if isinstance(placebo, Mapping) and placebo.get("study") == key and placebo.get("full"):
+        return str(placebo["full"])
+    return key
+
+
+def summary(data: DashboardData, key: str | None) -> Any:
+    """The header's one-line study summary."""
+    result = data.result(key)
+    if result is None:
+        return html.Span("No results: the study could not run", className="summary-main")
+    spec = result.spec
+    firms = result.firms
+    ok = int((firms["status"] == "ok").sum())
+    day0 = pd.Timestamp(result.events["day0"].min())
+    first = spec.window_keys[0]
+    row = aggregate_row(result, first)
+    tests = result.tests
+    cs = tests[(tests["window"] == first) & (tests["test"] == "cs_t")]
+    p = float(cs["p"].iloc[0]) if len(cs) else math.nan
+    tested = f" (cross-sectional t-test {format_p(p)})" if math.isfinite(p) else ""
+    return [
+        html.Div(
+            f"CAAR {window_label(first)} {pct(float(row['caar']), 2)}{tested} "
+            f"across {ok} firm{'' if ok == 1 else 's'}",
+            className="summary-main",
+        ),
+        html.Div(
+            f"Day 0 {day0:%a %d %b %Y} · {MODELS.get(spec.model, spec.model)} vs "
+            f"{spec.benchmark} · estimation {format_window(spec.estimation)}"
+        ),
+    ]
+
+
+def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> Any:
+    """ "These stocks shed $X": the total estimated dollar impact of the focus window."""
+    result = data.result(key)
+    if result is None:
+        return None
+    window = focus_window(result, focus)
+    row = aggregate_row(result, window)
+    total, counted, n = (
+        float(row["dollar_impact_total"]),
+        int(row["dollar_impact_n"]),
+        int(row["n"]),
+    )
+    if not math.isfinite(total) or counted == 0:
+        return html.Div("No market values for these firms: no dollar impact", className="note")
+    raw = float(row.get("value_change_total", math.nan))
+    lead = raw if math.isfinite(raw) else total
+    return html.Div(
+        [
+            html.Span(
+                f"These stocks {value_words(raw, total, model_phrase(result.spec.model))}",
+                className=f"total {'loss' if lead < 0 else 'gain'}",
+            ),
+            html.Div(
+                f"{window_label(window).capitalize()}: the market value change of the {counted} "
+                f"of {n} firms with a market value, and its abnormal part (what the model did "
+                "not predict). " + SURVIVORSHIP_NOTE + ".",
+                className="note",
+            ),
+        ]
+    )
+
+
+def grid_table(
+    data: DashboardData, key: str | None, tab: str | None = None
+) -> tuple[Any, Any, Any]:
+    """The results grid: ``(columnDefs, rowData, excluded-firms note)``.
+
+    With ``tab`` (the active results tab), it is drawn only on the grid's tab.
+    """
+    if tab is not None and tab != "grid":
+        return no_update, no_update, no_update
+    result = data.result(key)
+    if result is None:
+        return [], [], None
+    firms = result.firms.drop_duplicates("ticker").set_index("ticker")
+    tickers = list(firms.index.astype(str))
+    sectors = data.sector_of(tickers)
+    days = result.days
+    day0 = days[days["day"] == 0].drop_duplicates("ticker").set_index("ticker")["ar"]
+    windows = result.windows.drop_duplicates(["ticker", "window"]).set_index(["ticker", "window"])
+    rows = []
+    for ticker in tickers:
+        row: dict[str, Any] = {
+            "ticker": ticker,
+            "sector": sectors[ticker],
+            "beta": _finite(firms.at[ticker, "beta"]),
+            "ar0": _finite(day0.get(ticker, math.nan)),
+            "status": str(firms.at[ticker, "status"]),
+        }
+        for i, window in enumerate(result.spec.window_keys):
+            if (ticker, window) in windows.index:
+                w = windows.loc[(ticker, window)]
+                p = float(w["p"])
+                row |= {
+                    f"car{i}": _finite(w["car"]),
+                    f"t{i}": _finite(w["t"]),
+                    f"p{i}": _finite(p),
+                    f"sig{i}": stars(p),
+                }
+        rows.append(row)
+    columns: list[dict[str, Any]] = [
+        {"field": "ticker", "headerName": "Firm", "pinned": "left", "width": 100},
+        {"field": "sector", "headerName": "Sector", "width": 170},
+        {"field": "beta", "headerName": "Beta", "valueFormatter": NUM_FORMAT, "width": 90},
+        {
+            "field": "ar0",
+            "headerName": "AR day 0",
+            "valueFormatter": PCT_FORMAT,
+            "cellClassRules": SIGN_CLASSES,
+            "width": 110,
+        },
+    ]
+    for i, window in enumerate(result.spec.window_keys):
+        columns.append(
+            {
+                "headerName": f"Window {window_label(window)}",
+                "children": [
+                    {
+                        "field": f"car{i}",
+                        "headerName": "CAR",
+                        "valueFormatter": PCT_FORMAT,
+                        "cellClassRules": SIGN_CLASSES,
+                        "width": 105,
+                    },
+                    {
+                        "field": f"t{i}",
+                        "headerName": "t",
+                        "valueFormatter": NUM_FORMAT,
+                        "width": 85,
+                    },
+                    {"field": f"p{i}", "headerName": "p", "valueFormatter": P_FORMAT, "width": 85},
+                    {"field": f"sig{i}", "headerName": "", "width": 70, "filter": False},
+                ],
+            }
+        )
+    columns.append({"field": "status", "headerName": "Status", "width": 140})
+    return columns, rows, _excluded_note(result)
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _excluded_note(result: StudyResult) -> Any:
+    excluded = result.excluded
+    if excluded.empty:
+        return None
+    items = [
+        f"{ticker} ({'all windows' if window == 'all' else window}): {reason}"
+        for ticker, window, reason in zip(
+            excluded["ticker"].astype(str),
+            excluded["window"].astype(str),
+            excluded["reason"].astype(str),
+            strict=True,
+        )
+    ]
+    return alert(
+        items, title=f"{len(items)} exclusion{'' if len(items) == 1 else 's'}", color="gray"
+    )
+
+
+def significance_panel(
+    data: DashboardData,
+    key: str | None,
+    focus: str | None,
+    tab: str | None = None,
+    placebo: Mapping[str, Any] | None = None,
+) -> Any:
+    """The verdict above the tests table: CAAR and how many tests reject "no effect".
+
+    With ``tab`` (the active results tab), it is drawn only on the Tests tab; ``placebo`` is
+    the follow-up placebo run's keys (see :func:`key_with_placebo`).
+    """
+    if tab is not None and tab != "tests":
+        return no_update
+    result = data.result(key_with_placebo(key, placebo))
+    if result is None:
+        return None
+    failed = (
+        placebo.get("error")
+        if isinstance(placebo, Mapping) and placebo.get("study") == key
+        else None
+    )
+    window = focus_window(result, focus)
+    row = aggregate_row(result, window)
+    tests = result.tests[result.tests["window"] == window]
+    if int(row["n"]) < FEW_FIRMS:  # too few firms for the cross-sectional tests to count
+        tests = tests[~tests["test"].isin(CROSS_SECTIONAL_TESTS)]
+    p = tests["p"].astype(float)
+    available = int(p.notna().sum())
+    rejecting = int((p < 0.05).sum())
+    if available == 0:
+        verdict = "No test could be computed for this window."
+    elif rejecting == available:
+        verdict = f"All {available} tests reject “no effect” at the 5% level."
+    elif rejecting == 0:
+        verdict = f"None of the {available} tests rejects “no effect” at 5%: this looks like noise."
+    else:
+        verdict = (
+            f"{rejecting} of {available} tests reject “no effect” at 5%: the evidence is mixed; "
+            "tests robust to event clustering (Kolari–Pynnönen, portfolio) weigh most here."
+        )
+    return html.Div(
+        [
+            html.Span(
+                f"CAAR {window_label(window)} = {pct(float(row['caar']), 2)} "
+                f"over {int(row['n'])} firms. ",
+                className="tests-lead",
+            ),
+            html.Span(verdict),
+            *(
+                [html.Div(f"The placebo test could not run: {failed}", className="note")]
+                if failed
+                else []
+            ),
+            *(
+                alert(warning, title="Method warning", color="yellow")
+                for warning in result.warnings
+                if warning.startswith(f"window {window}:") or not warning.startswith("window ")
+            ),
+        ],
+        className="tests-verdict",
+    )
