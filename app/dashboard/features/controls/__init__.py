@@ -2,7 +2,10 @@
 a valid view points the study store at its cached result or asks the background worker to run it.
 
 Modules: :mod:`~app.dashboard.features.controls.jobs` (the background study and placebo runs)
-and :mod:`~app.dashboard.features.controls.tickers` (the ticker picker's search and Enter)."""
+and :mod:`~app.dashboard.features.controls.tickers` (the ticker picker's search and Enter).
+
+May import: :mod:`analytics`, :mod:`app.dashboard` (ids, cache, components, state, views) and
+its own modules; never another feature."""
 
 from __future__ import annotations
 

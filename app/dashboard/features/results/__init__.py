@@ -2,7 +2,10 @@
 
 Every output is drawn from the cached result whose key the study store holds. The text panels
 (summary, dollar headline, grid rows, tests verdict) live in
-:mod:`~app.dashboard.features.results.panels`."""
+:mod:`~app.dashboard.features.results.panels`.
+
+May import: :mod:`analytics`, :mod:`app.charts`, :mod:`app.dashboard` (ids, cache,
+components, state, views) and its own modules; never another feature."""
 
 from __future__ import annotations
 
