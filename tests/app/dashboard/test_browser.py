@@ -33,7 +33,7 @@ def test_demo_opens_with_article_results_and_no_errors(
     start_dashboard(dash_duo, settings)
     dash_duo.wait_for_contains_text("#article-view h2", "DeepSeek's Market Jolt")
     dash_duo.wait_for_contains_text("#study-summary", "across 46 firms")
-    dash_duo.wait_for_contains_text("#dollar-headline", "These stocks shed $")
+    dash_duo.wait_for_contains_text("#dollar-headline", "These stocks lost $")
     mentions = dash_duo.find_elements("#article-view mark.company")
     assert mentions and all("NVDA" in m.text for m in mentions)
     assert "Advertisements" not in dash_duo.find_element("#article-view").text

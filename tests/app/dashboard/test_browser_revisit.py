@@ -231,7 +231,7 @@ def test_headline_and_first_chart_are_in_view_at_1600_by_1000(
     dash_duo.driver.set_window_size(1600, 1000)
     start_dashboard(dash_duo, settings)
     _drawn(dash_duo, "price_paths", "the price chart")
-    dash_duo.wait_for_contains_text("#dollar-headline", "These stocks shed $")
+    dash_duo.wait_for_contains_text("#dollar-headline", "These stocks lost $")
     height = dash_duo.driver.execute_script("return window.innerHeight")
     assert dash_duo.driver.execute_script("return window.scrollY") == 0
     headline = dash_duo.driver.execute_script(_RECT, "#dollar-headline")
