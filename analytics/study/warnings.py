@@ -1,7 +1,7 @@
 """Method warnings: what a reader must know before trusting a study's numbers.
 
->>> method_warnings("market", ("0:0",), [3])[0][:44]
-'window 0:0: only 3 firms; the cross-sectional'
+>>> method_warnings("market", ("0:0",), [3])[0].startswith("window 0:0: only 3 firms;")
+True
 """
 
 from __future__ import annotations
