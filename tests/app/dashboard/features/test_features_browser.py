@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,11 @@ from app.dashboard.app import create_app
 from app.dashboard.features.saved_studies import NO_CONFIG_TIP
 from app.jobs.refresh import refresh
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE
+from tests.support import BROWSER_MARKS, BROWSER_TIMEOUT, MARKET_DATA, NEWS, REFERENCE
+from tests.support import until as _until
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.filterwarnings("ignore:HTTPResponse.getheader:DeprecationWarning"),
-    pytest.mark.filterwarnings(
-        "ignore:Exception in thread:pytest.PytestUnhandledThreadExceptionWarning"
-    ),
-]
-
-TIMEOUT = 90.0
+pytestmark = BROWSER_MARKS
+TIMEOUT = BROWSER_TIMEOUT
 
 CONFIG = """
 [[studies]]
@@ -77,18 +70,6 @@ def duo(dash_thread_server: ThreadedRunner, tmp_path: Path) -> Iterator[DashComp
         percy_finalize=False,
     ) as composite:
         yield composite
-
-
-def _until(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # stale elements while React re-renders: try again
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def _start(duo: DashComposite, settings: Settings, **options: Any) -> None:
