@@ -14,6 +14,10 @@ one process per job, cancel by killing it) with two changes:
   shared one key and the second waited forever for a result already taken.
 * Stopping a job that has just exited is not an error (Dash's manager lets
   ``psutil.NoSuchProcess`` escape, which fails the poll request with HTTP 500).
+* A job that has exited with its result stored still counts as running until the result is
+  read. A poll reads the result, then asks whether the job runs: a job that stored its result
+  and exited between the two was taken for cancelled, and its result never reached the page
+  (the study stayed "running" for good, seen on a loaded 2-core machine).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class ForkingManager(DiskcacheManager):
         super().__init__(cache)
         self._helper: Connection | None = None
         self._lock = threading.Lock()
+        self._keys: dict[int, str] = {}  # job → its result key, until the result is read
 
     def start(self) -> None:
         """Fork the helper; call it after the app's callbacks are registered, before serving."""
@@ -91,22 +96,34 @@ class ForkingManager(DiskcacheManager):
                 self._helper = None
             else:
                 if pid != _UNKNOWN_JOB:
+                    self._keys[pid] = key
                     return pid
         started: int = super().call_job_fn(key, job_fn, args, context)
+        self._keys[started] = key
         return started
 
     def terminate_job(self, job: Any) -> None:
         """Kill job ``job`` and its children; one that already exited is fine."""
+        if job is not None:
+            self._keys.pop(int(job), None)
         with contextlib.suppress(psutil.NoSuchProcess):
             super().terminate_job(job)
 
     def job_running(self, job: Any) -> bool:
-        """Whether job ``job`` is still running (not exited, not a zombie)."""
+        """Whether job ``job`` is still running (not exited, not a zombie), or has exited
+        leaving a result not read yet (see the module docstring)."""
         try:
             running: bool = super().job_running(job)
         except psutil.NoSuchProcess:
-            return False
-        return running
+            running = False
+        if running:
+            return True
+        key = self._keys.get(int(job)) if job else None
+        if key is not None and self.result_ready(key):
+            return True
+        if job:
+            self._keys.pop(int(job), None)
+        return False
 
 
 def _reap() -> None:

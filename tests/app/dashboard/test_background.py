@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import diskcache
+import psutil
 import pytest
 
 from app.dashboard.background import ForkingManager
@@ -71,6 +72,34 @@ def test_jobs_are_forked_by_the_helper_and_reaped(manager: ForkingManager) -> No
         time.sleep(0.05)
     assert not manager.job_running(pid)
     manager.terminate_job(pid)  # already gone: not an error
+
+
+def _exited(pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {pid} still runs after {timeout:g} s")
+        time.sleep(0.05)
+
+
+def test_a_job_that_exited_with_its_result_unread_still_counts_as_running(
+    manager: ForkingManager,
+) -> None:
+    """Dash polls by reading the result, then asking whether the job runs: a job that stores
+    its result and exits between the two must not be taken for cancelled (its result lost)."""
+    pid = manager.call_job_fn("k4", manager.func_registry["pid"], [], {})
+    _exited(pid)
+    assert manager.result_ready("k4")
+    assert manager.job_running(pid)  # exited, but its result waits to be read
+    assert manager.get_result("k4", pid) == pid  # the poll reads it and stops the job
+    assert not manager.job_running(pid)
+
+
+def test_a_job_that_exited_without_a_result_is_not_running(tmp_path: Path) -> None:
+    manager = ForkingManager(diskcache.Cache(str(tmp_path / "jobs")))
+    pid = manager.call_job_fn("k5", lambda *_: os._exit(3), [], {})  # dies storing nothing
+    _exited(pid)
+    assert not manager.job_running(pid)
 
 
 def test_an_unknown_job_is_forked_from_the_server(manager: ForkingManager) -> None:
