@@ -38,7 +38,7 @@ from app.dashboard.background import ForkingManager
 from app.dashboard.cache import DashboardData
 from app.dashboard.features import article, controls, downloads, news, results, saved_studies
 from app.dashboard.guard import install_guard
-from app.dashboard.lazy import defer_grid_bundle
+from app.dashboard.lazy import defer_grid_bundle, use_plotly_bundle
 from app.dashboard.security import (
     MAX_REQUEST_BYTES,
     Credentials,
@@ -140,7 +140,9 @@ def create_app(
         update_title="",
         assets_folder=str(ASSETS),
         background_callback_manager=jobs,
+        compress=True,
     )
+    use_plotly_bundle(app)
     defer_grid_bundle(app)
     app.layout = layout.page(
         articles=data.article_options(),
@@ -165,6 +167,9 @@ def create_app(
     server: Flask = app.server
     # An oversized body is refused before it is parsed (uploads are capped client-side too).
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    # Compress whole responses only (Dash's scripts, callbacks): flask-compress's streaming mode
+    # leaves the files of streamed responses (assets/) open.
+    server.config["COMPRESS_STREAMS"] = False
     install_security_headers(server, app.csp_hashes)
     if credentials is not None:
         install_basic_auth(server, credentials)
