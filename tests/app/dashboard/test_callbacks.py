@@ -602,3 +602,18 @@ def test_few_firms_warn_and_leave_the_cross_sectional_tests_out_of_the_verdict(
     usable = counted[~counted["test"].isin(CROSS_SECTIONAL_TESTS)]["p"].notna().sum()
     assert 0 < usable < counted["p"].notna().sum()
     assert f"All {usable} tests reject" in text or f"of {usable} tests" in text
+
+
+def test_a_visit_after_the_demo_is_prepared_writes_nothing(
+    data: DashboardData, demo_key: str
+) -> None:
+    # The article's claims fetch prices of their own (up to the caps date); prepare_demo checks
+    # them, so the first visit writes no snapshot and the second finds every result cached.
+    store = data.settings.store
+    before = sorted(p.name for p in store.rglob("*") if p.is_file())
+    article = data.articles[DEFAULT_STATE.article or ""]
+    proposal = data.proposal(article)
+    assert proposal is not None and proposal.claims
+    data.claims(proposal, demo_key)
+    assert sorted(p.name for p in store.rglob("*") if p.is_file()) == before
+    assert data.run(DEFAULT_STATE) == demo_key
