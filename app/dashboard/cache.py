@@ -41,7 +41,7 @@ from analytics.errors import AftershockError, SpecError
 from analytics.news import Article, find_companies, load_articles
 from analytics.news.checks import CheckedClaim
 from analytics.study.result import StudyResult
-from analytics.study.spec import SpecWarning, StudySpec
+from analytics.study.spec import INVALID_TICKER, SpecWarning, StudySpec
 from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
@@ -432,7 +432,10 @@ class DashboardData:
             )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SpecWarning)
-            spec = StudySpec.from_options(state.options(members))
+            spec = StudySpec.from_options(
+                state.options(members),
+                dropped=[(symbol, INVALID_TICKER) for symbol in state.invalid],
+            )
         return Prepared(spec=spec, key=self._key(spec))
 
     def _key(self, spec: StudySpec) -> str:

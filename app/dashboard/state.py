@@ -45,7 +45,7 @@ from analytics.study.options import (
     window_key,
 )
 from analytics.tickers import parse_tickers as grammar_tickers
-from analytics.tickers import ticker
+from analytics.tickers import split_tickers, ticker
 from app.universes import DEEPSEEK_UNIVERSE, PRESETS
 
 __all__ = [
@@ -116,6 +116,9 @@ class ViewState:
     preset: str = "deepseek"
     sector: str | None = None
     tickers: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()
+    """Symbols of a link that are not ticker symbols: the study lists them as excluded
+    (:data:`~analytics.study.spec.INVALID_TICKER`) instead of dropping them unsaid."""
     benchmark: str = DEFAULTS.benchmark
     model: ModelName = DEFAULTS.model
     estimation: Window = DEFAULTS.estimation
@@ -389,6 +392,38 @@ def _lenient(
         return default
 
 
+def _link_tickers(
+    params: Mapping[str, list[str]], problems: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The link's valid tickers and, apart, its items that are not ticker symbols (cut short)."""
+    raw = params.get("tickers")
+    if not raw:
+        return (), ()
+    items = split_tickers(raw[-1])
+    if len(items) > MAX_TICKERS:
+        problems.append(
+            f"link parameter tickers ignored: {len(items)} tickers is too many; "
+            f"use at most {MAX_TICKERS}"
+        )
+        return (), ()
+    valid: dict[str, None] = {}
+    invalid: dict[str, None] = {}
+    for item in items:
+        try:
+            valid[ticker(item)] = None
+        except SpecError:
+            invalid[_short(str(item), 24)] = None
+    if invalid:
+        problems.append(
+            _short(
+                f"link parameter tickers: {', '.join(map(repr, invalid))} "
+                f"{'is not a ticker symbol' if len(invalid) == 1 else 'are not ticker symbols'}"
+                " (listed as excluded: invalid ticker)"
+            )
+        )
+    return tuple(valid), tuple(invalid)
+
+
 def _article(raw: Mapping[str, list[str]], default: str | None) -> str | None:
     return None if "article" in raw else default
 
@@ -405,7 +440,7 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
     ]
     d = DEFAULT_STATE
     preset = _lenient(params, "preset", _choice(PRESETS, "universe"), d.preset, problems)
-    tickers = _lenient(params, "tickers", parse_tickers, d.tickers, problems)
+    tickers, invalid = _link_tickers(params, problems)
     sector = params["sector"][-1].strip() if params.get("sector") else None
     if preset == "sp500" and not sector:
         problems.append("link parameter preset=sp500 ignored: it needs a sector")
@@ -428,6 +463,7 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
         preset=preset,
         sector=sector if preset == "sp500" else None,
         tickers=tickers,
+        invalid=invalid,
         benchmark=_lenient(params, "benchmark", _study("benchmark"), d.benchmark, problems),
         model=_lenient(params, "model", _study("model"), d.model, problems),
         estimation=estimation,
@@ -461,8 +497,8 @@ def to_query(state: ViewState) -> str:
     }
     if state.sector:
         params["sector"] = state.sector
-    if state.tickers:
-        params["tickers"] = ",".join(state.tickers)
+    if state.tickers or state.invalid:
+        params["tickers"] = ",".join((*state.tickers, *state.invalid))
     params |= {
         "benchmark": state.benchmark,
         "model": state.model,

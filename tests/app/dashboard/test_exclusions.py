@@ -10,7 +10,7 @@ import pytest
 
 from app.dashboard.cache import DashboardData
 from app.dashboard.features.results import grid_table
-from app.dashboard.state import DEFAULT_STATE
+from app.dashboard.state import DEFAULT_STATE, from_query, to_query
 from app.settings import Settings
 from tests.support import MARKET_DATA, NEWS, REFERENCE
 
@@ -53,3 +53,37 @@ def test_sp500_technology_lists_the_five_firms_without_prices(tmp_path: Path) ->
     for ticker in [*NOT_IN_PACK, "SPY"]:
         assert ticker in shown
     assert "not in the data" in shown and "is the benchmark" in shown
+
+
+def test_a_link_keeps_its_valid_tickers_and_lists_the_invalid_ones() -> None:
+    state, problems = from_query("?preset=custom&tickers=nvda,B@D,AVGO,%3Bls,nvda")
+    assert (state.preset, state.tickers, state.invalid) == (
+        "custom",
+        ("NVDA", "AVGO"),
+        ("B@D", ";ls"),
+    )
+    assert problems == [
+        "link parameter tickers: 'B@D', ';ls' are not ticker symbols "
+        "(listed as excluded: invalid ticker)"
+    ]
+    again, _ = from_query(to_query(state))
+    assert again == state
+
+
+@pytest.mark.slow
+def test_an_invalid_ticker_from_a_link_is_listed_as_excluded(tmp_path: Path) -> None:
+    if not MARKET_DATA.is_dir():
+        pytest.skip(f"shared market data not found at {MARKET_DATA}")
+    settings = Settings(
+        store=tmp_path / "store", data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE,
+        offline=True,
+    )  # fmt: skip
+    data = DashboardData(settings, cache_dir=tmp_path / "cache")
+    state, _ = from_query("?preset=custom&tickers=NVDA,AVGO,B@D&date=2025-01-27&placebo=0")
+    result = data.result(data.run(state))
+    assert result is not None
+    assert set(result.firms.loc[result.firms["status"] == "ok", "ticker"]) == {"NVDA", "AVGO"}
+    excluded = result.excluded.set_index("ticker")["reason"].to_dict()
+    assert excluded == {"B@D": "excluded: invalid ticker"}
+    _, _, note = grid_table(data, data.run(state))
+    assert "B@D" in " ".join(_texts(note))

@@ -120,7 +120,6 @@ def test_query_round_trip(
         ("preset=nasdaq", "preset"),
         ("preset=sp500", "preset"),
         ("preset=custom", "preset"),
-        ("tickers=NV$DA", "tickers"),
         ("benchmark=S%20P", "benchmark"),
         ("model=garch", "model"),
         ("windows=5:1", "windows"),
