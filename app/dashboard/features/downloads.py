@@ -18,6 +18,7 @@ from app.charts.tables import results_csv, results_table, study_document
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert
+from app.dashboard.features.results.panels import key_with_placebo
 from app.dashboard.views import article_of, build_figure, focus_window, study_inputs
 from app.universes import PRESETS
 
@@ -53,8 +54,11 @@ def download_png(
     focus: str | None,
     selected: str | None,
     text: str | None,
+    placebo: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any]:
-    """``(dcc.Download data, alert)`` for the PNG of chart ``name``."""
+    """``(dcc.Download data, alert)`` for the PNG of chart ``name``: of the study with its
+    placebo test once the follow-up run (``placebo``) has it, as the Tests tab shows."""
+    key = key_with_placebo(key, placebo)
     result = data.result(key)
     if result is None or key is None or name not in ids.CHARTS:
         return no_update, alert("Run a study first.", title="Nothing to download", color="yellow")
@@ -94,9 +98,12 @@ def export_all(
     text: str | None,
     preset: str | None = None,
     sector: str | None = None,
+    placebo: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any]:
     """``(dcc.Download data, alert)``: a zip of every window's charts, the tables (the result's
-    frames and the grid's ``results``) and ``study.json`` with the study's settings."""
+    frames and the grid's ``results``) and ``study.json`` with the study's settings; with the
+    placebo test once the follow-up run (``placebo``) has it."""
+    key = key_with_placebo(key, placebo)
     result = data.result(key)
     if result is None or key is None:
         return no_update, alert("Run a study first.", title="Nothing to export", color="yellow")
@@ -138,6 +145,7 @@ def register(app: Dash, data: DashboardData, exporter: Callable[[], FigureExport
         State(ids.FOCUS_WINDOW, "value"),
         State(ids.ARTICLE_SELECT, "value"),
         State(ids.ARTICLE_TEXT, "value"),
+        State(ids.PLACEBO_KEY, "data"),
         prevent_initial_call=True,
     )
     def _png(
@@ -146,6 +154,7 @@ def register(app: Dash, data: DashboardData, exporter: Callable[[], FigureExport
         focus: str | None,
         selected: str | None,
         text: str | None,
+        placebo: Mapping[str, Any] | None,
     ) -> tuple[Any, Any]:
         triggered = ctx.triggered_id
         if not any(clicks) or not isinstance(triggered, Mapping):
@@ -155,6 +164,7 @@ def register(app: Dash, data: DashboardData, exporter: Callable[[], FigureExport
             exporter,
             name=str(triggered["name"]),
             key=key,
+            placebo=placebo,
             focus=focus,
             selected=selected,
             text=text,
@@ -181,6 +191,7 @@ def register(app: Dash, data: DashboardData, exporter: Callable[[], FigureExport
         State(ids.ARTICLE_TEXT, "value"),
         State(ids.UNIVERSE_PRESET, "value"),
         State(ids.UNIVERSE_SECTOR, "value"),
+        State(ids.PLACEBO_KEY, "data"),
         background=True,
         interval=500,
         running=[(Output(ids.EXPORT_ALL, "loading"), True, False)],
@@ -193,8 +204,17 @@ def register(app: Dash, data: DashboardData, exporter: Callable[[], FigureExport
         text: str | None,
         preset: str | None,
         sector: str | None,
+        placebo: Mapping[str, Any] | None,
     ) -> tuple[Any, Any]:
         if not clicks:
             return no_update, no_update
         # A background worker is a separate process: it starts its own browser.
-        return export_all(data, key=key, selected=selected, text=text, preset=preset, sector=sector)
+        return export_all(
+            data,
+            key=key,
+            placebo=placebo,
+            selected=selected,
+            text=text,
+            preset=preset,
+            sector=sector,
+        )

@@ -21,7 +21,7 @@ from app.charts.figures import CHARTS
 from app.dashboard import ids
 from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
-from app.dashboard.features.downloads import export_all, grid_csv
+from app.dashboard.features.downloads import download_png, export_all, grid_csv
 from app.dashboard.features.news import render_article, upload_article, upload_source
 from app.dashboard.state import ViewState
 from app.dashboard.views import article_of, build_figure, study_inputs
@@ -98,6 +98,9 @@ class _FakeExporter:
     def render(self, figs: Sequence[go.Figure], **options: Any) -> list[bytes]:
         self.figures.extend(figs)
         return [b"\x89PNG\r\n\x1a\n" for _ in figs]
+
+    def to_png_bytes(self, fig: go.Figure, **options: Any) -> bytes:
+        return self.render([fig])[0]
 
 
 @pytest.fixture
@@ -198,3 +201,43 @@ def test_warm_up_starts_the_png_browser_before_the_first_download() -> None:
         assert shared() is started  # the first download reuses it
     finally:
         started.__exit__(None, None, None)
+
+
+def test_export_all_and_png_take_the_placebo_follow_up(
+    data: DashboardData, exporter: _FakeExporter
+) -> None:
+    state = ViewState(
+        article=None, preset="custom", tickers=TICKERS, windows=WINDOWS[:1], placebo=200
+    )
+    first = data.run(state, placebo=False)
+    follow_up = {"study": first, "full": data.run(state, fetch=False)}
+    tested = set()
+    for placebo in (None, follow_up):
+        sent, problem = export_all(
+            data,
+            lambda: exporter,  # type: ignore[arg-type, return-value]
+            key=first,
+            selected=None,
+            text=None,
+            placebo=placebo,
+        )
+        assert problem is None
+        archive = zipfile.ZipFile(io.BytesIO(_content(sent)))
+        tests = pd.read_csv(archive.open("data/tests.csv"))
+        tested.add("placebo" in set(tests["test"]))
+    assert tested == {False, True}
+    exporter.figures.clear()
+    for placebo in (None, follow_up):
+        sent, problem = download_png(
+            data,
+            lambda: exporter,  # type: ignore[arg-type, return-value]
+            name="tests",
+            key=first,
+            focus=None,
+            selected=None,
+            text=None,
+            placebo=placebo,
+        )
+        assert problem is None
+    rows = [str(fig.data[0].cells.values[0] if fig.data else ()) for fig in exporter.figures]
+    assert ["placebo" in row.lower() for row in rows] == [False, True]
