@@ -47,6 +47,7 @@ from app.dashboard.security import (
     parse_credentials,
     private_directory,
 )
+from app.dashboard.state import ALL_SECTORS
 from app.settings import Settings, load_settings
 
 __all__ = ["ASSETS", "SharedExporter", "create_app", "create_server", "project_config"]
@@ -146,7 +147,7 @@ def create_app(
     defer_grid_bundle(app)
     app.layout = layout.page(
         articles=data.article_options(),
-        sectors=sorted(data.sector_members),
+        sectors=[ALL_SECTORS, *sorted(data.sector_members)],
         ticker_options=data.search_tickers(None),
         models=data.model_options(),
         banner=banner,

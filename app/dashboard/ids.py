@@ -51,6 +51,7 @@ __all__ = [
     "PNG_BUTTON",
     "PNG_DOWNLOAD",
     "PROPOSAL_APPLY",
+    "PROPOSAL_COMPARE",
     "PROPOSAL_VIEW",
     "REFRESH_ALERT",
     "REFRESH_BUTTON",
@@ -106,6 +107,7 @@ ARTICLE_UPLOAD: Final = "article-upload"
 ARTICLE_VIEW: Final = "article-view"
 ARTICLE_ALERT: Final = "article-alert"
 PROPOSAL_APPLY: Final = "proposal-apply"
+PROPOSAL_COMPARE: Final = "proposal-compare"
 PROPOSAL_VIEW: Final = "proposal-view"
 CLAIMS_PANEL: Final = "claims-panel"
 UPLOAD_REJECTED: Final = "upload-rejected"

@@ -49,6 +49,7 @@ from analytics.tickers import split_tickers, ticker
 from app.universes import DEEPSEEK_UNIVERSE, PRESETS
 
 __all__ = [
+    "ALL_SECTORS",
     "CONTROL_LABELS",
     "DEEPSEEK_UNIVERSE",
     "DEFAULT_ARTICLE",
@@ -104,6 +105,9 @@ RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests")
 """The results tabs, as the ``tab`` link parameter names them."""
 
 MAX_TICKERS: Final = 600
+
+ALL_SECTORS: Final = "All sectors"
+"""The S&P 500 sector choice that takes every member: the article's comparison group."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -521,11 +525,13 @@ def universe(state: ViewState, sector_members: Mapping[str, Sequence[str]]) -> t
     """
     if state.preset == "deepseek":
         base: Sequence[str] = tuple(DEEPSEEK_UNIVERSE)
+    elif state.preset == "sp500" and state.sector == ALL_SECTORS:
+        base = [t for members in sector_members.values() for t in members]
     elif state.preset == "sp500":
         if state.sector is None or state.sector not in sector_members:
             raise SpecError(
                 f"sector: {state.sector!r} is not an S&P 500 sector; "
-                f"choose one of {', '.join(sorted(sector_members))}"
+                f"choose {ALL_SECTORS} or one of {', '.join(sorted(sector_members))}"
             )
         base = sector_members[state.sector]
     else:

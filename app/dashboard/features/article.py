@@ -37,11 +37,22 @@ _ROLES = (("named", "Named"), ("peer", "Industry peers"), ("market", "Index fund
 def layout() -> list[Component]:
     """The proposal's button and panels (placed in the news pane, under the picker)."""
     return [
-        dmc.Button(
-            "Study what this article proposes",
-            id=ids.PROPOSAL_APPLY,
-            variant="light",
-            size="xs",
+        dmc.Group(
+            [
+                dmc.Button(
+                    "Study what this article proposes",
+                    id=ids.PROPOSAL_APPLY,
+                    variant="light",
+                    size="xs",
+                ),
+                dmc.Button(
+                    "… with the S&P 500 as comparison group",
+                    id=ids.PROPOSAL_COMPARE,
+                    variant="subtle",
+                    size="xs",
+                ),
+            ],
+            gap="xs",
             mt="xs",
         ),
         html.Div(id=ids.PROPOSAL_VIEW, className="proposal"),
@@ -53,8 +64,9 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:+.2f}%".replace("-", "−")
 
 
-def proposal_panel(proposal: ArticleProposal | None) -> Component | None:
-    """Day 0 and why, and every proposed ticker with its reason."""
+def proposal_panel(proposal: ArticleProposal | None, comparison: int = 0) -> Component | None:
+    """Day 0 and why, every proposed ticker with its reason, and the comparison group (the
+    ``comparison`` S&P 500 members, added on request: they would crowd the article's firms)."""
     if proposal is None:
         return None
     t = proposal.timing
@@ -85,6 +97,14 @@ def proposal_panel(proposal: ArticleProposal | None) -> Component | None:
         note = reasons[0] if len(reasons) == 1 else f"{len(reasons)} reasons: hover a ticker"
         rows.append(
             dmc.Group([dmc.Text(f"{label} ({note}):", size="xs"), *badges], gap=4, wrap="wrap")
+        )
+    if comparison:
+        rows.append(
+            dmc.Text(
+                f"Comparison group: the S&P 500 ({comparison} firms), added by "
+                "“… with the S&P 500 as comparison group” (universe S&P 500, all sectors).",
+                size="xs",
+            )
         )
     rows += [dmc.Text(note, size="xs", c="orange") for note in proposal.notes]
     rows.append(
@@ -168,7 +188,8 @@ def register(app: Dash, data: DashboardData) -> None:
     )
     def _proposal(selected: str | None, text: str | None) -> Any:
         article = article_of(data, selected, text)
-        return proposal_panel(None if article is None else data.proposal(article))
+        comparison = sum(map(len, data.sector_members.values()))
+        return proposal_panel(None if article is None else data.proposal(article), comparison)
 
     @app.callback(
         Output(ids.CLAIMS_PANEL, "children"),

@@ -33,7 +33,7 @@ from app.dashboard.features.results import (
     significance_panel,
     summary,
 )
-from app.dashboard.state import DEFAULT_STATE, ViewState, to_query
+from app.dashboard.state import ALL_SECTORS, DEFAULT_STATE, ViewState, from_query, to_query
 from app.dashboard.views import build_figure
 from app.settings import Settings
 from tests.support import MARKET_DATA, NEWS, REFERENCE
@@ -212,6 +212,34 @@ def test_pasted_text_proposes_its_study_on_request(data: DashboardData) -> None:
     )
     assert (out["controls"]["date"], out["controls"]["timing"]) == ("2024-08-01", "after_close")
     assert out["controls"]["tickers"][0] == "INTC"
+
+
+def test_the_comparison_group_adds_every_sp500_member_to_the_proposal(
+    data: DashboardData,
+) -> None:
+    text = (
+        "Intel Shares Crash\nAfter the closing bell on Thursday, August 1, 2024, Intel reported"
+        " a loss.\nIntel's shares plunged 26% on Friday."
+    )
+    values = controls_of(DEFAULT_STATE) | {"article": None}
+    out = sync_state(
+        data,
+        trigger=ids.PROPOSAL_COMPARE,
+        search=DEMO_QUERY,
+        study_key=None,
+        focus="0:0",
+        run_clicks=0,
+        values=values,
+        text=text,
+    )
+    chosen = out["controls"]
+    assert (chosen["preset"], chosen["sector"]) == ("sp500", ALL_SECTORS)
+    assert chosen["tickers"][0] == "INTC" and out["sector_disabled"] is False
+    state, _ = from_query(out["search"])
+    tickers = data.prepare(state).spec.tickers
+    members = set(data.sp500["ticker"])
+    assert members - {state.benchmark} <= set(tickers)
+    assert set(tickers) == members | set(chosen["tickers"])
 
 
 def test_sp500_sector_universe(data: DashboardData) -> None:
@@ -574,6 +602,9 @@ def test_proposal_and_claims_panels(data: DashboardData, demo_key: str) -> None:
     assert "Named (named): AAPL" in text and "Index funds (market: Nasdaq Composite): ONEQ" in text
     tips = [n.label for n in _nodes(proposal_panel(tariffs)) if hasattr(n, "label")]
     assert "peer of AAPL, SIC 3571" in tips
+    assert "Comparison group" not in text
+    compared = " ".join(_texts(proposal_panel(tariffs, comparison=503)))
+    assert "Comparison group: the S&P 500 (503 firms)" in compared
     deepseek = data.proposal(data.articles["deepseek-market-jolt.txt"])
     assert deepseek is not None
     checked = data.claims(deepseek, demo_key)  # the demo's study: its 46 firms are the market

@@ -28,6 +28,7 @@ from app.dashboard.components import alert, window_options
 from app.dashboard.features.controls.jobs import placebo_job, run_job
 from app.dashboard.features.controls.tickers import add_typed_ticker, ticker_choices
 from app.dashboard.state import (
+    ALL_SECTORS,
     DEFAULT_STATE,
     PLACEBO_CHOICES,
     PRESETS,
@@ -301,21 +302,23 @@ def sync_state(
         # Before parsing: "S&P 500 by sector" without a sector is invalid until one is picked
         # in the sector picker, which must therefore be enabled already.
         out["sector_disabled"] = raw.get("preset") != "sp500"
-        if trigger in (ids.ARTICLE_SELECT, ids.PROPOSAL_APPLY):
+        if trigger in (ids.ARTICLE_SELECT, ids.PROPOSAL_APPLY, ids.PROPOSAL_COMPARE):
+            compare = trigger == ids.PROPOSAL_COMPARE
             article = article_of(data, raw.get("article"), text)
             proposal = None if article is None else data.proposal(article)
             if proposal is not None:
                 chosen: dict[str, Any] = {
                     "date": proposal.timing.event_date.isoformat(),
                     "timing": proposal.timing.timing,
-                    "preset": "custom",
-                    "sector": None,
+                    # The comparison group: every S&P 500 member besides the article's firms.
+                    "preset": "sp500" if compare else "custom",
+                    "sector": ALL_SECTORS if compare else None,
                     "tickers": list(proposal.tickers),
                     "benchmark": proposal.benchmark,
                 }
                 raw |= chosen
                 out["controls"] |= chosen
-                out["sector_disabled"] = True
+                out["sector_disabled"] = not compare
             elif article is not None and article.date is not None:
                 raw["date"], raw["timing"] = article.date.isoformat(), article.timing
                 out["controls"] |= {"date": raw["date"], "timing": raw["timing"]}
@@ -413,6 +416,7 @@ def register(app: Dash, data: DashboardData) -> None:
             "search": Input(ids.URL, "search"),
             "run_clicks": Input(ids.RUN_BUTTON, "n_clicks"),
             "apply_clicks": Input(ids.PROPOSAL_APPLY, "n_clicks"),
+            "compare_clicks": Input(ids.PROPOSAL_COMPARE, "n_clicks"),
             "text": State(ids.ARTICLE_TEXT, "value"),
             "values": {name: Input(cid, "value") for name, cid in CONTROLS.items()},
             "study_key": State(ids.STUDY_KEY, "data"),
@@ -424,6 +428,7 @@ def register(app: Dash, data: DashboardData) -> None:
         search: str | None,
         run_clicks: int | None,
         apply_clicks: int | None,
+        compare_clicks: int | None,
         text: str | None,
         values: dict[str, Any],
         study_key: str | None,
