@@ -12,7 +12,7 @@ import socket
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +119,41 @@ BROWSER_MARKS = [
     ),
 ]
 """``pytestmark`` of a browser test module."""
+
+
+_TREE_PARTS = ("title", "label", "children")
+
+
+def component_nodes(component: Any) -> Iterator[Any]:
+    """Every Dash component of a tree (in children, titles and labels), depth first."""
+    from dash.development.base_component import Component
+
+    if isinstance(component, list | tuple):
+        for child in component:
+            yield from component_nodes(child)
+    elif isinstance(component, Component):
+        yield component
+        for part in _TREE_PARTS:
+            yield from component_nodes(getattr(component, part, None))
+
+
+def component_texts(component: Any, parts: Sequence[str] = ("title", "children")) -> Iterator[str]:
+    """Every string of a Dash tree: texts and titles (and the other ``parts``, e.g. labels)."""
+    from dash.development.base_component import Component
+
+    if isinstance(component, str):
+        yield component
+    elif isinstance(component, list | tuple):
+        for child in component:
+            yield from component_texts(child, parts)
+    elif isinstance(component, Component):
+        for part in parts:
+            yield from component_texts(getattr(component, part, None), parts)
+
+
+def component_text(component: Any, parts: Sequence[str] = ("title", "children")) -> str:
+    """The strings of a Dash tree joined by spaces."""
+    return " ".join(component_texts(component, parts))
 
 
 def demo_settings(store: Path) -> Settings:

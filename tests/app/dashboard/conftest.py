@@ -1,5 +1,6 @@
-"""Fixtures of the browser tests: the offline demo settings and ``dash_duo`` in headless Chromium
-(helpers such as :func:`tests.support.start_dashboard` live in :mod:`tests.support`)."""
+"""Fixtures of the dashboard tests: the offline demo settings, the dashboard's data over them,
+and ``dash_duo`` in headless Chromium (helpers such as :func:`tests.support.start_dashboard`
+live in :mod:`tests.support`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dash.testing.application_runners import ThreadedRunner
 from dash.testing.composite import DashComposite
 from selenium.webdriver.chrome.options import Options
 
+from app.dashboard.cache import DashboardData
 from app.settings import Settings
 from tests.support import MARKET_DATA, demo_settings
 
@@ -22,6 +24,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     if not MARKET_DATA.is_dir():
         pytest.skip(f"shared market data not found at {MARKET_DATA}")
     return demo_settings(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="module")
+def data(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> DashboardData:
+    """The dashboard's data over :func:`settings`, with its own result cache."""
+    return DashboardData(settings, cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture

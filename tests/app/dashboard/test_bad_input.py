@@ -10,14 +10,13 @@ through a browser in ``test_dashboard_browser.py``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import dash_mantine_components as dmc
 import pandas as pd
 import pytest
 from dash import dcc, html, no_update
-from dash.development.base_component import Component
 
 from analytics.data.store import PriceStore
 from analytics.news import MAX_ARTICLE_BYTES
@@ -29,36 +28,15 @@ from app.dashboard.features.news import render_article, upload_article, upload_r
 from app.dashboard.features.results import grid_table
 from app.dashboard.state import DEFAULT_STATE, to_query
 from app.settings import Settings
-from tests.support import DEEPSEEK_PACK, NEWS, REFERENCE
+from tests.support import DEEPSEEK_PACK, NEWS, REFERENCE, component_nodes, component_texts
 
 TEN_THOUSAND = [f"Q{i:05d}" for i in range(10_000)]
 MB = 1_000_000
 
 
-def _texts(component: Any) -> Iterator[str]:
-    if isinstance(component, str):
-        yield component
-    elif isinstance(component, list | tuple):
-        for child in component:
-            yield from _texts(child)
-    elif isinstance(component, Component):
-        for name in ("title", "children"):
-            yield from _texts(getattr(component, name, None))
-
-
-def _nodes(component: Any) -> Iterator[Component]:
-    if isinstance(component, list | tuple):
-        for child in component:
-            yield from _nodes(child)
-    elif isinstance(component, Component):
-        yield component
-        for name in ("title", "children"):
-            yield from _nodes(getattr(component, name, None))
-
-
 def assert_safe(component: Any) -> None:
     """Text only: no script or embedded document, no raw-HTML rendering anywhere."""
-    for node in _nodes(component):
+    for node in component_nodes(component):
         assert not isinstance(node, html.Script | html.Iframe | html.ObjectEl | html.Embed), node
         assert not getattr(node, "dangerously_allow_html", False), node
         assert not isinstance(node, dcc.Markdown), node
@@ -242,11 +220,11 @@ def test_dashboard_case(
     baseline: pd.Series,
 ) -> None:
     shown = case(data)
-    alerts = [node for node in _nodes(shown) if isinstance(node, dmc.Alert)]
-    text = " ".join(_texts(alerts))
+    alerts = [node for node in component_nodes(shown) if isinstance(node, dmc.Alert)]
+    text = " ".join(component_texts(alerts))
     assert message.lower() in text.lower(), text[:500]
     assert color in {a.color for a in alerts}, [a.color for a in alerts]
-    assert all(len(line) <= 500 for line in _texts(alerts))
+    assert all(len(line) <= 500 for line in component_texts(alerts))
     assert_safe(shown)
     now = _stored(data).reindex(baseline.index)
     assert bool((now.to_numpy() == baseline.to_numpy()).all()), "stored rows changed"
@@ -261,7 +239,7 @@ def test_markup_in_an_article_is_shown_as_text_only(data: DashboardData) -> None
     view, problem = render_article(data, selected=None, text=text)
     assert problem is None
     assert_safe(view)
-    shown = " ".join(_texts(view))
+    shown = " ".join(component_texts(view))
     assert view[0].children == "Chips slide"
     assert "pwned" not in shown and "onerror" not in shown and "onclick" not in shown
     assert "Nvidia" in shown and "fell on" in shown
@@ -290,10 +268,10 @@ def test_refused_file_name_is_text_and_short() -> None:
     shown = upload_rejected({"name": "<img src=x onerror=alert(1)>" * 20, "size": 2 * MB})
     assert_safe(shown)
     assert isinstance(shown, dmc.Alert)
-    assert "<img src=x onerror=alert(1)>" in " ".join(_texts(shown))
-    assert len(" ".join(_texts(shown.children))) < 300
+    assert "<img src=x onerror=alert(1)>" in " ".join(component_texts(shown))
+    assert len(" ".join(component_texts(shown.children))) < 300
 
 
 def test_the_page_caps_uploads_at_the_article_limit() -> None:
-    upload_box = next(n for n in _nodes(news_pane([])) if isinstance(n, dcc.Upload))
+    upload_box = next(n for n in component_nodes(news_pane([])) if isinstance(n, dcc.Upload))
     assert getattr(upload_box, "max_size") == MAX_ARTICLE_BYTES == MB  # noqa: B009

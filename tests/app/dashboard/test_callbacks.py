@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
-from dash.development.base_component import Component
 
 from analytics.data.sources import SourceResult
 from analytics.data.sources.files import DataPackSource
@@ -36,25 +34,16 @@ from app.dashboard.features.results import (
 from app.dashboard.state import ALL_SECTORS, DEFAULT_STATE, ViewState, from_query, to_query
 from app.dashboard.views import build_figure
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE
+from tests.support import MARKET_DATA, NEWS, REFERENCE, component_nodes, component_texts
 
 DEMO_QUERY = to_query(DEFAULT_STATE)
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> DashboardData:
-    if not MARKET_DATA.is_dir():
-        pytest.skip(f"shared market data not found at {MARKET_DATA}")
-    settings = Settings(
-        store=tmp_path_factory.mktemp("store"),
-        data_pack=MARKET_DATA,
-        news=NEWS,
-        reference=REFERENCE,
-        offline=True,
-    )
-    dashboard = DashboardData(settings)
-    assert dashboard.prepare_demo() == []
-    return dashboard
+def data(data: DashboardData) -> DashboardData:
+    """The conftest's data with the demo prepared (its prices stored, its claims checked)."""
+    assert data.prepare_demo() == []
+    return data
 
 
 @pytest.fixture(scope="module")
@@ -73,26 +62,6 @@ def _sync(data: DashboardData, trigger: str | None, **changes: Any) -> dict[str,
         run_clicks=changes.pop("run_clicks", 0),
         values=values,
     )
-
-
-def _texts(component: Any) -> Iterator[str]:
-    """Every string in a component tree."""
-    if isinstance(component, str):
-        yield component
-    elif isinstance(component, list | tuple):
-        for child in component:
-            yield from _texts(child)
-    elif isinstance(component, Component):
-        yield from _texts(getattr(component, "children", None))
-
-
-def _nodes(component: Any) -> Iterator[Component]:
-    if isinstance(component, list | tuple):
-        for child in component:
-            yield from _nodes(child)
-    elif isinstance(component, Component):
-        yield component
-        yield from _nodes(getattr(component, "children", None))
 
 
 # -- URL <-> controls ----------------------------------------------------------------------------
@@ -160,7 +129,7 @@ def test_invalid_controls_give_an_inline_alert(
     data: DashboardData, values: dict[str, Any], message: str
 ) -> None:
     out = _sync(data, ids.EVENT_WINDOWS, values=values)
-    assert message in " ".join(_texts(out["alert"]))
+    assert message in " ".join(component_texts(out["alert"]))
     assert out["alert"].color == "red"
     assert out["run"] is no_update
     assert out["study_key"] is no_update
@@ -168,7 +137,7 @@ def test_invalid_controls_give_an_inline_alert(
 
 def test_bad_link_parameters_are_reported_not_fatal(data: DashboardData) -> None:
     out = _sync(data, ids.URL, search="?windows=banana&date=2025-01-27")
-    text = " ".join(_texts(out["alert"]))
+    text = " ".join(component_texts(out["alert"]))
     assert "windows='banana' ignored" in text
     assert out["alert"].color == "yellow"
     assert out["controls"]["windows"] == ["0:0", "-1:1", "-5:5"]
@@ -295,7 +264,7 @@ def test_run_job_turns_engine_errors_into_an_alert(data: DashboardData) -> None:
     query = to_query(ViewState(benchmark="NOSUCH"))
     key, problem, follow_up = run_job(data, {"query": query, "nonce": 0}, lambda line: None)
     assert key is None and follow_up is no_update
-    assert "Benchmark" in " ".join(_texts(problem))
+    assert "Benchmark" in " ".join(component_texts(problem))
     assert run_job(data, None, lambda line: None) == (no_update, no_update, no_update)
 
 
@@ -307,10 +276,10 @@ def test_demo_article_is_cleaned_and_highlighted(data: DashboardData) -> None:
     assert problem is None
     assert isinstance(view[0], html.H2)
     assert view[0].children == "DeepSeek's Market Jolt: US Stocks Shed Trillions"
-    text = "".join(_texts(view))
+    text = "".join(component_texts(view))
     assert "Advertisements" not in text
     assert "approach. What initially" in text
-    nodes = list(_nodes(view))
+    nodes = list(component_nodes(view))
     marks: list[Any] = [n for n in nodes if isinstance(n, html.Mark)]
     mentions = [m for m in marks if m.className == "company"]
     assert mentions and {m.id["ticker"] for m in mentions} == {"NVDA"}
@@ -323,7 +292,7 @@ def test_pasted_text_finds_dates_and_companies(data: DashboardData) -> None:
     text = "Apple slides\nApple and Microsoft fell on August 5, 2024 as markets tumbled."
     view, problem = render_article(data, selected=None, text=text)
     assert problem is None
-    marks: list[Any] = [n for n in _nodes(view) if isinstance(n, html.Mark)]
+    marks: list[Any] = [n for n in component_nodes(view) if isinstance(n, html.Mark)]
     assert [m.className for m in marks] == ["company", "company", "event-date"]
     assert [m.id["ticker"] for m in marks[:2]] == ["AAPL", "MSFT"]
     assert marks[2].id == ids.date_mention("2024-08-05", 0)
@@ -342,7 +311,8 @@ def test_clicking_a_date_makes_it_the_event_date() -> None:
 def test_a_weekend_date_says_where_day_0_moved(data: DashboardData) -> None:
     out = _sync(data, ids.EVENT_DATE, values={"date": "2025-01-25"})
     assert out["alert"].color == "blue"
-    assert " ".join(_texts(out["alert"])) == (
+    assert out["alert"].title == "Day 0 moved"
+    assert " ".join(component_texts(out["alert"].children)) == (
         "Sat 25 Jan 2025 is not an NYSE trading day: day 0 is the next session, Mon 27 Jan 2025."
     )
     assert out["run"]["query"].startswith("?article=deepseek-market-jolt.txt&date=2025-01-25")
@@ -350,11 +320,11 @@ def test_a_weekend_date_says_where_day_0_moved(data: DashboardData) -> None:
 
 def test_article_errors_are_inline(data: DashboardData) -> None:
     _, problem = render_article(data, selected="missing.txt", text=None)
-    assert "not in the news folder" in " ".join(_texts(problem))
+    assert "not in the news folder" in " ".join(component_texts(problem))
     _, problem = render_article(data, selected=None, text="\x00\x01binary")
     assert problem is not None and problem.color == "red"
     view, problem = render_article(data, selected=None, text="   ")
-    assert problem is None and "Pick an article" in " ".join(_texts(view))
+    assert problem is None and "Pick an article" in " ".join(component_texts(view))
 
 
 def test_upload_fills_the_paste_box() -> None:
@@ -362,7 +332,7 @@ def test_upload_fills_the_paste_box() -> None:
     text, picker, problem = upload_article(f"data:text/plain;base64,{encoded}", "a.txt")
     assert (text, picker, problem) == ("Headline here\nBody text.", None, None)
     _, _, problem = upload_article("data:text/plain;base64,%%%", "a.txt")
-    assert "not readable" in " ".join(_texts(problem))
+    assert "not readable" in " ".join(component_texts(problem))
     binary = base64.b64encode(b"\x89PNG\x00\x00").decode()
     _, _, problem = upload_article(f"data:image/png;base64,{binary}", "a.png")
     assert problem is not None
@@ -419,15 +389,15 @@ def test_price_paths_use_the_article_headline(data: DashboardData, demo_key: str
 
 
 def test_summary_and_dollar_headline(data: DashboardData, demo_key: str) -> None:
-    text = " ".join(_texts(summary(data, demo_key)))
+    text = " ".join(component_texts(summary(data, demo_key)))
     assert "across 46 firms" in text
     assert "Day 0 Mon 27 Jan 2025" in text
-    headline = " ".join(_texts(dollar_headline(data, demo_key, "0:0")))
+    headline = " ".join(component_texts(dollar_headline(data, demo_key, "0:0")))
     # The raw change and the abnormal change, each named (DeepSeek day: both losses).
     assert headline.startswith("These stocks lost $")
     assert "in market value; $" in headline and "less than the market model predicted" in headline
     assert "survivorship" in headline
-    assert " ".join(_texts(summary(data, None))) == "No results: the study could not run"
+    assert " ".join(component_texts(summary(data, None))) == "No results: the study could not run"
     assert dollar_headline(data, None, "0:0") is None
 
 
@@ -448,9 +418,9 @@ def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
 
 
 def test_tests_panel_reads_the_focus_window(data: DashboardData, demo_key: str) -> None:
-    day0 = " ".join(_texts(significance_panel(data, demo_key, "0:0")))
+    day0 = " ".join(component_texts(significance_panel(data, demo_key, "0:0")))
     assert "All 9 tests reject" in day0
-    wide = " ".join(_texts(significance_panel(data, demo_key, "-5:5")))
+    wide = " ".join(component_texts(significance_panel(data, demo_key, "-5:5")))
     assert "CAAR [−5, +5]" in wide
     assert "looks like noise" in wide
 
@@ -474,7 +444,7 @@ def test_download_png_sends_the_chart(data: DashboardData, demo_key: str) -> Non
     sent, problem = download_png(
         data, exporter, name="caar", key=None, focus=None, selected=None, text=None
     )
-    assert sent is no_update and "Run a study first" in " ".join(_texts(problem))
+    assert sent is no_update and "Run a study first" in " ".join(component_texts(problem))
 
 
 @pytest.mark.slow
@@ -522,7 +492,9 @@ def test_ticker_search_ranks_tickers_then_names_and_keeps_the_selection(
 
 def test_create_app_builds_the_demo_page(data: DashboardData) -> None:
     app = create_app(data.settings, prepare=False)
-    found = {n_id for n in _nodes(app.layout) if isinstance(n_id := getattr(n, "id", None), str)}
+    found = {
+        n_id for n in component_nodes(app.layout) if isinstance(n_id := getattr(n, "id", None), str)
+    }
     assert {ids.URL, ids.STUDY_KEY, ids.ARTICLE_SELECT, ids.GRID, ids.RUN_BUTTON} <= found
 
 
@@ -534,11 +506,13 @@ def test_broken_news_folder_is_a_banner_not_a_crash(tmp_path: Path) -> None:
         store=tmp_path / "store", data_pack=MARKET_DATA, news=news, reference=None, offline=True
     )
     app = create_app(settings)
-    banner = next(n for n in _nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER)
-    text = " ".join(_texts(banner))
+    banner = next(
+        n for n in component_nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER
+    )
+    text = " ".join(component_texts(banner))
     assert "news: index.json: malformed" in text
     _, problem = render_article(DashboardData(settings), selected="x.txt", text=None)
-    assert "not in the news folder" in " ".join(_texts(problem))
+    assert "not in the news folder" in " ".join(component_texts(problem))
 
 
 class _Unreachable:
@@ -597,13 +571,13 @@ def test_proposal_and_claims_panels(data: DashboardData, demo_key: str) -> None:
 
     tariffs = data.proposal(data.articles["tariff-shock-2025-04.txt"])
     assert tariffs is not None
-    text = " ".join(_texts(proposal_panel(tariffs)))
+    text = " ".join(component_texts(proposal_panel(tariffs)))
     assert "Proposed study: day 0 Thu 03 Apr 2025" in text
     assert "Named (named): AAPL" in text and "Index funds (market: Nasdaq Composite): ONEQ" in text
-    tips = [n.label for n in _nodes(proposal_panel(tariffs)) if hasattr(n, "label")]
+    tips = [n.label for n in component_nodes(proposal_panel(tariffs)) if hasattr(n, "label")]
     assert "peer of AAPL, SIC 3571" in tips
     assert "Comparison group" not in text
-    compared = " ".join(_texts(proposal_panel(tariffs, comparison=503)))
+    compared = " ".join(component_texts(proposal_panel(tariffs, comparison=503)))
     assert "Comparison group: the S&P 500 (503 firms)" in compared
     deepseek = data.proposal(data.articles["deepseek-market-jolt.txt"])
     assert deepseek is not None
@@ -612,7 +586,7 @@ def test_proposal_and_claims_panels(data: DashboardData, demo_key: str) -> None:
         ("US stocks", "overstated"),
         ("NVIDIA Corporation", "consistent"),
     ]
-    text = " ".join(_texts(claims_panel(checked)))
+    text = " ".join(component_texts(claims_panel(checked)))
     assert "Claims in the article" in text and "overstated" in text
     assert "NVDA's market value on Mon 27 Jan 2025 fell $592.7 billion" in text
     assert claims_panel([]) is None and proposal_panel(None) is None
@@ -626,9 +600,9 @@ def test_few_firms_warn_and_leave_the_cross_sectional_tests_out_of_the_verdict(
 
     key = data.run(ViewState(preset="custom", tickers=("NVDA", "AVGO"), placebo=0))
     panel = significance_panel(data, key, "0:0", "tests")
-    text = " ".join(_texts(panel))
+    text = " ".join(component_texts(panel))
     assert "only 2 firms" in text
-    assert "Method warning" in [getattr(n, "title", None) for n in _nodes(panel)]
+    assert "Method warning" in [getattr(n, "title", None) for n in component_nodes(panel)]
     counted = data.result(key).tests.query("window == '0:0'")
     usable = counted[~counted["test"].isin(CROSS_SECTIONAL_TESTS)]["p"].notna().sum()
     assert 0 < usable < counted["p"].notna().sum()

@@ -12,18 +12,10 @@ from app.dashboard.cache import DashboardData
 from app.dashboard.features.results import grid_table
 from app.dashboard.state import DEFAULT_STATE, from_query, to_query
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE
+from tests.support import MARKET_DATA, NEWS, REFERENCE, component_texts
 
 # The S&P 500 snapshot's Technology members the data pack has no prices of.
 NOT_IN_PACK = {"ANSS", "DAY", "FI", "JNPR", "ROP"}
-
-
-def _texts(component: object) -> list[str]:
-    if isinstance(component, str):
-        return [component]
-    children = getattr(component, "children", None)
-    items = children if isinstance(children, list | tuple) else [children]
-    return [t for child in items if child is not None for t in _texts(child)]
 
 
 @pytest.mark.slow
@@ -49,7 +41,7 @@ def test_sp500_technology_lists_the_five_firms_without_prices(tmp_path: Path) ->
         "SPY": "excluded: is the benchmark",
     }
     _, _, note = grid_table(data, key)
-    shown = " ".join(_texts(note))
+    shown = " ".join(component_texts(note))
     for ticker in [*NOT_IN_PACK, "SPY"]:
         assert ticker in shown
     assert "not in the data" in shown and "is the benchmark" in shown
@@ -86,4 +78,4 @@ def test_an_invalid_ticker_from_a_link_is_listed_as_excluded(tmp_path: Path) -> 
     excluded = result.excluded.set_index("ticker")["reason"].to_dict()
     assert excluded == {"B@D": "excluded: invalid ticker"}
     _, _, note = grid_table(data, data.run(state))
-    assert "B@D" in " ".join(_texts(note))
+    assert "B@D" in " ".join(component_texts(note))

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dash.development.base_component import Component
 
 from analytics.data.sources import yahoo
 from app.dashboard import ids
 from app.dashboard.app import create_app
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE
-
-
-def _nodes(component: object) -> Iterator[object]:
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children]:
-        if isinstance(child, Component | str):
-            yield from _nodes(child)
-
-
-def _text(component: object) -> str:
-    return " ".join(n for n in _nodes(component) if isinstance(n, str))
+from tests.support import MARKET_DATA, NEWS, REFERENCE, component_nodes, component_text
 
 
 def test_unreachable_yahoo_is_one_note_on_the_page(
@@ -47,8 +33,10 @@ def test_unreachable_yahoo_is_one_note_on_the_page(
         offline=False,
     )
     app = create_app(settings)
-    banner = next(n for n in _nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER)
-    text = _text(banner)
+    banner = next(
+        n for n in component_nodes(app.layout) if getattr(n, "id", None) == ids.DATA_BANNER
+    )
+    text = component_text(banner)
     assert text.count("Yahoo Finance unreachable: using the data pack") == 1
     assert "Some market data is missing" not in text  # the pack has every demo price
     assert probes == ["probe"]

@@ -26,25 +26,10 @@ from app.dashboard.features.news import render_article, upload_article, upload_s
 from app.dashboard.state import ViewState
 from app.dashboard.views import article_of, build_figure, study_inputs
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE
 
 TICKERS = ("NVDA", "AVGO", "VST", "ASML")
 WINDOWS = ((0, 0), (-1, 1), (-5, 5))
 DEEPSEEK = "deepseek-market-jolt.txt"
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> DashboardData:
-    if not MARKET_DATA.is_dir():
-        pytest.skip(f"shared market data not found at {MARKET_DATA}")
-    settings = Settings(
-        store=tmp_path_factory.mktemp("store"),
-        data_pack=MARKET_DATA,
-        news=NEWS,
-        reference=REFERENCE,
-        offline=True,
-    )
-    return DashboardData(settings, cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")

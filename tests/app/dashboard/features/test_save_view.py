@@ -20,6 +20,7 @@ from app.config import ProjectConfig, load_config
 from app.dashboard import ids
 from app.dashboard.features.saved_studies import NO_CONFIG_TIP, drawer, save_view
 from app.dashboard.features.saved_studies.save_view import default_name, study_entry
+from tests.support import component_text
 
 CONFIG = """# my project
 [[studies]]
@@ -28,21 +29,6 @@ tickers = ["NVDA", "AMD"]
 event_date = 2025-01-27
 placebo = 0
 """
-
-
-def _texts(component: Any) -> Iterator[str]:
-    if isinstance(component, str):
-        yield component
-    elif isinstance(component, list | tuple):
-        for child in component:
-            yield from _texts(child)
-    elif isinstance(component, Component):
-        for name in ("title", "children", "label"):
-            yield from _texts(getattr(component, name, None))
-
-
-def _text(component: Any) -> str:
-    return " ".join(_texts(component))
 
 
 def _find(component: Any, component_id: str) -> Any:
@@ -80,7 +66,7 @@ SPEC = StudySpec.create(
 
 def test_saving_appends_an_entry_that_rebuilds_the_same_spec(config: ProjectConfig) -> None:
     saved, message = save_view(config, SPEC, "my-view")
-    assert saved is not None and "Study saved" in _text(message)
+    assert saved is not None and "Study saved" in component_text(message)
     text = config.path.read_text(encoding="utf-8")
     assert text.startswith(CONFIG.rstrip())  # the user's file and comments are kept
     reread = load_config(config.path)
@@ -104,15 +90,15 @@ def test_default_name_comes_from_the_view(config: ProjectConfig) -> None:
 def test_bad_names_leave_the_file_untouched(config: ProjectConfig, name: str, problem: str) -> None:
     before = config.path.read_bytes()
     saved, message = save_view(config, SPEC, name)
-    assert saved is None and problem in _text(message)
+    assert saved is None and problem in component_text(message)
     assert config.path.read_bytes() == before
 
 
 def test_nothing_to_save_without_a_config_or_a_study(config: ProjectConfig) -> None:
     saved, message = save_view(None, SPEC, "x")
-    assert saved is None and "No project config" in _text(message)
+    assert saved is None and "No project config" in component_text(message)
     saved, message = save_view(config, None, "x")
-    assert saved is None and "Run a study first" in _text(message)
+    assert saved is None and "Run a study first" in component_text(message)
 
 
 def test_a_multi_date_study_is_refused(config: ProjectConfig) -> None:
@@ -121,7 +107,7 @@ def test_a_multi_date_study_is_refused(config: ProjectConfig) -> None:
         study_entry(spec, "two")
     before = config.path.read_bytes()
     saved, message = save_view(config, spec, "two")
-    assert saved is None and "different event dates" in _text(message)
+    assert saved is None and "different event dates" in component_text(message)
     assert config.path.read_bytes() == before
 
 

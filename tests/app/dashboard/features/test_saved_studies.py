@@ -9,13 +9,11 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dash_mantine_components as dmc
 import pytest
-from dash.development.base_component import Component
 
 from analytics.data.sources.files import read_pack
 from analytics.data.store import PriceStore
@@ -31,7 +29,7 @@ from app.dashboard.features.saved_studies import (
 from app.jobs.archive import RunRecord, list_runs
 from app.jobs.refresh import refresh
 from app.settings import Settings
-from tests.support import DEEPSEEK_PACK
+from tests.support import DEEPSEEK_PACK, component_nodes, component_text
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)  # a Friday (after Thanksgiving)
 
@@ -56,21 +54,6 @@ placebo = 0
 name = "after-close"
 cron = "30 16 * * 1-5"
 """
-
-
-def _texts(component: Any) -> Iterator[str]:
-    if isinstance(component, str):
-        yield component
-    elif isinstance(component, list | tuple):
-        for child in component:
-            yield from _texts(child)
-    elif isinstance(component, Component):
-        for name in ("title", "children"):
-            yield from _texts(getattr(component, name, None))
-
-
-def _text(component: Any) -> str:
-    return " ".join(_texts(component))
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +90,8 @@ def _settings(store: Path) -> Settings:
 
 def test_status_shows_last_refresh_errors_and_next_runs(store: Path, config: ProjectConfig) -> None:
     panel, stamp = refresh_status(store, config, scheduled=False, now=dt.datetime.now(dt.UTC))
-    text = _text(panel)
-    badge = next(c for c in _nodes(panel) if isinstance(c, dmc.Badge))
+    text = component_text(panel)
+    badge = next(c for c in component_nodes(panel) if isinstance(c, dmc.Badge))
     assert (badge.children, badge.color) == ("failed", "red")
     assert "UTC (just now) · 2 studies in " in text
     assert "2 problem(s) in the last refresh" in text
@@ -120,13 +103,13 @@ def test_status_shows_last_refresh_errors_and_next_runs(store: Path, config: Pro
 
 def test_status_shows_the_next_scheduled_runs(store: Path, config: ProjectConfig) -> None:
     panel, _ = refresh_status(store, config, scheduled=False, now=NOW)
-    text = _text(panel)
+    text = component_text(panel)
     # Friday 27 Nov 2026 12:00 UTC is 07:00 in New York: the next run is that day at 16:30.
     assert "after-close (30 16 * * 1-5, America/New_York): next Fri 27 Nov 2026 16:30 EST" in text
     assert "(in 9 h); studies: all" in text
     assert "This server does not run them" in text
     scheduled, _ = refresh_status(store, config, scheduled=True, now=NOW)
-    assert "This server runs these schedules." in _text(scheduled)
+    assert "This server runs these schedules." in component_text(scheduled)
 
 
 def test_status_shows_a_running_refresh(store: Path, config: ProjectConfig) -> None:
@@ -134,13 +117,15 @@ def test_status_shows_a_running_refresh(store: Path, config: ProjectConfig) -> N
     owner = {"pid": os.getpid(), "started": started.isoformat()}
     (store / ".refresh.owner.json").write_text(json.dumps(owner))
     panel, stamp = refresh_status(store, config, scheduled=False, now=NOW)
-    assert f"pid {os.getpid()}, started Fri 27 Nov 2026 11:57 UTC (3 min ago)" in _text(panel)
+    assert f"pid {os.getpid()}, started Fri 27 Nov 2026 11:57 UTC (3 min ago)" in component_text(
+        panel
+    )
     assert stamp.endswith(f"|{os.getpid()}")
 
 
 def test_status_without_config_or_refresh_says_how_to_configure(tmp_path: Path) -> None:
     panel, stamp = refresh_status(tmp_path, None, scheduled=False, now=NOW)
-    text = _text(panel)
+    text = component_text(panel)
     assert "No refresh has finished yet." in text
     assert "aftershock serve --config aftershock.toml" in text and "AFTERSHOCK_CONFIG" in text
     assert stamp == "|"
@@ -149,16 +134,7 @@ def test_status_without_config_or_refresh_says_how_to_configure(tmp_path: Path) 
 def test_unreadable_refresh_record_is_an_alert(store: Path, config: ProjectConfig) -> None:
     (store / "results" / "last-refresh.json").write_text("{garbage")
     panel, _ = refresh_status(store, config, scheduled=False, now=NOW)
-    assert "cannot be read" in _text(panel)
-
-
-def _nodes(component: Any) -> Iterator[Component]:
-    if isinstance(component, list | tuple):
-        for child in component:
-            yield from _nodes(child)
-    elif isinstance(component, Component):
-        yield component
-        yield from _nodes(getattr(component, "children", None))
+    assert "cannot be read" in component_text(panel)
 
 
 # -- refresh now ---------------------------------------------------------------------------------
@@ -168,7 +144,7 @@ def test_refresh_now_reports_each_study(store: Path, config: ProjectConfig) -> N
     lines: list[str] = []
     report = refresh_now(config, _settings(store), lines.append, export=False)
     assert report.color == "red" and report.title == "Refresh finished: failed"
-    text = _text(report)
+    text = component_text(report)
     assert "chips: ok, 5 firms; CAAR day 0 −9.90%, CAAR [−1, +1] −9.46%" in text
     assert "broken: failed: no usable firm" in text
     assert lines[0] == "Updating prices, then 2 stud(ies)"
@@ -186,14 +162,14 @@ def test_refresh_now_while_another_runs_is_inline(store: Path, config: ProjectCo
     refresh(config, settings, studies=["chips"], export=False, on_run=again)
     (answer,) = answers
     assert answer.color == "yellow" and answer.title == "Refresh not started"
-    assert "another refresh is running since 20" in _text(answer)
-    assert f"(pid {os.getpid()}); try again later" in _text(answer)
+    assert "another refresh is running since 20" in component_text(answer)
+    assert f"(pid {os.getpid()}); try again later" in component_text(answer)
 
 
 def test_refresh_now_without_config_says_how_to_configure(store: Path) -> None:
     answer = refresh_now(None, _settings(store), lambda line: None)
     assert answer.title == "Nothing to refresh"
-    assert runs_view.NO_CONFIG in _text(answer)
+    assert runs_view.NO_CONFIG in component_text(answer)
 
 
 # -- history and comparison ----------------------------------------------------------------------
@@ -255,13 +231,13 @@ def test_comparison_of_two_runs_on_the_same_data(store: Path, config: ProjectCon
 def test_comparison_problems_are_inline(store: Path, config: ProjectConfig) -> None:
     a = history(store, config, "chips")[3]
     _, rows, note = comparison(store, config, "chips", a, a)
-    assert rows and note is not None and "same run" in _text(note)
+    assert rows and note is not None and "same run" in component_text(note)
     _, rows, note = comparison(store, config, "chips", a, None)
-    assert rows == [] and "Pick two runs of chips to compare." in _text(note)
+    assert rows == [] and "Pick two runs of chips to compare." in component_text(note)
     _, rows, note = comparison(store, config, "broken", None, None)
-    assert rows == [] and "No run of broken has a result yet" in _text(note)
+    assert rows == [] and "No run of broken has a result yet" in component_text(note)
     failed = history(store, config, "broken")[2][0]["value"]
     _, rows, note = comparison(store, config, "broken", failed, failed)
-    assert rows == [] and "has no result (failed)" in _text(note)
+    assert rows == [] and "has no result (failed)" in component_text(note)
     _, rows, note = comparison(store, config, "chips", a, "20250101T000000000000Z-dead")
-    assert rows == [] and "is not a saved run of 'chips'" in _text(note)
+    assert rows == [] and "is not a saved run of 'chips'" in component_text(note)
