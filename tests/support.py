@@ -76,6 +76,30 @@ placebo = 0
 """A project config with one saved study of five chip makers (no placebo, for speed)."""
 
 
+SAVED_STUDIES_CONFIG = """
+[watchlists]
+chips = ["NVDA", "AMD", "AVGO", "MU", "TSM"]
+
+[[studies]]
+name = "chips"
+watchlist = "chips"
+event_date = 2025-01-27
+windows = ["0:0", "-1:1"]
+placebo = 0
+
+[[studies]]
+name = "broken"
+tickers = ["ZZZZ"]
+event_date = 2025-01-27
+placebo = 0
+
+[[schedules]]
+name = "after-close"
+cron = "30 16 * * 1-5"
+"""
+"""A config of the saved-studies drawer: a study that runs, one that fails, a schedule."""
+
+
 def fill_store(root: Path, until: str = FILLED_UNTIL) -> PriceStore:
     """A store holding the DeepSeek pack up to ``until``."""
     from analytics.data.sources.files import read_pack

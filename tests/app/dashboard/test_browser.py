@@ -18,6 +18,7 @@ from app.settings import Settings
 from tests.support import (
     BROWSER_MARKS,
     BROWSER_TIMEOUT,
+    SAVED_STUDIES_CONFIG,
     click_tab,
     screenshot,
     start_dashboard,
@@ -184,32 +185,7 @@ def test_an_oversized_upload_gets_an_inline_message(
 
 # -- saved studies -------------------------------------------------------------------------------
 
-SAVED = """
-[watchlists]
-chips = ["NVDA", "AMD", "AVGO", "MU", "TSM"]
-
-[[studies]]
-name = "deepseek-chips"
-watchlist = "chips"
-event_date = 2025-01-27
-windows = ["0:0", "-1:1"]
-placebo = 0
-
-[[studies]]
-name = "broken"
-tickers = ["ZZZZ"]
-event_date = 2025-01-27
-placebo = 0
-
-[[schedules]]
-name = "after-close"
-cron = "30 16 * * 1-5"
-
-[export]
-width = 400
-height = 300
-scale = 1
-"""
+SAVED = SAVED_STUDIES_CONFIG + "\n[export]\nwidth = 400\nheight = 300\nscale = 1\n"
 
 
 def test_saved_studies_refresh_history_and_compare(
@@ -230,7 +206,7 @@ def test_saved_studies_refresh_history_and_compare(
     dash_duo.find_element("#refresh-button").click()
     dash_duo.wait_for_contains_text("#refresh-alert", "Refresh finished", timeout=120)
     report = dash_duo.find_element("#refresh-alert").text
-    assert "deepseek-chips: ok, 5 firms" in report and "broken: failed" in report
+    assert "chips: ok, 5 firms" in report and "broken: failed" in report
     until(lambda: len(dash_duo.find_elements("#runs-grid .ag-row")) == 2, "two runs")
     until(lambda: dash_duo.find_elements("#compare-grid .ag-row"), "the comparison")
     compared = dash_duo.find_element("#compare-grid").get_attribute("textContent")

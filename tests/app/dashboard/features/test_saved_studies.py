@@ -29,31 +29,11 @@ from app.dashboard.features.saved_studies import (
 from app.jobs.archive import RunRecord, list_runs
 from app.jobs.refresh import refresh
 from app.settings import Settings
-from tests.support import DEEPSEEK_PACK, component_nodes, component_text
+from tests.support import DEEPSEEK_PACK, SAVED_STUDIES_CONFIG, component_nodes, component_text
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)  # a Friday (after Thanksgiving)
 
-CONFIG = """
-[watchlists]
-chips = ["NVDA", "AMD", "AVGO", "MU", "TSM"]
-
-[[studies]]
-name = "chips"
-watchlist = "chips"
-event_date = 2025-01-27
-windows = ["0:0", "-1:1"]
-placebo = 0
-
-[[studies]]
-name = "broken"
-tickers = ["ZZZZ"]
-event_date = 2025-01-27
-placebo = 0
-
-[[schedules]]
-name = "after-close"
-cron = "30 16 * * 1-5"
-"""
+CONFIG = SAVED_STUDIES_CONFIG
 
 
 @pytest.fixture(scope="module")
