@@ -19,6 +19,7 @@ __all__ = [
     "SIGN_CLASSES",
     "alert",
     "grid",
+    "run_row",
     "select",
     "window_options",
 ]
@@ -56,6 +57,14 @@ def alert(message: str | Sequence[str], *, title: str, color: str = "red") -> dm
         else html.Ul([html.Li(_line(m)) for m in message])
     )
     return dmc.Alert(body, title=title, color=color, variant="light", className="inline-alert")
+
+
+def run_row(button: Any, *, cancel_id: str, status_id: str, **props: Any) -> dmc.Group:
+    """A long job's ``button``, its Cancel button (hidden until the job runs) and status line."""
+    cancel = dmc.Button(
+        "Cancel", id=cancel_id, variant="subtle", color="gray", n_clicks=0, display="none"
+    )
+    return dmc.Group([button, cancel, html.Div(id=status_id, className="run-status")], **props)
 
 
 def select(component_id: str, *, data: Iterable[Any] = (), **props: Any) -> dmc.Select:

@@ -24,7 +24,7 @@ from analytics import calendar
 from analytics.errors import AftershockError, SpecError
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
-from app.dashboard.components import alert, window_options
+from app.dashboard.components import alert, run_row, window_options
 from app.dashboard.features.controls.jobs import placebo_job, run_job
 from app.dashboard.features.controls.tickers import add_typed_ticker, ticker_choices
 from app.dashboard.state import (
@@ -200,19 +200,10 @@ def layout(
                 spacing="sm",
                 mt="xs",
             ),
-            dmc.Group(
-                [
-                    dmc.Button("Run study", id=ids.RUN_BUTTON, n_clicks=0),
-                    dmc.Button(
-                        "Cancel",
-                        id=ids.CANCEL_BUTTON,
-                        variant="subtle",
-                        color="gray",
-                        n_clicks=0,
-                        display="none",
-                    ),
-                    html.Div(id=ids.RUN_STATUS, className="run-status"),
-                ],
+            run_row(
+                dmc.Button("Run study", id=ids.RUN_BUTTON, n_clicks=0),
+                cancel_id=ids.CANCEL_BUTTON,
+                status_id=ids.RUN_STATUS,
                 mt="sm",
                 gap="sm",
             ),

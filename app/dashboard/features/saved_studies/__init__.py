@@ -27,7 +27,7 @@ from dash.development.base_component import Component
 
 from app.config import ProjectConfig
 from app.dashboard import ids
-from app.dashboard.components import grid, select
+from app.dashboard.components import grid, run_row, select
 from app.dashboard.features.saved_studies.runs import comparison, history, study_choices
 from app.dashboard.features.saved_studies.save_view import save_view
 from app.dashboard.features.saved_studies.status import NO_CONFIG, refresh_now, refresh_status
@@ -88,24 +88,15 @@ def drawer(config: ProjectConfig | None = None) -> Component:
     body = dmc.Stack(
         [
             html.Div(id=ids.RUNS_STATUS),
-            dmc.Group(
-                [
-                    _tip(
-                        dmc.Button(
-                            "Refresh now", id=ids.REFRESH_BUTTON, n_clicks=0, disabled=not enabled
-                        ),
-                        enabled,
-                    ),
+            run_row(
+                _tip(
                     dmc.Button(
-                        "Cancel",
-                        id=ids.REFRESH_CANCEL,
-                        variant="subtle",
-                        color="gray",
-                        n_clicks=0,
-                        display="none",
+                        "Refresh now", id=ids.REFRESH_BUTTON, n_clicks=0, disabled=not enabled
                     ),
-                    html.Div(id=ids.REFRESH_PROGRESS, className="run-status"),
-                ],
+                    enabled,
+                ),
+                cancel_id=ids.REFRESH_CANCEL,
+                status_id=ids.REFRESH_PROGRESS,
                 gap="sm",
             ),
             html.Div(id=ids.REFRESH_ALERT),
