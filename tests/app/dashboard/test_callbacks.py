@@ -37,6 +37,10 @@ from app.settings import Settings
 from tests.support import MARKET_DATA, NEWS, REFERENCE, component_nodes, component_texts
 
 DEMO_QUERY = to_query(DEFAULT_STATE)
+INTEL = (
+    "Intel Shares Crash\nAfter the closing bell on Thursday, August 1, 2024, Intel reported"
+    " a loss.\nIntel's shares plunged 26% on Friday."
+)
 
 
 @pytest.fixture(scope="module")
@@ -165,10 +169,7 @@ def test_a_link_naming_only_an_article_opens_its_proposal(data: DashboardData) -
 
 
 def test_pasted_text_proposes_its_study_on_request(data: DashboardData) -> None:
-    text = (
-        "Intel Shares Crash\nAfter the closing bell on Thursday, August 1, 2024, Intel reported"
-        " a loss.\nIntel's shares plunged 26% on Friday."
-    )
+    text = INTEL
     out = sync_state(
         data,
         trigger=ids.PROPOSAL_APPLY,
@@ -186,10 +187,7 @@ def test_pasted_text_proposes_its_study_on_request(data: DashboardData) -> None:
 def test_the_comparison_group_adds_every_sp500_member_to_the_proposal(
     data: DashboardData,
 ) -> None:
-    text = (
-        "Intel Shares Crash\nAfter the closing bell on Thursday, August 1, 2024, Intel reported"
-        " a loss.\nIntel's shares plunged 26% on Friday."
-    )
+    text = INTEL
     values = controls_of(DEFAULT_STATE) | {"article": None}
     out = sync_state(
         data,

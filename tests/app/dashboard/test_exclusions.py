@@ -4,29 +4,20 @@ members, 77 were studied and the Excluded panel was empty)."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
 from app.dashboard.cache import DashboardData
 from app.dashboard.features.results import grid_table
 from app.dashboard.state import DEFAULT_STATE, from_query, to_query
-from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE, component_texts
+from tests.support import component_texts
 
 # The S&P 500 snapshot's Technology members the data pack has no prices of.
 NOT_IN_PACK = {"ANSS", "DAY", "FI", "JNPR", "ROP"}
 
 
 @pytest.mark.slow
-def test_sp500_technology_lists_the_five_firms_without_prices(tmp_path: Path) -> None:
-    if not MARKET_DATA.is_dir():
-        pytest.skip(f"shared market data not found at {MARKET_DATA}")
-    settings = Settings(
-        store=tmp_path / "store", data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE,
-        offline=True,
-    )  # fmt: skip
-    data = DashboardData(settings, cache_dir=tmp_path / "cache")
+def test_sp500_technology_lists_the_five_firms_without_prices(data: DashboardData) -> None:
     state = dataclasses.replace(
         DEFAULT_STATE, preset="sp500", sector="Technology", tickers=("SPY",)
     )
@@ -63,14 +54,7 @@ def test_a_link_keeps_its_valid_tickers_and_lists_the_invalid_ones() -> None:
 
 
 @pytest.mark.slow
-def test_an_invalid_ticker_from_a_link_is_listed_as_excluded(tmp_path: Path) -> None:
-    if not MARKET_DATA.is_dir():
-        pytest.skip(f"shared market data not found at {MARKET_DATA}")
-    settings = Settings(
-        store=tmp_path / "store", data_pack=MARKET_DATA, news=NEWS, reference=REFERENCE,
-        offline=True,
-    )  # fmt: skip
-    data = DashboardData(settings, cache_dir=tmp_path / "cache")
+def test_an_invalid_ticker_from_a_link_is_listed_as_excluded(data: DashboardData) -> None:
     state, _ = from_query("?preset=custom&tickers=NVDA,AVGO,B@D&date=2025-01-27&placebo=0")
     result = data.result(data.run(state))
     assert result is not None
