@@ -55,15 +55,14 @@ def read_feed(data: bytes, *, name: str) -> list[FeedItem]:
     Raises
     ------
     DataError
-        Not a feed (no items and a parse error), e.g. an HTML page.
+        Not a feed (no items, and a parse error or no RSS/Atom element), e.g. an HTML page.
     """
     import feedparser  # parses RSS 0.9x-2.0 and Atom, tolerant of real-world feeds
 
     parsed = feedparser.parse(data)
-    if not parsed.entries and parsed.get("bozo"):
-        raise DataError(
-            f"feed {name}: not an RSS or Atom feed ({parsed.get('bozo_exception')!s:.100})"
-        )
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+        why = parsed.get("bozo_exception") or "no feed element: a web page?"
+        raise DataError(f"feed {name}: not an RSS or Atom feed ({why!s:.100})")
     items = []
     for entry in parsed.entries:
         title = " ".join(str(entry.get("title", "")).split())
@@ -85,9 +84,10 @@ def read_feed(data: bytes, *, name: str) -> list[FeedItem]:
 
 
 def fetch_feed(
-    url: str, *, name: str, download: Callable[[str], bytes] | None = None
+    url: str, *, name: str, download: Callable[[str, str], bytes] | None = None
 ) -> list[FeedItem]:
-    """The items of the feed at ``url`` (``download`` defaults to ``urllib``, 15 s timeout).
+    """The items of the feed ``name`` at ``url`` (``download(url, name)`` defaults to
+    ``urllib``, 15 s timeout).
 
     Raises
     ------
@@ -96,18 +96,19 @@ def fetch_feed(
     """
     if urlsplit(url).scheme.lower() not in {"http", "https"}:
         raise SpecError(f"feed {name}: url {url!r} is not an http(s):// address")
-    return read_feed((download or _download)(url), name=name)
+    return read_feed((download or _download)(url, name), name=name)
 
 
-def _download(url: str) -> bytes:
+def _download(url: str, name: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "aftershock (news watch)"})
     try:
         with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
             data: bytes = response.read(MAX_FEED_BYTES + 1)
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise SourceError(f"feed {url}: cannot download ({getattr(exc, 'reason', exc)})") from exc
+        reason = getattr(exc, "reason", exc)
+        raise SourceError(f"feed {name}: cannot download {url} ({reason})") from exc
     if len(data) > MAX_FEED_BYTES:
-        raise DataError(f"feed {url}: larger than {MAX_FEED_BYTES // 2**20} MiB")
+        raise DataError(f"feed {name}: {url} is larger than {MAX_FEED_BYTES // 2**20} MiB")
     return data
 
 

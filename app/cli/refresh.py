@@ -12,6 +12,7 @@ from app.cli.options import StoreOpt
 from app.config import find_config, load_config
 from app.jobs import refresh as refreshing
 from app.jobs.archive import RunRecord
+from app.jobs.newswatch import NewsWatch
 from app.settings import load_settings
 
 __all__ = ["EXIT_BUSY", "EXIT_FAILED", "ConfigOpt", "refresh"]
@@ -49,6 +50,11 @@ def _line(run: RunRecord) -> None:
     )
 
 
+def _news(news: NewsWatch) -> None:
+    for line in news.lines:
+        typer.secho(line, fg="yellow" if line in news.problems else None)
+
+
 def refresh(
     config: ConfigOpt = None,
     study: Annotated[
@@ -60,7 +66,8 @@ def refresh(
         bool, typer.Option("--no-export", help="Do not write the charts.")
     ] = False,
 ) -> None:
-    """Update prices, re-run the config's saved studies, save the runs and export their charts.
+    """Read the config's news feeds, update prices, re-run the config's saved studies, save the
+    runs and export their charts.
 
     Exits with 1 if a study failed, 2 for a bad config, 3 if another refresh is running.
     """
@@ -68,7 +75,7 @@ def refresh(
     project = load_config(find_config(config or settings.config))
     try:
         report = refreshing.refresh(
-            project, settings, studies=study, export=not no_export, on_run=_line
+            project, settings, studies=study, export=not no_export, on_run=_line, on_news=_news
         )
     except refreshing.RefreshBusyError as exc:
         output.error(str(exc))

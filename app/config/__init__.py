@@ -18,6 +18,9 @@ the file, the key, the bad value and the fix. Sections:
     ``name``, ``cron`` (five crontab fields, e.g. ``"30 16 * * 1-5"``), ``timezone`` (default
     ``America/New_York``), ``sessions_only`` (default true: skip days that are not XNYS sessions
     in that zone) and ``studies`` (names; default: all).
+``[[feeds]]``
+    ``name`` (slug, unique) and ``url`` (``http(s)://``) of an RSS or Atom feed: ``refresh``
+    stores its new items in the news folder (see :mod:`app.jobs.newswatch`).
 ``[export]``
     ``dir`` (default ``<store>/exports``; relative to the config file), ``format`` (png | svg),
     ``width``, ``height``, ``scale``.
@@ -43,6 +46,7 @@ from app.config.load import load_config
 from app.config.project import (
     DEFAULT_CONFIG,
     ExportConfig,
+    Feed,
     ProjectConfig,
     SavedStudy,
     Schedule,
@@ -52,6 +56,7 @@ from app.config.project import (
 __all__ = [
     "DEFAULT_CONFIG",
     "ExportConfig",
+    "Feed",
     "ProjectConfig",
     "SavedStudy",
     "Schedule",

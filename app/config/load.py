@@ -11,7 +11,13 @@ from app.config.context import Context, toml_repr
 from app.config.project import (
     ProjectConfig,
 )
-from app.config.sections import read_export, read_schedule, read_study, read_watchlists
+from app.config.sections import (
+    read_export,
+    read_feed,
+    read_schedule,
+    read_study,
+    read_watchlists,
+)
 
 if TYPE_CHECKING:
     pass
@@ -19,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["load_config"]
 
 _MAX_CONFIG_BYTES: Final = 2**20
-_TOP_KEYS: Final = ("export", "schedules", "studies", "watchlists")
+_TOP_KEYS: Final = ("export", "feeds", "schedules", "studies", "watchlists")
 
 
 def load_config(path: Path | str) -> ProjectConfig:
@@ -70,12 +76,16 @@ def load_config(path: Path | str) -> ProjectConfig:
     raw_schedules = ctx.typed(doc.get("schedules", []), list, "schedules", "[[schedules]] tables")
     schedules = tuple(read_schedule(ctx, raw, i, names) for i, raw in enumerate(raw_schedules))
     _unique(ctx, [s.name for s in schedules], "schedules", "schedule")
+    raw_feeds = ctx.typed(doc.get("feeds", []), list, "feeds", "[[feeds]] tables")
+    feeds = tuple(read_feed(ctx, raw, i) for i, raw in enumerate(raw_feeds))
+    _unique(ctx, [f.name for f in feeds], "feeds", "feed")
     return ProjectConfig(
         path=file,
         watchlists=watchlists,
         studies=studies,
         schedules=schedules,
         export=read_export(ctx, doc.get("export", {})),
+        feeds=feeds,
     )
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CONFIG",
     "ExportConfig",
+    "Feed",
     "ProjectConfig",
     "SavedStudy",
     "Schedule",
@@ -85,6 +86,22 @@ class Schedule:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Feed:
+    """A news feed (RSS or Atom) that ``refresh`` reads into the news folder.
+
+    Attributes
+    ----------
+    name
+        Unique slug; names the feed in the index entries and messages.
+    url
+        Its ``http(s)://`` address.
+    """
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExportConfig:
     """Where and how a refresh writes its charts.
 
@@ -121,6 +138,8 @@ class ProjectConfig:
         In file order.
     export
         Chart export settings.
+    feeds
+        News feeds, in file order.
     """
 
     path: Path
@@ -128,6 +147,7 @@ class ProjectConfig:
     studies: tuple[SavedStudy, ...]
     schedules: tuple[Schedule, ...]
     export: ExportConfig
+    feeds: tuple[Feed, ...] = ()
 
     def study(self, name: str) -> SavedStudy:
         """The study called ``name``; a :class:`SpecError` with a suggestion if there is none."""

@@ -1,5 +1,5 @@
 """One reader per section of the config file: ``[watchlists]``, ``[[studies]]``,
-``[[schedules]]`` and ``[export]``, each validated into its value object."""
+``[[schedules]]``, ``[[feeds]]`` and ``[export]``, each validated into its value object."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from app.config.context import Context, located, problem_of, toml_repr, toml_typ
 from app.config.cron import aps_crontab
 from app.config.project import (
     ExportConfig,
+    Feed,
     SavedStudy,
     Schedule,
 )
@@ -26,12 +28,13 @@ from app.config.project import (
 if TYPE_CHECKING:
     pass
 
-__all__ = ["read_export", "read_schedule", "read_study", "read_watchlists"]
+__all__ = ["read_export", "read_feed", "read_schedule", "read_study", "read_watchlists"]
 
 _CLI_ONLY: Final = frozenset({"universe_file", "factors"})
 _STUDY_KEYS: Final = tuple(sorted({"name", "watchlist", *StudyOptions.model_fields} - _CLI_ONLY))
 _SCHEDULE_KEYS: Final = ("cron", "name", "sessions_only", "studies", "timezone")
 _EXPORT_KEYS: Final = ("dir", "format", "height", "scale", "width")
+_FEED_KEYS: Final = ("name", "url")
 
 
 def read_watchlists(ctx: Context, raw: Any) -> dict[str, tuple[str, ...]]:
@@ -152,6 +155,26 @@ def read_schedule(ctx: Context, raw: Any, index: int, studies: Sequence[str]) ->
             'give minute hour day month weekday, e.g. "30 16 * * 1-5"'
         ) from exc
     return schedule
+
+
+def read_feed(ctx: Context, raw: Any, index: int) -> Feed:
+    where = f"feeds[{index}]"
+    table = ctx.typed(raw, dict, where, '[[feeds]] with name = "..." and url = "https://..."')
+    for key, example in (("name", '"wire"'), ("url", '"https://example.com/rss"')):
+        if key not in table:
+            raise ctx.error(where, f"has no {key}; add {key} = {example}")
+    name = ctx.slug(table["name"], f"{where}.name")
+    where = f"feeds[{index}] ({name})"
+    ctx.keys(table, _FEED_KEYS, where)
+    url = ctx.typed(table["url"], str, f"{where}.url", '"https://example.com/rss"').strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ctx.error(
+            f"{where}.url",
+            f"{toml_repr(url[:100])} is not an http(s):// address; "
+            'give the feed\'s address, e.g. "https://example.com/rss"',
+        )
+    return Feed(name=name, url=url)
 
 
 def read_export(ctx: Context, raw: Any) -> ExportConfig:

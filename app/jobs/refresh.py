@@ -56,6 +56,7 @@ from app.jobs.archive import (
     save_run,
     worst_status,
 )
+from app.jobs.newswatch import NewsWatch, watch_news
 from app.settings import Settings, open_workspace
 
 __all__ = [
@@ -117,6 +118,8 @@ class RefreshReport:
 
     record: RefreshRecord
     runs: tuple[RunRecord, ...]
+    news: tuple[str, ...] = ()
+    """One line per feed read and per news-watch study added (:mod:`app.jobs.newswatch`)."""
 
     @property
     def failed(self) -> tuple[RunRecord, ...]:
@@ -321,8 +324,13 @@ def refresh(
     studies: Sequence[str] | None = None,
     export: bool = True,
     on_run: Callable[[RunRecord], None] | None = None,
+    on_news: Callable[[NewsWatch], None] | None = None,
 ) -> RefreshReport:
-    """Update prices, re-run and save the selected studies, export their charts.
+    """Read the news feeds, update prices, re-run and save the selected studies, export their
+    charts.
+
+    A feed item that names a watchlist ticker adds a study to the config first
+    (:mod:`app.jobs.newswatch`); with ``studies`` None it runs in this refresh.
 
     Parameters
     ----------
@@ -336,6 +344,8 @@ def refresh(
         Write the charts to the export folder.
     on_run
         Called with each run's record as soon as it is saved.
+    on_news
+        Called with what the news watch did (feeds read, studies added) before the runs.
 
     Raises
     ------
@@ -356,6 +366,17 @@ def refresh(
     started = dt.datetime.now(dt.UTC)
     with _refresh_lock(settings.store), contextlib.ExitStack() as exporters:
         clean_incomplete(settings.store)
+        news = watch_news(
+            config,
+            news_dir=settings.news,
+            reference=settings.reference,
+            offline=settings.offline,
+            available=workspace.available_tickers() if config.feeds else None,
+        )
+        config = news.config
+        if on_news is not None:
+            on_news(news)
+        selected = config.select(studies)  # with the news-watch studies just added
         job = _Job(
             config=config,
             settings=settings,
@@ -363,7 +384,7 @@ def refresh(
             export=export,
             exporters=exporters,
         )
-        problems = job.update_watchlists(last_completed_session(started))
+        problems = [*news.problems, *job.update_watchlists(last_completed_session(started))]
         runs: list[RunRecord] = []
         for saved in selected:
             runs.append(job.run(saved))
@@ -385,4 +406,4 @@ def refresh(
         (record.finished - record.started).total_seconds(),
         statuses.count("failed"),
     )
-    return RefreshReport(record=record, runs=tuple(runs))
+    return RefreshReport(record=record, runs=tuple(runs), news=news.lines)

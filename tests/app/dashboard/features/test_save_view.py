@@ -17,9 +17,10 @@ from dash.development.base_component import Component
 
 from analytics.study.spec import StudySpec
 from app.config import ProjectConfig, load_config
+from app.config.writing import study_entry
 from app.dashboard import ids
 from app.dashboard.features.saved_studies import NO_CONFIG_TIP, drawer, save_view
-from app.dashboard.features.saved_studies.save_view import default_name, study_entry
+from app.dashboard.features.saved_studies.save_view import default_name
 from tests.support import component_text
 
 CONFIG = """# my project
