@@ -3,6 +3,7 @@ charts, drawn by the one assembly of :mod:`app.charts.figures`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -21,8 +22,17 @@ __all__ = [
     "article_of",
     "build_figure",
     "focus_window",
+    "key_with_placebo",
     "study_inputs",
 ]
+
+
+def key_with_placebo(key: str | None, placebo: Mapping[str, Any] | None) -> str | None:
+    """The result the Tests tab reads: the study's with its placebo test once the follow-up
+    run (``placebo``, see :func:`app.dashboard.features.controls.placebo_job`) has it."""
+    if isinstance(placebo, Mapping) and placebo.get("study") == key and placebo.get("full"):
+        return str(placebo["full"])
+    return key
 
 
 def aggregate_row(result: StudyResult, window: str) -> dict[str, Any]:

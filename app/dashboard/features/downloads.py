@@ -18,8 +18,13 @@ from app.charts.tables import results_csv, results_table, study_document
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert
-from app.dashboard.features.results.panels import key_with_placebo
-from app.dashboard.views import article_of, build_figure, focus_window, study_inputs
+from app.dashboard.views import (
+    article_of,
+    build_figure,
+    focus_window,
+    key_with_placebo,
+    study_inputs,
+)
 from app.universes import PRESETS
 
 __all__ = [

@@ -24,12 +24,11 @@ from app.dashboard.components import window_options
 from app.dashboard.features.results.panels import (
     dollar_headline,
     grid_table,
-    key_with_placebo,
     significance_panel,
     summary,
 )
 from app.dashboard.state import DEFAULT_STATE, format_window
-from app.dashboard.views import article_of, build_figure, focus_window
+from app.dashboard.views import article_of, build_figure, focus_window, key_with_placebo
 
 __all__ = [
     "CHART_TITLES",

@@ -16,17 +16,9 @@ from app.charts.formatting import format_p, model_phrase, pct, stars, value_word
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import NUM_FORMAT, P_FORMAT, PCT_FORMAT, SIGN_CLASSES, alert
 from app.dashboard.state import MODELS, format_window
-from app.dashboard.views import aggregate_row, focus_window
+from app.dashboard.views import aggregate_row, focus_window, key_with_placebo
 
-__all__ = ["dollar_headline", "grid_table", "key_with_placebo", "significance_panel", "summary"]
-
-
-def key_with_placebo(key: str | None, placebo: Mapping[str, Any] | None) -> str | None:
-    """The result the Tests tab reads: the study's with its placebo test once the follow-up
-    run (``placebo``, see :func:`app.dashboard.features.controls.placebo_job`) has it."""
-    if isinstance(placebo, Mapping) and placebo.get("study") == key and placebo.get("full"):
-        return str(placebo["full"])
-    return key
+__all__ = ["dollar_headline", "grid_table", "significance_panel", "summary"]
 
 
 def summary(data: DashboardData, key: str | None) -> Any:
