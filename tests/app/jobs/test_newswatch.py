@@ -205,9 +205,13 @@ def test_without_reference_tables_items_are_stored_and_the_watch_says_why(
 ) -> None:
     config = load_config(_config(tmp_path, base))
     watch = watch_news(config, news_dir=tmp_path / "news", reference=None, offline=False)
-    assert watch.lines[2:] == watch.problems == (
-        "news watch: no reference tables (set AFTERSHOCK_REFERENCE): new items stored, "
-        "no study proposed",
+    assert (
+        watch.lines[2:]
+        == watch.problems
+        == (
+            "news watch: no reference tables (set AFTERSHOCK_REFERENCE): new items stored, "
+            "no study proposed",
+        )
     )
     assert len(_index(tmp_path / "news")) == 2 and watch.added == ()
 
