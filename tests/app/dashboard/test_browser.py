@@ -147,7 +147,7 @@ def test_a_garbage_link_opens_the_demo_with_a_note(
         "#controls-alert", "date='banana' ignored", timeout=BROWSER_TIMEOUT
     )
     note = dash_duo.find_element("#controls-alert").text
-    assert "'<script>alert(1)</script>' is not a valid ticker symbol" in note
+    assert "is not a ticker symbol (listed as excluded: invalid ticker)" in note
     assert "link parameter 'x' ignored" in note
     assert not dash_duo.driver.find_elements("css selector", "#controls-alert script")
     assert dash_duo.get_logs() == []
