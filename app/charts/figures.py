@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from analytics import calendar
 from analytics.data.store import PriceStore
 from analytics.errors import SpecError
+from analytics.news.markers import NewsMarker
 from analytics.study.engine import PriceProvider
 from analytics.study.result import StudyResult
 from analytics.study.spec import StudySpec
@@ -124,6 +125,8 @@ class ChartInputs:
     headline: str | None = None
     pinned: tuple[str, ...] = ()
     """Tickers the price chart always shows (the companies the article names)."""
+    news: tuple[NewsMarker, ...] = ()
+    """Stored articles on the price paths (:func:`analytics.news.markers.news_markers`)."""
     source_line: str | None = None
     """The footer of every chart (:func:`app.charts.captions.source_line`); None for none."""
 
@@ -205,6 +208,7 @@ def _chart(name: str, result: StudyFrames, inputs: ChartInputs, *, window: str) 
             headline=inputs.headline,
             benchmark=inputs.benchmark,
             pinned=inputs.pinned,
+            news=inputs.news,
         )
     if name == "abnormal_returns":
         return abnormal_returns_bar(result.days, result.windows, window=window)

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.errors import SpecError
+from analytics.news.markers import NewsMarker
 from app.charts.base import base_figure, empty_figure
 from app.charts.formatting import plain
 from app.charts.theme import BENCHMARK_COLOR, FONT_SIZE, MUTED, NEUTRAL
@@ -22,6 +23,44 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _add_news(
+    fig: go.Figure,
+    news: Sequence[NewsMarker],
+    drawn: pd.DataFrame,
+    rel: np.ndarray,
+    dates: np.ndarray,
+) -> None:
+    """The ``"News"`` trace: each marker of a drawn ticker on its line, at its session's row of
+    ``drawn`` (rebased prices, one row per session of the chart); none without a price there."""
+    row = {day.date(): i for i, day in enumerate(pd.to_datetime(drawn.index))}
+    points = []
+    for marker in news:
+        i = row.get(marker.session)
+        if marker.ticker not in drawn.columns or i is None:
+            continue
+        y = drawn[marker.ticker].iloc[i]
+        if pd.notna(y):
+            points.append((rel[i], float(y), marker, dates[i]))
+    if not points:
+        return
+    fig.add_scatter(
+        x=[p[0] for p in points],
+        y=[p[1] for p in points],
+        name="News",
+        mode="markers",
+        marker={
+            "symbol": "diamond",
+            "size": 11,
+            "color": BENCHMARK_COLOR,
+            "line": {"color": "white", "width": 1.5},
+        },
+        text=[plain(_truncate(p[2].headline, 70)) for p in points],
+        hovertext=[f"{plain(p[2].ticker)} · {p[3]}" for p in points],
+        customdata=[p[2].article for p in points],
+        hovertemplate="<b>%{text}</b><br>%{hovertext} · day %{x}<extra>News</extra>",
+    )
+
+
 def price_paths(
     prices: pd.DataFrame,
     *,
@@ -31,6 +70,7 @@ def price_paths(
     benchmark: str | None = "SPY",
     max_lines: int = 12,
     pinned: Sequence[str] = (),
+    news: Sequence[NewsMarker] = (),
 ) -> go.Figure:
     """Prices around the event, each normalized to 100 at day −1.
 
@@ -51,6 +91,11 @@ def price_paths(
     pinned
         Tickers always drawn when they have prices (e.g. the companies the article names); they
         count towards ``max_lines``.
+    news
+        Articles on the price paths (:func:`analytics.news.markers.news_markers`): one trace,
+        ``"News"``, with a point on each drawn ticker's line at its marker's session, for
+        sessions of the chart; the hover shows the headline and date, ``customdata`` the
+        article's file name.
 
     Returns
     -------
@@ -121,6 +166,7 @@ def price_paths(
             customdata=dates,
             hovertemplate=hover,
         )
+    _add_news(fig, news, normalized[[*ordered, *([bench] if bench else [])]], rel, dates)
     fig.add_hline(y=100, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
     fig.add_vline(x=0, line={"color": MUTED, "width": 1.5})
     # Centre the label on the event line unless it sits near an edge of the plot: a label

@@ -40,6 +40,7 @@ from analytics.data.sync import FetchReport
 from analytics.errors import AftershockError, SpecError
 from analytics.news import Article, find_companies, load_articles
 from analytics.news.checks import CheckedClaim
+from analytics.news.markers import ArticleEvent, NewsMarker, article_events, news_markers
 from analytics.study.result import StudyResult
 from analytics.study.spec import INVALID_TICKER, SpecWarning, StudySpec
 from analytics.workspace import Workspace
@@ -102,6 +103,7 @@ class DashboardData:
         self._workspaces: dict[int, Workspace] = {}
         self._inputs: OrderedDict[str, ChartInputs] = OrderedDict()
         self._proposals: OrderedDict[str, ArticleProposal | None] = OrderedDict()
+        self._news_events: tuple[str, tuple[ArticleEvent, ...]] | None = None
         # Why a news or reference folder could not be read (shown in the page's banner).
         self.problems: list[str] = []
 
@@ -162,6 +164,26 @@ class DashboardData:
         if result is None or not proposal.claims:
             return []
         return check_article_claims(self.workspace(), proposal.claims, result)
+
+    def news_markers(self, tickers: Sequence[str]) -> tuple[NewsMarker, ...]:
+        """The stored articles that name one of ``tickers``, as markers for the price chart.
+
+        Each article's day 0 and companies are read once for the news folder's contents (a
+        digest of the articles as loaded), not on every chart drawn.
+        """
+        articles = list(self.articles.values())
+        digest = hashlib.sha256()
+        for a in articles:
+            for part in (a.source, a.headline, a.body, str(a.date), str(a.timing)):
+                digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+        key = digest.hexdigest()
+        with self._lock:
+            cached = self._news_events
+        if cached is None or cached[0] != key:
+            cached = (key, article_events(articles, self.aliases))
+            with self._lock:
+                self._news_events = cached
+        return news_markers(cached[1], tickers)
 
     def article_options(self) -> list[dict[str, str]]:
         """``{"value": file, "label": headline}`` for the article picker."""
@@ -388,10 +410,11 @@ class DashboardData:
     def prepare_demo(self) -> list[str]:
         """Fetch the DeepSeek demo's missing prices and run it, so the first visit is fast.
 
-        Also builds the company-name matcher. Returns banner lines for whatever went wrong.
+        Also builds the company-name matcher and reads the news markers. Returns banner lines for whatever went wrong.
         """
         find_companies("", self.aliases)
         _ = self.articles, self.sector_members, self.sectors, self.market_caps
+        self.news_markers(())  # reads every article's day 0 and companies once
         try:
             report = self.ensure_prices(self.prepare(DEFAULT_STATE).spec)
         except AftershockError as exc:

@@ -44,6 +44,7 @@ __all__ = [
     "GRID_CSV",
     "GRID_CSV_DOWNLOAD",
     "MODEL",
+    "NEWS_OPENED",
     "PLACEBO",
     "PLACEBO_KEY",
     "PLACEBO_REQUEST",
@@ -112,6 +113,9 @@ PROPOSAL_VIEW: Final = "proposal-view"
 CLAIMS_PANEL: Final = "claims-panel"
 UPLOAD_REJECTED: Final = "upload-rejected"
 UPLOAD_SOURCE: Final = "upload-source"
+NEWS_OPENED: Final = "news-opened"
+"""The article a click on a news marker of the price chart just opened in the pane: reading
+it keeps the study on screen (see :func:`~app.dashboard.features.controls.sync_state`)."""
 """Set by ``assets/aftershock.js`` when a chosen file is over the upload limit."""
 
 # Study controls

@@ -78,7 +78,13 @@ def study_inputs(
 ) -> ChartInputs:
     """The chart inputs of the cached result ``key`` with the article's part: the price chart
     always shows the companies the article names, and carries its headline only when the
-    article's day 0 is the study's (:func:`app.charts.captions.chart_headline`)."""
+    article's day 0 is the study's (:func:`app.charts.captions.chart_headline`); the stored
+    articles that name a charted ticker are its news markers."""
     named = [m.ticker for m in find_companies(article.body, data.aliases)] if article else []
     inputs = data.chart_inputs(key, result, pinned=named)
-    return replace(inputs, headline=chart_headline(article, inputs.day0))
+    charted = [] if inputs.prices is None else [str(c) for c in inputs.prices.columns]
+    return replace(
+        inputs,
+        headline=chart_headline(article, inputs.day0),
+        news=data.news_markers(charted),
+    )

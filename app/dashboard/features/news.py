@@ -1,5 +1,6 @@
 """The news pane: pick, paste or upload an article; its companies and dates are highlighted and
-clickable (a company joins the universe, a date becomes the event date).
+clickable (a company joins the universe, a date becomes the event date). A click on a news
+marker of the price chart opens its article here.
 
 Everything is rendered as components (text, ``html.Mark``), never as raw HTML."""
 
@@ -37,6 +38,7 @@ __all__ = [
     "article_placeholder",
     "article_view",
     "layout",
+    "open_news",
     "pick_date",
     "register",
     "render_article",
@@ -108,6 +110,7 @@ def layout(articles: Sequence[Mapping[str, str]], below: Sequence[Component] = (
                             ),
                             dcc.Store(id=ids.UPLOAD_REJECTED),
                             dcc.Store(id=ids.UPLOAD_SOURCE),
+                            dcc.Store(id=ids.NEWS_OPENED),
                         ],
                         **_data_attributes(
                             max_bytes=str(MAX_ARTICLE_BYTES), rejected_store=ids.UPLOAD_REJECTED
@@ -364,6 +367,24 @@ def add_mention(
     return [*current, ticker]
 
 
+def open_news(
+    data: DashboardData, click: Mapping[str, Any] | None, selected: str | None
+) -> tuple[Any, Any]:
+    """The article of a clicked news marker (``clickData`` of the price chart), to open in the
+    pane: ``(article picker value, NEWS_OPENED)``; ``no_update`` for both when the click is on a
+    price line or on the article already open.
+
+    A news point's ``customdata`` is its article's file name (a line point's is its date), so
+    only a stored article's name opens anything.
+    """
+    points = click.get("points") if isinstance(click, Mapping) else None
+    for point in points if isinstance(points, list) else []:
+        name = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(name, str) and name in data.articles:
+            return (no_update, no_update) if name == selected else (name, name)
+    return no_update, no_update
+
+
 def register(app: Dash, data: DashboardData) -> None:
     """Register the news pane's callbacks on ``app``."""
 
@@ -423,3 +444,13 @@ def register(app: Dash, data: DashboardData) -> None:
         Input(ids.UPLOAD_REJECTED, "data"),
         prevent_initial_call=True,
     )(upload_rejected)
+
+    @app.callback(
+        Output(ids.ARTICLE_SELECT, "value", allow_duplicate=True),
+        Output(ids.NEWS_OPENED, "data", allow_duplicate=True),
+        Input(ids.figure("price_paths"), "clickData"),
+        State(ids.ARTICLE_SELECT, "value"),
+        prevent_initial_call=True,
+    )
+    def _open_news(click: Any, selected: str | None) -> tuple[Any, Any]:
+        return open_news(data, click, selected)

@@ -249,12 +249,15 @@ def sync_state(
     values: Mapping[str, Any],
     tab: str | None = None,
     text: str | None = None,
+    opened: str | None = None,
 ) -> dict[str, Any]:
     """Keep the URL, the controls and the study in step.
 
     Picking an article (or "Study what it proposes" for pasted text, ``text``) sets the controls
     to the study the article proposes: its day 0's event date and timing, its companies, peers
-    and index funds as a custom universe, and its benchmark.
+    and index funds as a custom universe, and its benchmark. An article ``opened`` from a news
+    marker of the price chart (:data:`~app.dashboard.ids.NEWS_OPENED`) is only read: the study
+    stays, and "Study what this article proposes" switches to its study.
 
     On page load (or back/forward) the URL sets the controls, the window shown (``focus``) and
     the results tab; a changed control rewrites the URL. Either way a valid view either points
@@ -264,7 +267,8 @@ def sync_state(
 
     Returns a dict with ``controls`` (values to set, ``no_update`` where unchanged), ``search``,
     ``sector_disabled``, ``focus_data``, ``focus_value``, ``tab``, ``alert``, ``study_key``,
-    ``run`` and ``placebo_key``.
+    ``run``, ``placebo_key`` and ``opened`` (cleared once read, so picking the same article
+    later applies its proposal).
     """
     out: dict[str, Any] = {
         "controls": dict(_SKIP),
@@ -277,6 +281,7 @@ def sync_state(
         "study_key": no_update,
         "run": no_update,
         "placebo_key": no_update,
+        "opened": no_update,
     }
     notes: list[str] = []
     if trigger in (None, ids.URL):
@@ -293,7 +298,12 @@ def sync_state(
         # Before parsing: "S&P 500 by sector" without a sector is invalid until one is picked
         # in the sector picker, which must therefore be enabled already.
         out["sector_disabled"] = raw.get("preset") != "sp500"
-        if trigger in (ids.ARTICLE_SELECT, ids.PROPOSAL_APPLY, ids.PROPOSAL_COMPARE):
+        if trigger == ids.ARTICLE_SELECT and opened:
+            out["opened"] = None
+        # An article a news marker opened is there to be read: the study on screen stays.
+        to_read = trigger == ids.ARTICLE_SELECT and bool(opened) and raw.get("article") == opened
+        choosing = (ids.ARTICLE_SELECT, ids.PROPOSAL_APPLY, ids.PROPOSAL_COMPARE)
+        if trigger in choosing and not to_read:
             compare = trigger == ids.PROPOSAL_COMPARE
             article = article_of(data, raw.get("article"), text)
             proposal = None if article is None else data.proposal(article)
@@ -402,6 +412,7 @@ def register(app: Dash, data: DashboardData) -> None:
             "study_key": Output(ids.STUDY_KEY, "data"),
             "run": Output(ids.RUN_REQUEST, "data"),
             "placebo_key": Output(ids.PLACEBO_KEY, "data"),
+            "opened": Output(ids.NEWS_OPENED, "data"),
         },
         inputs={
             "search": Input(ids.URL, "search"),
@@ -409,6 +420,7 @@ def register(app: Dash, data: DashboardData) -> None:
             "apply_clicks": Input(ids.PROPOSAL_APPLY, "n_clicks"),
             "compare_clicks": Input(ids.PROPOSAL_COMPARE, "n_clicks"),
             "text": State(ids.ARTICLE_TEXT, "value"),
+            "opened": State(ids.NEWS_OPENED, "data"),
             "values": {name: Input(cid, "value") for name, cid in CONTROLS.items()},
             "study_key": State(ids.STUDY_KEY, "data"),
             "focus": Input(ids.FOCUS_WINDOW, "value"),
@@ -421,6 +433,7 @@ def register(app: Dash, data: DashboardData) -> None:
         apply_clicks: int | None,
         compare_clicks: int | None,
         text: str | None,
+        opened: str | None,
         values: dict[str, Any],
         study_key: str | None,
         focus: str | None,
@@ -437,6 +450,7 @@ def register(app: Dash, data: DashboardData) -> None:
             values=values,
             tab=tab,
             text=text,
+            opened=opened,
         )
 
     @app.callback(
