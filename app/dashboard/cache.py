@@ -410,7 +410,8 @@ class DashboardData:
     def prepare_demo(self) -> list[str]:
         """Fetch the DeepSeek demo's missing prices and run it, so the first visit is fast.
 
-        Also builds the company-name matcher and reads the news markers. Returns banner lines for whatever went wrong.
+        Also builds the company-name matcher and reads the articles' news markers. Returns
+        banner lines for whatever went wrong.
         """
         find_companies("", self.aliases)
         _ = self.articles, self.sector_members, self.sectors, self.market_caps

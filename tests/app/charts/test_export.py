@@ -5,6 +5,7 @@ Tests that start Chromium are marked ``slow`` and share one browser per module.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import struct
 import zipfile
@@ -16,8 +17,10 @@ import plotly.graph_objects as go
 import pytest
 
 from analytics.errors import AftershockError, SourceError, SpecError
+from analytics.news.markers import NewsMarker
 from app.charts import export
 from app.charts.export import FigureExporter, export_bundle, export_figures, safe_name
+from app.charts.prices import price_paths
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -100,6 +103,22 @@ def test_figure_layout_size_wins_over_the_default(exporter: FigureExporter) -> N
     tall = small_figure().update_layout(height=900)
     (data,) = exporter.render([tall], width=400, height=300, scale=1)
     assert png_size(data) == (400, 900)
+
+
+@pytest.mark.slow
+def test_a_price_chart_with_news_markers_renders(exporter: FigureExporter) -> None:
+    sessions = pd.bdate_range("2025-01-22", periods=5)
+    prices = pd.DataFrame(
+        {
+            "NVDA": [140.0, 142.41, 118.24, 128.0, 123.7],
+            "SPY": [603.0, 607.97, 599.37, 604.5, 601.8],
+        },
+        index=sessions,
+    )
+    marker = NewsMarker("NVDA", dt.date(2025, 1, 27), "DeepSeek <jolts> & chips", "deepseek.txt")
+    fig = price_paths(prices, day0="2025-01-27", news=[marker])
+    assert [t.name for t in fig.data][-1] == "News"
+    assert png_size(exporter.to_png_bytes(fig, width=600, height=350, scale=1)) == (600, 350)
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,6 +19,7 @@ import plotly.io as pio
 import pytest
 
 from analytics.errors import DataError, SpecError
+from analytics.news.markers import NewsMarker
 from app.charts import (
     abnormal,
     base,
@@ -321,6 +323,82 @@ def test_price_paths_without_a_session_before_day0(prices: pd.DataFrame) -> None
     fig = F.price_paths(prices, day0="2025-01-01")
     assert fig.data == ()
     assert "before day 0" in _annotation_texts(fig)[0]
+
+
+def _news(fig: go.Figure) -> go.Scatter | None:
+    found = [t for t in fig.data if t.name == "News"]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_price_paths_mark_the_news_on_the_line(prices: pd.DataFrame) -> None:
+    news = [
+        NewsMarker("NVDA", date(2025, 1, 27), "DeepSeek jolts chip stocks", "deepseek.txt"),
+        NewsMarker("KO", date(2025, 1, 29), "Coke <b>beats</b> & more", "coke.txt"),
+    ]
+    fig = F.price_paths(prices, day0="2025-01-27", news=news)
+    trace = _news(fig)
+    assert trace is not None
+    assert trace.mode == "markers" and trace.marker.symbol == "diamond"
+    assert list(trace.x) == [0, 2]
+    # The rebased price of the fixture's rows, by hand: close / close on day −1 (Fri 24 Jan).
+    assert list(trace.y) == pytest.approx([118.24 / 142.41 * 100, 63.0 / 63.1 * 100], rel=1e-12)
+    assert list(trace.customdata) == ["deepseek.txt", "coke.txt"]
+    assert list(trace.text) == [
+        "DeepSeek jolts chip stocks",
+        "Coke &lt;b&gt;beats&lt;/b&gt; &amp; more",
+    ]
+    assert list(trace.hovertext) == ["NVDA · Mon 27 Jan 2025", "KO · Wed 29 Jan 2025"]
+    assert "%{text}" in trace.hovertemplate
+    # The lines and their legend order are those of the chart without news; News comes last.
+    plain_fig = F.price_paths(prices, day0="2025-01-27")
+    assert [t.name for t in fig.data] == [*(t.name for t in plain_fig.data), "News"]
+
+
+def test_price_paths_mark_only_drawn_tickers_on_sessions_of_the_chart(
+    prices: pd.DataFrame,
+) -> None:
+    headline = "Nvidia " * 30
+    news = [
+        NewsMarker("NVDA", date(2025, 1, 21), headline, "first-day.txt"),  # day −4: shown
+        NewsMarker("NVDA", date(2025, 1, 20), "before", "before.txt"),  # before the chart
+        NewsMarker("NVDA", date(2025, 2, 10), "after", "after.txt"),  # after it
+        NewsMarker("OKLO", date(2025, 1, 27), "no price that day", "oklo.txt"),
+        NewsMarker("NEW", date(2025, 1, 28), "no day −1 price: not drawn", "new.txt"),
+        NewsMarker("XOM", date(2025, 1, 27), "not in the prices", "xom.txt"),
+        NewsMarker("SPY", date(2025, 1, 28), "the benchmark is drawn", "spy.txt"),
+    ]
+    fig = F.price_paths(prices, day0="2025-01-27", news=news)
+    trace = _news(fig)
+    assert trace is not None
+    assert list(trace.customdata) == ["first-day.txt", "spy.txt"]
+    assert list(trace.x) == [-4, 1]
+    assert trace.y[1] == pytest.approx(604.52 / 607.97 * 100, rel=1e-12)
+    assert trace.text[0].endswith("…") and len(trace.text[0]) <= 70
+    # A ticker left out by max_lines gets no marker either.
+    only_nvda = F.price_paths(prices, day0="2025-01-27", max_lines=1, benchmark=None, news=news)
+    assert list(_news(only_nvda).customdata) == ["first-day.txt"]  # type: ignore[union-attr]
+    kept_out = F.price_paths(prices, day0="2025-01-27", tickers=["KO"], news=news[:1])
+    assert _news(kept_out) is None
+
+
+def test_price_paths_without_news_to_draw_have_no_news_trace(prices: pd.DataFrame) -> None:
+    outside = [NewsMarker("NVDA", date(2024, 8, 5), "old news", "old.txt")]
+    for news in ([], outside):
+        fig = F.price_paths(prices, day0="2025-01-27", news=news)
+        assert _news(fig) is None
+        assert fig.layout.showlegend is not False
+    # The empty-chart paths take markers too.
+    marker = [NewsMarker("NVDA", date(2025, 1, 27), "h", "a.txt")]
+    assert F.price_paths(prices.iloc[0:0], day0="2025-01-27", news=marker).data == ()
+    assert F.price_paths(prices, day0="2025-01-01", news=marker).data == ()
+
+
+def test_chart_inputs_carry_the_news_to_the_price_chart(prices: pd.DataFrame) -> None:
+    marker = NewsMarker("NVDA", date(2025, 1, 27), "Chips slide", "chips.txt")
+    inputs = figures.ChartInputs(prices=prices, day0=pd.Timestamp("2025-01-27"), news=(marker,))
+    fig = figures.chart("price_paths", SimpleNamespace(), inputs, window="")  # type: ignore[arg-type]
+    assert list(_news(fig).customdata) == ["chips.txt"]  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------------------------------------
