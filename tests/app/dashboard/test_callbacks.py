@@ -22,7 +22,13 @@ from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
 from app.dashboard.features.controls import controls_of, placebo_job, run_job, sync_state
 from app.dashboard.features.downloads import download_png, export_all
-from app.dashboard.features.news import add_mention, pick_date, render_article, upload_article
+from app.dashboard.features.news import (
+    add_mention,
+    open_news,
+    pick_date,
+    render_article,
+    upload_article,
+)
 from app.dashboard.features.results import (
     dollar_headline,
     grid_table,
@@ -34,7 +40,14 @@ from app.dashboard.features.results import (
 from app.dashboard.state import ALL_SECTORS, DEFAULT_STATE, ViewState, from_query, to_query
 from app.dashboard.views import build_figure
 from app.settings import Settings
-from tests.support import MARKET_DATA, NEWS, REFERENCE, component_nodes, component_texts
+from tests.support import (
+    DEEPSEEK_PACK,
+    MARKET_DATA,
+    NEWS,
+    REFERENCE,
+    component_nodes,
+    component_texts,
+)
 
 DEMO_QUERY = to_query(DEFAULT_STATE)
 INTEL = (
@@ -65,6 +78,7 @@ def _sync(data: DashboardData, trigger: str | None, **changes: Any) -> dict[str,
         focus=changes.pop("focus", "0:0"),
         run_clicks=changes.pop("run_clicks", 0),
         values=values,
+        opened=changes.pop("opened", None),
     )
 
 
@@ -620,3 +634,96 @@ def test_a_visit_after_the_demo_is_prepared_writes_nothing(
     data.claims(proposal, demo_key)
     assert sorted(p.name for p in store.rglob("*") if p.is_file()) == before
     assert data.run(DEFAULT_STATE) == demo_key
+
+
+# -- news markers --------------------------------------------------------------------------------
+
+DEEPSEEK = "deepseek-market-jolt.txt"
+TARIFFS = "tariff-shock-2025-04.txt"
+
+
+def _news_trace(fig: go.Figure) -> go.Scatter:
+    (trace,) = [t for t in fig.data if t.name == "News"]
+    return trace
+
+
+def test_the_demo_price_chart_marks_the_deepseek_article_on_nvda_at_day_0(
+    data: DashboardData, demo_key: str
+) -> None:
+    args: dict[str, Any] = {"key": demo_key, "focus": None, "text": None}
+    fig = render_chart(data, "price_paths", selected=DEFAULT_STATE.article, **args)
+    trace = _news_trace(fig)
+    # The other articles name NVDA, AAPL and MSFT too, but on days outside the chart.
+    assert list(trace.customdata) == [DEEPSEEK]
+    assert list(trace.x) == [0]
+    assert list(trace.text) == [data.articles[DEEPSEEK].headline.replace("&", "&amp;")]
+    # The rebased price from the data pack itself: the close of day 0 over that of day −1.
+    pack = pd.read_parquet(DEEPSEEK_PACK, filters=[("ticker", "==", "NVDA")])
+    close = pack.set_index(pd.to_datetime(pack["date"]))["adj_close"]
+    expected = close[pd.Timestamp("2025-01-27")] / close[pd.Timestamp("2025-01-24")] * 100
+    assert trace.y[0] == pytest.approx(expected, rel=1e-9)
+    assert trace.y[0] == pytest.approx(118.24 / 142.41 * 100, abs=0.01)  # shared README's fact
+    # With no article open, NVDA is not among the 12 largest day-0 moves: not drawn, no marker.
+    unpinned = render_chart(data, "price_paths", selected=None, **args)
+    assert "NVDA" not in {t.name for t in unpinned.data}
+    assert "News" not in {t.name for t in unpinned.data}
+
+
+def test_news_markers_are_read_once_per_news_folder(
+    data: DashboardData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.dashboard import cache
+
+    calls: list[int] = []
+    real = cache.article_events
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "article_events", counted)
+    fresh = DashboardData(data.settings, cache_dir=data.cache_dir)
+    first = fresh.news_markers(["NVDA", "AAPL"])
+    assert fresh.news_markers(["NVDA"]) == tuple(m for m in first if m.ticker == "NVDA")
+    assert {m.article for m in first} == set(fresh.articles)
+    assert len(calls) == 1
+    assert fresh.news_markers(["KO"]) == ()
+    assert len(calls) == 1
+
+
+def test_clicking_a_news_marker_opens_its_article(data: DashboardData) -> None:
+    news_point = {"curveNumber": 13, "x": 0, "y": 83.0, "customdata": DEEPSEEK}
+    assert open_news(data, {"points": [news_point]}, None) == (DEEPSEEK, DEEPSEEK)
+    assert open_news(data, {"points": [news_point]}, TARIFFS) == (DEEPSEEK, DEEPSEEK)
+    # Already open: nothing changes (the study stays).
+    assert open_news(data, {"points": [news_point]}, DEEPSEEK) == (no_update, no_update)
+
+
+@pytest.mark.parametrize(
+    "click",
+    [
+        None,
+        {},
+        {"points": []},
+        {"points": [{"curveNumber": 0, "x": 0, "y": 83.0, "customdata": "Mon 27 Jan 2025"}]},
+        {"points": [{"customdata": "not-stored.txt"}]},
+        {"points": [{"customdata": ["../etc/passwd"]}]},
+        {"points": "junk"},
+    ],
+)
+def test_a_click_elsewhere_on_the_price_chart_opens_nothing(
+    data: DashboardData, click: Any
+) -> None:
+    assert open_news(data, click, None) == (no_update, no_update)
+
+
+def test_an_article_opened_from_a_marker_keeps_the_study(data: DashboardData) -> None:
+    out = _sync(data, ids.ARTICLE_SELECT, values={"article": TARIFFS}, opened=TARIFFS)
+    assert all(value is no_update for value in out["controls"].values())
+    assert out["opened"] is None  # read once: picking it later applies its proposal
+    assert f"article={TARIFFS}" in out["search"] and "date=2025-01-27" in out["search"]
+    assert out["run"] is no_update  # the same study, cached
+    # Picked in the pane, with a stale marker flag for another article: its proposal applies.
+    picked = _sync(data, ids.ARTICLE_SELECT, values={"article": TARIFFS}, opened=DEEPSEEK)
+    assert picked["controls"]["date"] == "2025-04-02"
+    assert picked["opened"] is None
