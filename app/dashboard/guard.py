@@ -9,6 +9,7 @@ checks a callback body's shape against the app's registered callbacks before Das
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,6 +38,13 @@ def _is_dependency(item: Any) -> bool:
     )
 
 
+def _id_text(component_id: str | Mapping[str, Any]) -> str:
+    """An id as the callback map writes it: a dict id as compact JSON with sorted keys."""
+    if isinstance(component_id, str):
+        return component_id
+    return json.dumps(dict(component_id), sort_keys=True, separators=(",", ":"))
+
+
 def _check_items(body: Mapping[str, Any], key: str, declared: Sequence[Any]) -> None:
     items = body.get(key, [])
     if not isinstance(items, list) or len(items) != len(declared):
@@ -50,7 +58,7 @@ def _check_items(body: Mapping[str, Any], key: str, declared: Sequence[Any]) -> 
         if (
             fixed
             and not isinstance(item, list)
-            and (item["id"] != spec["id"] or item["property"] != spec.get("property"))
+            and (_id_text(item["id"]) != spec["id"] or item["property"] != spec.get("property"))
         ):
             raise BadBody(f"{key}: {item['id']}.{item['property']} is not this callback's")
 

@@ -727,3 +727,35 @@ def test_an_article_opened_from_a_marker_keeps_the_study(data: DashboardData) ->
     picked = _sync(data, ids.ARTICLE_SELECT, values={"article": TARIFFS}, opened=DEEPSEEK)
     assert picked["controls"]["date"] == "2025-04-02"
     assert picked["opened"] is None
+
+
+def test_a_click_on_the_price_chart_passes_the_request_guard(data: DashboardData) -> None:
+    # The graph's id is a dict, which a request names as an object and the callback map as
+    # JSON text: the guard compares them alike.
+    app = create_app(data.settings, prepare=False)
+    output = next(k for k in app.callback_map if "news-opened.data@" in k)
+    suffix = output.split("@")[1].split(".")[0]
+    body = {
+        "output": output,
+        "outputs": [
+            {"id": ids.ARTICLE_SELECT, "property": f"value@{suffix}"},
+            {"id": ids.NEWS_OPENED, "property": f"data@{suffix}"},
+        ],
+        "inputs": [
+            {
+                "id": ids.figure("price_paths"),
+                "property": "clickData",
+                "value": {"points": [{"curveNumber": 3, "customdata": DEEPSEEK}]},
+            }
+        ],
+        "state": [{"id": ids.ARTICLE_SELECT, "property": "value", "value": None}],
+        "changedPropIds": ['{"name":"price_paths","type":"figure"}.clickData'],
+    }
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.data
+    sent = answer.get_json()["response"]
+    assert sent[ids.ARTICLE_SELECT]["value"] == DEEPSEEK
+    assert sent[ids.NEWS_OPENED]["data"] == DEEPSEEK
+    # Another graph's id in its place is still refused.
+    body["inputs"][0]["id"] = ids.figure("caar")
+    assert app.server.test_client().post("/_dash-update-component", json=body).status_code == 400
