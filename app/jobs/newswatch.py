@@ -6,9 +6,11 @@ last). Each new item is read as an article and proposes its study
 (:func:`analytics.article_study.propose_study`: day 0 and timing from the text, the named firms,
 their peers and index funds). When a company it names is on a watchlist, the proposal is appended
 to the config as study ``news-<ticker>-<day 0>`` (:func:`app.config.writing.append_entry`: the
-file's other text is kept byte for byte). A study of that name already in the file is left as it
-is: the same news about the same firm and day is one study, refreshed like the others. A feed
-that fails (network, not a feed) is one line of the report; the other feeds and the studies go on.
+file's other text is kept byte for byte). The same news about the same firm and day is one study:
+when a study of that name is already in the file, a later item adds the firms it proposes that
+the study lacks (:func:`app.config.writing.set_study_tickers`, that one line rewritten), and an
+item that adds none leaves it as it is. A feed that fails (network, not a feed) is one line of
+the report; the other feeds and the studies go on.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from analytics.news import load_articles
 from analytics.news.feeds import fetch_feed, store_items
 from analytics.study.spec import StudySpec
 from app.config import ProjectConfig
-from app.config.writing import append_entry, study_entry
+from app.config.writing import append_entry, set_study_tickers, study_entry
 
 __all__ = ["NewsWatch", "watch_news", "watch_study_name"]
 
@@ -48,12 +50,15 @@ class NewsWatch:
         The feeds (and items) that failed, one line each.
     added
         Names of the studies added to the config.
+    updated
+        Names of the studies whose tickers a new item extended.
     """
 
     config: ProjectConfig
     lines: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
 
 
 def watch_study_name(ticker: str, day0: object) -> str:
@@ -102,8 +107,8 @@ def watch_news(
     if not stored or reference is None:
         return NewsWatch(config=config, lines=tuple(lines), problems=tuple(problems))
     watched = {t for tickers in config.watchlists.values() for t in tickers}
-    names = {s.name for s in config.studies}
     added_studies: list[str] = []
+    updated: list[str] = []
     new = set(stored)
     try:
         articles = [a for a in load_articles(news_dir) if a.source in new]
@@ -119,18 +124,30 @@ def watch_news(
         named = [p.ticker for p in proposal.universe if p.role == "named"]
         for ticker in (t for t in named if t in watched):
             name = watch_study_name(ticker, pd.Timestamp(proposal.timing.day0).date())
-            if name in names:
-                continue
+            existing = next((s for s in config.studies if s.name == name), None)
             try:
                 spec = StudySpec.from_options(proposal.options())
-                config = append_entry(config.path, study_entry(spec, name))
+                if existing is None:
+                    config = append_entry(config.path, study_entry(spec, name))
+                    added_studies.append(name)
+                    lines.append(f"news watch: added study {name} ({article.headline[:80]})")
+                    continue
+                old = existing.spec.tickers
+                more = [t for t in spec.tickers if t not in old and t != existing.spec.benchmark]
+                if not more:
+                    continue
+                config = set_study_tickers(config.path, name, [*old, *more])
             except (AftershockError, OSError) as exc:
                 problems.append(f"news watch {name}: {exc}")
                 lines.append(problems[-1])
                 continue
-            names.add(name)
-            added_studies.append(name)
-            lines.append(f"news watch: added study {name} ({article.headline[:80]})")
+            if name not in added_studies and name not in updated:
+                updated.append(name)
+            lines.append(f"news watch: updated study {name} (+{', '.join(more)})")
     return NewsWatch(
-        config=config, lines=tuple(lines), problems=tuple(problems), added=tuple(added_studies)
+        config=config,
+        lines=tuple(lines),
+        problems=tuple(problems),
+        added=tuple(added_studies),
+        updated=tuple(updated),
     )

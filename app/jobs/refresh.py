@@ -119,7 +119,8 @@ class RefreshReport:
     record: RefreshRecord
     runs: tuple[RunRecord, ...]
     news: tuple[str, ...] = ()
-    """One line per feed read and per news-watch study added (:mod:`app.jobs.newswatch`)."""
+    """One line per feed read and per news-watch study added or updated
+    (:mod:`app.jobs.newswatch`)."""
 
     @property
     def failed(self) -> tuple[RunRecord, ...]:

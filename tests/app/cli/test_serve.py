@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 import waitress.server
-from waitress import wasyncore
 import werkzeug.serving
 import werkzeug.test
 from apscheduler.schedulers.background import BackgroundScheduler
 from typer.testing import CliRunner
+from waitress import wasyncore
 from werkzeug.debug import DebuggedApplication
 
 import app.dashboard.app

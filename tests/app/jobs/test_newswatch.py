@@ -18,11 +18,12 @@ from typer.testing import CliRunner
 from analytics.errors import ConfigError
 from app.cli.main import cli
 from app.config import Feed, load_config
+from app.dashboard.features.saved_studies.status import refresh_now
 from app.jobs.archive import load_run
 from app.jobs.newswatch import watch_news, watch_study_name
 from app.jobs.refresh import refresh
 from app.settings import Settings
-from tests.support import DEEPSEEK_PACK, REFERENCE, cli_env
+from tests.support import DEEPSEEK_PACK, REFERENCE, cli_env, component_text
 
 NVDA_ITEM = """<item><title>Nvidia sinks as DeepSeek rattles AI trade</title>
 <link>https://wire.example/nvidia</link><guid>wire-nvda-1</guid>
@@ -38,6 +39,13 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <link href="https://desk.example/intel"/><updated>2024-08-02T20:00:00Z</updated>
 <summary>Intel's shares plunged 26% on Friday, August 2, 2024, after the chipmaker
 suspended its dividend.</summary></entry></feed>"""
+
+MORE = """<?xml version="1.0"?><rss version="2.0"><channel><title>Power</title>
+<item><title>Power stocks follow Nvidia down</title><guid>power-1</guid>
+<pubDate>Mon, 27 Jan 2025 22:00:00 GMT</pubDate>
+<description>Constellation Energy shares fell 21% on Monday, January 27, 2025, with Nvidia, as
+DeepSeek's cheap AI model raised doubts about data-centre power demand.</description></item>
+</channel></rss>"""
 
 CONFIG = """# my project: comments and layout are kept
 [watchlists]
@@ -63,6 +71,7 @@ class _Feeds(http.server.BaseHTTPRequestHandler):
     pages: ClassVar = {
         "/rss": RSS,
         "/atom": ATOM,
+        "/more": MORE,
         "/html": "<html><body><p>not a feed</p></body></html>",
     }
 
@@ -183,6 +192,35 @@ def test_new_items_are_stored_once_and_a_watched_ticker_gets_a_study(
     assert again.added == () and path.read_bytes() == after and _index(news) == entries
 
 
+def test_a_later_item_on_the_same_firm_and_day_adds_its_firms_to_that_study(
+    tmp_path: Path, base: str
+) -> None:
+    path = _config(tmp_path, base)
+    news = tmp_path / "news"
+    first = watch_news(load_config(path), news_dir=news, reference=REFERENCE, offline=False)
+    name = watch_study_name("NVDA", "2025-01-27")
+    tickers = load_config(path).study(name).spec.tickers
+    assert "CEG" not in tickers
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[[feeds]]\nname = "power"\nurl = "{base}/more"\n')
+    before = path.read_text().splitlines()
+    watch = watch_news(load_config(path), news_dir=news, reference=REFERENCE, offline=False)
+    assert watch.problems == () and watch.added == () and watch.updated == (name,)
+    assert watch.lines[2] == "feed power: 1 new item"
+    assert watch.lines[3].startswith(f"news watch: updated study {name} (+CEG")
+    study = load_config(path).study(name)
+    assert study.spec.tickers[: len(tickers)] == tickers and "CEG" in study.spec.tickers
+    # The item also makes its own study of CEG only if CEG is watched: it is not.
+    assert [s.name for s in load_config(path).studies] == ["chips", name]
+    # Only the study's tickers line changed.
+    after = path.read_text().splitlines()
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1].startswith("tickers = [")
+    assert first.config.study(name).spec.tickers == tickers
+    again = watch_news(watch.config, news_dir=news, reference=REFERENCE, offline=False)
+    assert again.updated == () and path.read_text().splitlines() == after
+
+
 def test_a_failing_feed_is_one_line_and_the_others_are_read(tmp_path: Path, base: str) -> None:
     text = CONFIG.replace('url = "{base}/atom"', 'url = "{base}/missing"').replace(
         '[[feeds]]\nname = "wire"',
@@ -252,6 +290,23 @@ def test_refresh_reads_the_feeds_then_runs_the_new_study(
     nvda = next(run for run in report.runs if run.study == name)
     firms = load_run(store, name, nvda.run_id).frames["firms"].set_index("ticker")["status"]
     assert firms["NVDA"] == "ok" and nvda.n_ok >= 1
+
+
+def test_refresh_now_in_the_dashboard_lists_the_feeds_and_the_new_study(
+    store: Path, tmp_path: Path, base: str
+) -> None:
+    path = _config(tmp_path, base)
+    settings = Settings(
+        store=store,
+        data_pack=DEEPSEEK_PACK,
+        news=tmp_path / "news",
+        reference=REFERENCE,
+        offline=False,
+    )
+    text = component_text(refresh_now(load_config(path), settings, lambda line: None, export=False))
+    assert "feed wire: 1 new item" in text and "feed desk: 1 new item" in text
+    assert "news watch: added study news-nvda-2025-01-27 (Nvidia sinks" in text
+    assert "news-nvda-2025-01-27: " in text  # and its run
 
 
 def test_the_cli_prints_a_line_per_feed_and_study(

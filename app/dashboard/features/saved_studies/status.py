@@ -207,7 +207,7 @@ def refresh_now(
             title="Refresh failed",
         )
     record = report.record
-    lines = [_run_line(run) for run in report.runs]
+    lines = [*report.news, *(_run_line(run) for run in report.runs)]
     lines += [e for e in record.errors if e.startswith("watchlists: ")][:_MAX_ERRORS]
     return alert(
         lines, title=f"Refresh finished: {record.status}", color=STATUS_COLORS[record.status]
