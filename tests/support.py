@@ -5,11 +5,14 @@ plain helpers live here."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import io
 import json
 import os
 import socket
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -51,6 +54,36 @@ def french_zip(table: pd.DataFrame) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("F-F_Research_Data_Factors_daily.CSV", "\n".join(lines) + "\n")
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def serving(pages: Mapping[str, bytes]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 answering each path of ``pages`` with its bytes (any other
+    path: 500); yields its base URL, e.g. ``http://127.0.0.1:41234``."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            if body is None:
+                self.send_error(500, "broken page")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def free_port() -> int:

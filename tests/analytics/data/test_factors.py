@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import io
 import logging
-import threading
 import urllib.error
 import zipfile
 from collections.abc import Callable, Iterator
@@ -25,7 +23,7 @@ from analytics.data.factors import (
     read_factor_file,
 )
 from analytics.errors import DataError, SourceError, SpecError
-from tests.support import DEEPSEEK_PACK
+from tests.support import DEEPSEEK_PACK, serving
 
 # The layout of the data library's daily CSVs: description lines, a header whose first field is
 # empty, YYYYMMDD rows in percent, then (in some files) an annual section and a copyright line.
@@ -181,27 +179,10 @@ def test_default_download_turns_refused_connection_into_source_error(
 @pytest.fixture
 def local_library(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """LIBRARY served over HTTP on localhost, for the default urllib download."""
-    files = {url.removeprefix(FRENCH_BASE_URL): data for url, data in LIBRARY.items()}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            data = files[self.path.rsplit("/", 1)[-1]]
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setattr(factors, "FRENCH_BASE_URL", f"http://127.0.0.1:{server.server_port}/ftp/")
-    yield
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    pages = {f"/ftp/{url.removeprefix(FRENCH_BASE_URL)}": data for url, data in LIBRARY.items()}
+    with serving(pages) as base:
+        monkeypatch.setattr(factors, "FRENCH_BASE_URL", f"{base}/ftp/")
+        yield
 
 
 @pytest.mark.usefixtures("local_library")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from analytics.errors import DataError, SpecError
 from analytics.news import load_articles
 from analytics.news.feeds import fetch_feed, read_feed, store_items
+from tests.support import serving
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Wire</title>
@@ -110,23 +109,8 @@ def test_not_a_feed_and_a_damaged_index_are_clear_errors(tmp_path: Path) -> None
 
 @pytest.fixture
 def feed_server() -> Iterator[str]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = RSS if self.path == "/rss" else ATOM
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving({"/rss": RSS, "/atom": ATOM}) as url:
+        yield url
 
 
 def test_feed_over_http(feed_server: str, tmp_path: Path) -> None:

@@ -4,12 +4,9 @@ into the news folder; an item naming a watchlist ticker becomes a saved study of
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -23,7 +20,14 @@ from app.jobs.archive import load_run
 from app.jobs.newswatch import watch_news, watch_study_name
 from app.jobs.refresh import refresh
 from app.settings import Settings
-from tests.support import DEEPSEEK_PACK, REFERENCE, cli_env, component_text
+from tests.support import (
+    CHIPS_CONFIG,
+    DEEPSEEK_PACK,
+    REFERENCE,
+    cli_env,
+    component_text,
+    serving,
+)
 
 NVDA_ITEM = """<item><title>Nvidia sinks as DeepSeek rattles AI trade</title>
 <link>https://wire.example/nvidia</link><guid>wire-nvda-1</guid>
@@ -47,16 +51,8 @@ MORE = """<?xml version="1.0"?><rss version="2.0"><channel><title>Power</title>
 DeepSeek's cheap AI model raised doubts about data-centre power demand.</description></item>
 </channel></rss>"""
 
-CONFIG = """# my project: comments and layout are kept
-[watchlists]
-chips = ["NVDA", "AMD"]
-
-[[studies]]
-name = "chips"
-watchlist = "chips"
-event_date = 2025-01-27
-placebo = 0
-
+CONFIG = "# my project: comments and layout are kept\n" + CHIPS_CONFIG.replace("{", "{{")
+CONFIG += """
 [[feeds]]
 name = "wire"
 url = "{base}/rss"
@@ -67,38 +63,11 @@ url = "{base}/atom"
 """
 
 
-class _Feeds(http.server.BaseHTTPRequestHandler):
-    pages: ClassVar = {
-        "/rss": RSS,
-        "/atom": ATOM,
-        "/more": MORE,
-        "/html": "<html><body><p>not a feed</p></body></html>",
-    }
-
-    def do_GET(self) -> None:
-        page = self.pages.get(self.path)
-        if page is None:
-            self.send_error(500, "broken feed")
-            return
-        body = page.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Feeds)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    pages = {"/rss": RSS, "/atom": ATOM, "/more": MORE, "/html": "<html><body>not a feed</body>"}
+    with serving({path: page.encode() for path, page in pages.items()}) as url:
+        yield url
 
 
 def _config(tmp_path: Path, base: str, text: str = CONFIG) -> Path:
