@@ -34,11 +34,9 @@ from analytics.errors import SpecError
 from analytics.news.articles import Article
 from analytics.news.checks import CheckedClaim, check_claims
 from analytics.news.claims import Claim, find_claims
-from analytics.news.cleaning import clean_text
 from analytics.news.mentions import Mention, find_mentions, find_subjects
 from analytics.news.peers import DEFAULT_PEERS, find_peers
-from analytics.news.reading import read_article
-from analytics.news.timing import EventTiming, event_timing
+from analytics.news.timing import EventTiming, article_timing
 from analytics.study.options import StudyOptions
 from analytics.study.result import StudyResult
 from analytics.study.spec import StudySpec
@@ -175,14 +173,7 @@ def propose_study(
     if isinstance(peers, bool) or not isinstance(peers, int) or peers < 0:
         raise SpecError(f"peers: {peers!r} is not a number of peers; pass e.g. 20 (0 for none)")
     ref = _reference(Path(reference))
-    paragraphs = clean_text(article.body)
-    sentences = read_article(
-        article.headline,
-        paragraphs,
-        date=article.date,
-        default_year=article.published.year if article.published else None,
-    )
-    timing = event_timing(sentences, date=article.date, timing=article.timing)  # type: ignore[arg-type]
+    paragraphs, sentences, timing = article_timing(article)
     mentions = tuple(find_mentions([article.headline, *paragraphs], ref.aliases, ref.names))
     benchmark = _benchmark(mentions)
     companies = sorted(

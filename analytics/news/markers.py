@@ -21,8 +21,7 @@ from analytics.errors import AftershockError
 from analytics.news.articles import Article
 from analytics.news.cleaning import clean_text
 from analytics.news.mentions import find_mentions
-from analytics.news.reading import read_article
-from analytics.news.timing import event_timing
+from analytics.news.timing import article_timing
 
 __all__ = ["ArticleEvent", "NewsMarker", "article_day0", "article_events", "news_markers"]
 
@@ -53,15 +52,8 @@ class NewsMarker:
 def article_day0(article: Article) -> dt.date | None:
     """The article's day 0, as :func:`analytics.article_study.propose_study` finds it: the news
     index's event date and timing when given, else the text's; None when it names no day."""
-    paragraphs = clean_text(article.body)
-    sentences = read_article(
-        article.headline,
-        paragraphs,
-        date=article.date,
-        default_year=article.published.year if article.published else None,
-    )
     try:
-        timing = event_timing(sentences, date=article.date, timing=article.timing)  # type: ignore[arg-type]
+        *_, timing = article_timing(article)
     except AftershockError as exc:
         logger.info("no day 0 for %s: %s", article.source, exc)
         return None

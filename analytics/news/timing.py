@@ -26,9 +26,11 @@ from typing import Literal
 
 from analytics.calendar import Timing, day_zero
 from analytics.errors import SpecError
-from analytics.news.reading import Sentence
+from analytics.news.articles import Article
+from analytics.news.cleaning import clean_text
+from analytics.news.reading import Sentence, read_article
 
-__all__ = ["EventTiming", "event_timing", "market_reaction", "timing_words"]
+__all__ = ["EventTiming", "article_timing", "event_timing", "market_reaction", "timing_words"]
 
 _AFTER_CLOSE = re.compile(
     r"after\s+(?:the\s+)?(?:closing\s+bell|(?:market\s+)?close\b|bell\b)"
@@ -104,6 +106,27 @@ class EventTiming:
 
 def _day0(date: dt.date, timing: Timing) -> dt.date:
     return day_zero(date, timing).date()
+
+
+def article_timing(article: Article) -> tuple[list[str], list[Sentence], EventTiming]:
+    """The article's cleaned paragraphs, its sentences, and its day 0 and timing as
+    :func:`event_timing` reads them (the news index's event date and timing when given, else
+    the text's).
+
+    Raises
+    ------
+    SpecError
+        The article names no date.
+    """
+    paragraphs = clean_text(article.body)
+    sentences = read_article(
+        article.headline,
+        paragraphs,
+        date=article.date,
+        default_year=article.published.year if article.published else None,
+    )
+    timing = event_timing(sentences, date=article.date, timing=article.timing)  # type: ignore[arg-type]
+    return paragraphs, sentences, timing
 
 
 def event_timing(
