@@ -79,6 +79,7 @@ def _sync(data: DashboardData, trigger: str | None, **changes: Any) -> dict[str,
         run_clicks=changes.pop("run_clicks", 0),
         values=values,
         opened=changes.pop("opened", None),
+        text=changes.pop("text", None),
     )
 
 
@@ -183,17 +184,7 @@ def test_a_link_naming_only_an_article_opens_its_proposal(data: DashboardData) -
 
 
 def test_pasted_text_proposes_its_study_on_request(data: DashboardData) -> None:
-    text = INTEL
-    out = sync_state(
-        data,
-        trigger=ids.PROPOSAL_APPLY,
-        search=DEMO_QUERY,
-        study_key=None,
-        focus="0:0",
-        run_clicks=0,
-        values=controls_of(DEFAULT_STATE) | {"article": None},
-        text=text,
-    )
+    out = _sync(data, ids.PROPOSAL_APPLY, values={"article": None}, text=INTEL)
     assert (out["controls"]["date"], out["controls"]["timing"]) == ("2024-08-01", "after_close")
     assert out["controls"]["tickers"][0] == "INTC"
 
@@ -201,18 +192,7 @@ def test_pasted_text_proposes_its_study_on_request(data: DashboardData) -> None:
 def test_the_comparison_group_adds_every_sp500_member_to_the_proposal(
     data: DashboardData,
 ) -> None:
-    text = INTEL
-    values = controls_of(DEFAULT_STATE) | {"article": None}
-    out = sync_state(
-        data,
-        trigger=ids.PROPOSAL_COMPARE,
-        search=DEMO_QUERY,
-        study_key=None,
-        focus="0:0",
-        run_clicks=0,
-        values=values,
-        text=text,
-    )
+    out = _sync(data, ids.PROPOSAL_COMPARE, values={"article": None}, text=INTEL)
     chosen = out["controls"]
     assert (chosen["preset"], chosen["sector"]) == ("sp500", ALL_SECTORS)
     assert chosen["tickers"][0] == "INTC" and out["sector_disabled"] is False
