@@ -349,8 +349,10 @@ def export_bundle(
     height: int = 700,
     scale: float = 2,
     exporter: FigureExporter | None = None,
+    documents: Mapping[str, str | bytes] | None = None,
 ) -> bytes:
-    """Zip PNGs of the figures, CSVs of the frames and ``study.json``, in memory.
+    """Zip PNGs of the figures, CSVs of the frames, ``study.json`` and the ``documents``
+    (file name → content, e.g. ``study.xlsx``), in memory.
 
     Members are regular files of mode 0644 (readable by whoever unpacks them, as a
     download should be), dated now.
@@ -358,14 +360,22 @@ def export_bundle(
     Returns
     -------
     bytes
-        A zip archive: ``figures/<name>.png``, ``data/<name>.csv``, ``study.json``.
+        A zip archive: ``figures/<name>.png``, ``data/<name>.csv``, ``study.json`` and each
+        document.
     """
     fig_names = [safe_name(n) for n in figs]
     frame_names = [safe_name(n) for n in frames]
     if exporter is None:
         with FigureExporter() as own:
             return export_bundle(
-                figs, frames, json_text, width=width, height=height, scale=scale, exporter=own
+                figs,
+                frames,
+                json_text,
+                width=width,
+                height=height,
+                scale=scale,
+                exporter=own,
+                documents=documents,
             )
     images = exporter.render(list(figs.values()), width=width, height=height, scale=scale)
     now = time.localtime()[:6]
@@ -386,4 +396,6 @@ def export_bundle(
             text = frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
             zf.writestr(member(f"data/{name}.csv"), text)
         zf.writestr(member("study.json"), json_text)
+        for name, content in (documents or {}).items():
+            zf.writestr(member(safe_name(name)), content)
     return buffer.getvalue()

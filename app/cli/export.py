@@ -12,7 +12,8 @@ from analytics.study.options import StudyOptions
 from app.charts import figures
 from app.charts.captions import data_sources
 from app.charts.export import ImageFormat, check_image_size, export_figures
-from app.charts.tables import study_document
+from app.charts.reports import latex_tables, study_workbook
+from app.charts.tables import study_document, study_settings
 from app.cli.files import check_directory_destination, write_output
 from app.cli.options import StoreOpt, build_spec, study_options
 from app.settings import load_settings, open_workspace
@@ -37,7 +38,8 @@ def export(
 
     Files are named <chart>_<window>.<format>, e.g. caar_-1_1.png; one browser renders them all.
     Each chart's footer names the model, estimation window, event date, data source and
-    version; study.json holds the results and the settings the study ran with.
+    version; study.json holds the results and the settings the study ran with, study.xlsx the
+    tables (one sheet each) and tables.tex booktabs tables of CAAR and every test per window.
     """
     if fmt not in ("png", "svg"):
         raise SpecError(f"--format: {fmt!r} is not png or svg")
@@ -60,4 +62,7 @@ def export(
     sources = data_sources(workspace.store, [*spec.tickers, spec.benchmark])
     document = study_document(result, universe=universe, sources=sources)
     write_output(out / "study.json", document, "--out")
-    typer.echo(f"wrote {len(written)} charts and study.json to {out}")
+    ran_with = study_settings(result, universe=universe, sources=sources)
+    write_output(out / "study.xlsx", study_workbook(result.to_frames(), ran_with), "--out")
+    write_output(out / "tables.tex", latex_tables(result), "--out")
+    typer.echo(f"wrote {len(written)} charts, study.json, study.xlsx and tables.tex to {out}")

@@ -175,11 +175,12 @@ def _check_creatable(path: Path, option: str) -> None:
         raise DataError(f"{option}: cannot create {path}: {ancestor} is not writable")
 
 
-def check_file_destination(path: Path, option: str) -> None:
-    """Refuse, before any work, an output file that cannot be written: a folder, a missing or
-    read-only parent. A device or pipe (``/dev/stdout``) is written as is."""
+def check_file_destination(path: Path, option: str, example: str = "study.json") -> None:
+    """Refuse, before any work, an output file that cannot be written: a folder (the error
+    suggests ``example`` in it), a missing or read-only parent. A device or pipe
+    (``/dev/stdout``) is written as is."""
     if path.is_dir():
-        raise DataError(f"{option}: {path} is a folder; name a file, e.g. {path / 'study.json'}")
+        raise DataError(f"{option}: {path} is a folder; name a file, e.g. {path / example}")
     if path.exists():
         if path.is_file() and not os.access(path, os.W_OK):
             raise DataError(f"{option}: {path} is not writable")
@@ -198,10 +199,11 @@ def check_directory_destination(path: Path, option: str) -> None:
     _check_creatable(path / "x", option)
 
 
-def write_output(path: Path, text: str, option: str) -> None:
-    """Write ``text`` to ``path``: atomically for a regular file (never a partial file),
-    directly to a device or pipe; a failure (disk full) is one :class:`DataError` line."""
-    data = text.encode("utf-8")
+def write_output(path: Path, text: str | bytes, option: str) -> None:
+    """Write ``text`` (UTF-8) or bytes to ``path``: atomically for a regular file (never a
+    partial file), directly to a device or pipe; a failure (disk full) is one
+    :class:`DataError` line."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         if path.exists() and not path.is_file():
             with path.open("wb") as handle:

@@ -13,6 +13,8 @@ from analytics.errors import DataError, SpecError
 from analytics.study.options import StudyOptions
 from analytics.study.spec import StudySpec
 from analytics.workspace import Workspace
+from app.charts.reports import latex_tables, study_workbook
+from app.charts.tables import study_settings
 from app.cli import output
 from app.cli.files import check_directory_destination, check_file_destination, write_output
 from app.cli.news import read_article_source
@@ -60,6 +62,14 @@ def study(
     csv_dir: Annotated[
         Path | None, typer.Option("--csv", help="Write the result's tables as CSV files here.")
     ] = None,
+    xlsx_out: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Write the result's tables as an Excel workbook (.xlsx)."),
+    ] = None,
+    latex_out: Annotated[
+        Path | None,
+        typer.Option("--latex", help="Write booktabs LaTeX tables of CAAR and every test."),
+    ] = None,
     article: Annotated[
         str | None,
         typer.Option(
@@ -78,6 +88,12 @@ def study(
         check_file_destination(json_out, "--json")
     if csv_dir is not None:
         check_directory_destination(csv_dir, "--csv")
+    for path, flag, example in (
+        (xlsx_out, "--xlsx", "study.xlsx"),
+        (latex_out, "--latex", "tables.tex"),
+    ):
+        if path is not None:
+            check_file_destination(path, flag, example)
     settings = load_settings(store)
     workspace = open_workspace(settings, factors_file=options.factors)
     spec = build_spec(options) if article is None else _article_spec(article, options, workspace)
@@ -95,6 +111,12 @@ def study(
             result.to_csv(csv_dir)
         except OSError as exc:
             raise DataError(f"--csv: cannot write into {csv_dir} ({exc.strerror or exc})") from exc
+    if xlsx_out is not None:
+        write_output(xlsx_out, study_workbook(result.to_frames(), study_settings(result)), "--xlsx")
+        output.note(f"wrote {xlsx_out}")
+    if latex_out is not None:
+        write_output(latex_out, latex_tables(result), "--latex")
+        output.note(f"wrote {latex_out}")
     if json_out is not None:
         write_output(json_out, result.to_json(), "--json")
         output.result(f"wrote {json_out}")

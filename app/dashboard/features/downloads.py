@@ -14,7 +14,8 @@ from analytics.errors import AftershockError
 from app.charts import figures
 from app.charts.captions import data_sources
 from app.charts.export import FigureExporter, export_bundle
-from app.charts.tables import results_csv, results_table, study_document
+from app.charts.reports import latex_tables, study_workbook
+from app.charts.tables import results_csv, results_table, study_document, study_settings
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import alert
@@ -106,8 +107,9 @@ def export_all(
     placebo: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any]:
     """``(dcc.Download data, alert)``: a zip of every window's charts, the tables (the result's
-    frames and the grid's ``results``) and ``study.json`` with the study's settings; with the
-    placebo test once the follow-up run (``placebo``) has it."""
+    frames and the grid's ``results``, as CSV files and as the sheets of ``study.xlsx``),
+    ``tables.tex`` (CAAR and every test per window) and ``study.json`` with the study's
+    settings; with the placebo test once the follow-up run (``placebo``) has it."""
     key = key_with_placebo(key, placebo)
     result = data.result(key)
     if result is None or key is None:
@@ -120,11 +122,10 @@ def export_all(
             "results": results_table(result, data.sector_of(tickers)),
             **result.to_frames(),
         }
-        document = study_document(
-            result,
-            universe=_universe_name(preset, sector),
-            sources=data_sources(data.store(), [*tickers, result.spec.benchmark]),
-        )
+        universe = _universe_name(preset, sector)
+        sources = data_sources(data.store(), [*tickers, result.spec.benchmark])
+        document = study_document(result, universe=universe, sources=sources)
+        settings = study_settings(result, universe=universe, sources=sources)
         archive = export_bundle(
             figs,
             frames,
@@ -133,6 +134,10 @@ def export_all(
             height=_PNG_HEIGHT,
             scale=_PNG_SCALE,
             exporter=exporter() if exporter is not None else None,
+            documents={
+                "study.xlsx": study_workbook(frames, settings),
+                "tables.tex": latex_tables(result),
+            },
         )
     except AftershockError as exc:
         return no_update, alert(str(exc), title="Export failed")

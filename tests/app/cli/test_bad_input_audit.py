@@ -302,6 +302,17 @@ def test_json_naming_a_folder_is_refused_before_the_study(
             contains="is a folder")  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("option", "example"), [("--xlsx", "study.xlsx"), ("--latex", "tables.tex")]
+)
+def test_a_folder_as_table_file_is_refused_with_an_example(
+    cli, store_dir: Path, tmp_path: Path, option: str, example: str
+) -> None:
+    line = refused(cli, store_dir, "study", *EVENT, "--tickers", "NVDA", option, str(tmp_path),
+                   contains=f"{option}: {tmp_path} is a folder")  # fmt: skip
+    assert line.endswith(f"e.g. {tmp_path / example}")
+
+
 def test_json_to_a_full_device_is_one_line(cli, store_dir: Path) -> None:
     refused(cli, store_dir, "study", *EVENT, "--tickers", "NVDA", "--placebo", "0",
             "--json", "/dev/full", contains="no space")  # fmt: skip

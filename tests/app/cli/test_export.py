@@ -6,6 +6,7 @@ import json
 import struct
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -42,6 +43,10 @@ def test_export_writes_every_chart_per_window(tmp_path: Path) -> None:
         width, _height = struct.unpack(">II", head[16:24])
         assert width == 800
     assert set(json.loads((out / "study.json").read_text())["aggregate"]) == {"0:0", "-1:1"}
+    book = openpyxl.load_workbook(out / "study.xlsx", read_only=True)
+    assert book.sheetnames == ["settings", "firms", "days", "windows", "aar", "aggregate", "tests",
+                               "excluded"]  # fmt: skip
+    assert (out / "tables.tex").read_text().count(r"\begin{tabular}") == 2
 
 
 @pytest.mark.usefixtures("env")

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -160,3 +161,21 @@ def test_json_mode_prints_the_method_warnings(run, tmp_path: Path) -> None:
     (warning,) = json.loads(out.read_text())["warnings"]
     assert warning.startswith("window 0:0: only 2 firms; the cross-sectional tests")
     assert warning in result.output
+
+
+def test_xlsx_and_latex_hold_the_json_numbers(run, tmp_path: Path) -> None:
+    out, book_path, tex_path = tmp_path / "out.json", tmp_path / "t.xlsx", tmp_path / "t.tex"
+    result = run(
+        "study", "--event-date", "2025-01-27", "--tickers", "NVDA,AVGO,MSFT", "--window=-1:1",
+        "--placebo", "0", "--json", str(out), "--xlsx", str(book_path), "--latex", str(tex_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    book = openpyxl.load_workbook(book_path, read_only=True)
+    rows = list(book["aggregate"].iter_rows(values_only=True))
+    caar = rows[1][rows[0].index("caar")]
+    assert caar == doc["aggregate"]["-1:1"]["caar"]
+    tex = tex_path.read_text()
+    assert f"CAAR (\\%) & ${caar * 100:.2f}$ & & 3 \\\\" in tex
+    patell = doc["aggregate"]["-1:1"]["tests"]["patell_z"]
+    assert f"Patell Z & ${patell['stat']:.3f}$ & ${patell['p']:.4f}$ & 3 \\\\" in tex

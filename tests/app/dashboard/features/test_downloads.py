@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -111,6 +112,10 @@ def test_export_all_holds_every_windows_charts_and_the_settings(
     assert {f"figures/{n}_{w}.png" for n in CHARTS[1:] for w in windows} <= names
     assert "figures/price_paths.png" in names
     assert {"data/results.csv", "data/windows.csv", "study.json"} <= names
+    assert {"study.xlsx", "tables.tex"} <= names
+    book = openpyxl.load_workbook(archive.open("study.xlsx"), read_only=True)
+    assert book.sheetnames[:2] == ["settings", "results"] and "tests" in book.sheetnames
+    assert archive.read("tables.tex").decode().count(r"\begin{table}") == len(windows)
     for info in archive.infolist():
         assert (info.external_attr >> 16) & 0o777 == 0o644, info.filename
     settings = json.loads(archive.read("study.json"))["settings"]
