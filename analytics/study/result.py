@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.study.calendar_time import CalendarTime
 from analytics.study.serialize import result_json
 from analytics.study.significance import TestResult
 from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
@@ -130,6 +131,9 @@ class StudyResult:
     test_results: Mapping[str, Mapping[str, TestResult]]
     placebo: Mapping[str, TestResult]
     value_change: np.ndarray | None = None
+    calendar_time: Mapping[str, CalendarTime] = field(default_factory=dict)
+    """Per window, the calendar-time portfolio's alpha (:mod:`analytics.study.calendar_time`);
+    empty unless the firm-events have more than one day 0."""
 
     def __post_init__(self) -> None:
         for name in (

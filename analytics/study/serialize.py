@@ -70,6 +70,17 @@ def result_json(result: StudyResult) -> str:
         "firms": firms,
         "days": records(result.days),
         "aggregate": aggregate,
+        "calendar_time": {
+            key: {
+                "alpha": c.alpha,
+                "se": c.se,
+                "t": c.t,
+                "p": c.p,
+                "days": c.days,
+                "mean_firms": c.mean_firms,
+            }
+            for key, c in result.calendar_time.items()
+        },
         "excluded": records(result.excluded),
         "warnings": list(result.warnings),
     }

@@ -108,6 +108,17 @@ def summarize(result: StudyResult) -> Summary:
             if name in CROSS_SECTIONAL_TESTS and 0 < n < FEW_FIRMS:
                 extra = f"  unreliable: {n} firms"
             lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
+    if result.calendar_time:
+        lines += [
+            "",
+            "Calendar-time portfolio (equally weighted firm-events in their window, alpha per day "
+            "on the model's regressors):",
+        ]
+        for key, c in result.calendar_time.items():
+            lines.append(
+                f"  window {key:>7}   alpha = {c.alpha:+.4%}   t = {c.t:.3f}   p = {c.p:.4f} "
+                f"{_stars(c.p):<3}  {c.days} days, {c.mean_firms:.1f} firm-events a day"
+            )
     lines += _firm_lines(result)
     excluded = result.excluded
     if len(excluded):

@@ -12,6 +12,7 @@ import pandas as pd
 from analytics import calendar
 from analytics.data.factors import ETF_PROXY_TICKERS
 from analytics.errors import InsufficientDataError
+from analytics.study.calendar_time import CalendarTime, calendar_time_portfolio, window_cover
 from analytics.study.engine.core import (
     OK,
     SPIKE,
@@ -26,12 +27,14 @@ from analytics.study.engine.dollars import cap_anchors, dollar_impact
 from analytics.study.engine.exclusions import firm_reasons, firm_status, window_status
 from analytics.study.engine.inputs import (
     RISK_FREE,
+    Panel,
     PriceProvider,
     Progress,
     load_panel,
     symbols_known,
 )
 from analytics.study.engine.placebo import placebo_tests
+from analytics.study.options import FACTOR_MODELS
 from analytics.study.result import STATUS_OK, StudyResult
 from analytics.study.significance import mean_pairwise_correlation, window_tests
 from analytics.study.spec import StudySpec
@@ -52,6 +55,39 @@ def _span(
         start = min(start, pd.Timestamp(anchors["cap_date"].min()))
         end = max(end, pd.Timestamp(anchors["cap_date"].max()))
     return start, end
+
+
+def calendar_time(
+    spec: StudySpec,
+    panel: Panel,
+    day0_rows: np.ndarray,
+    columns: np.ndarray,
+    included: np.ndarray,
+) -> dict[str, CalendarTime]:
+    """Per window, the calendar-time portfolio of the included firm-events, regressed on the
+    model's regressors: the benchmark (market, CAPM in excess of the risk-free rate), nothing
+    (constant mean; market-adjusted, in excess of the benchmark) or the factors."""
+    returns = panel.returns[:, columns]
+    regressors: np.ndarray = panel.market[:, None]
+    risk_free: np.ndarray | None = None
+    if spec.model == "capm":
+        regressors, risk_free = (panel.market - panel.rf)[:, None], panel.rf
+    elif spec.model == "market_adjusted":
+        regressors, risk_free = np.zeros((len(panel.market), 0)), panel.market
+    elif spec.model == "constant_mean":
+        regressors = np.zeros((len(panel.market), 0))
+    elif spec.model in FACTOR_MODELS:
+        regressors, risk_free = panel.factors, panel.rf
+    return {
+        key: calendar_time_portfolio(
+            returns,
+            window_cover(day0_rows, start, end, len(panel.sessions)) & inside[None, :],
+            regressors,
+            risk_free,
+        )
+        for key, (start, end), inside in zip(spec.window_keys, spec.windows, included, strict=True)
+        if inside.any()
+    }
 
 
 def data_requirements(
@@ -174,6 +210,9 @@ def run_study(
         if spec.placebo
         else {}
     )
+    calendar = (
+        calendar_time(spec, panel, day0_rows, columns, included) if len(np.unique(day0)) > 1 else {}
+    )
     simple = np.expm1(core.ret) if spec.returns == "log" else core.ret
     dollars, value_change = (
         (np.full(car.shape, np.nan), np.full(car.shape, np.nan))
@@ -215,4 +254,5 @@ def run_study(
         test_results=tests,
         placebo=placebo,
         value_change=value_change,
+        calendar_time=calendar,
     )

@@ -3,13 +3,19 @@ statsmodels OLS on it."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from analytics.data.memory import MemoryPrices
 from analytics.study.calendar_time import calendar_time_portfolio, window_cover
+from analytics.study.engine import run_study
+from analytics.study.spec import StudySpec
+from tests.support import DEEPSEEK_PACK
 
 
 def _loop_portfolio(returns, day0_rows, start, end, rf=None):
@@ -79,3 +85,57 @@ def test_too_few_portfolio_days_give_nan() -> None:
     returns = np.array([[0.01], [0.02]])
     got = calendar_time_portfolio(returns, window_cover(np.array([0]), 0, 1, 2), np.ones((2, 1)))
     assert got.days == 2 and math.isnan(got.alpha) and math.isnan(got.p)
+
+
+# -- in the engine, on the data pack ---------------------------------------------------------
+
+EVENTS = pd.DataFrame(
+    {
+        "ticker": ["NVDA", "AVGO", "AMD", "MU", "NVDA", "TSM", "INTC", "AMD", "CEG", "VST"],
+        "date": ["2025-01-27", "2025-01-27", "2024-08-05", "2024-08-05", "2024-04-19",
+                 "2024-04-19", "2024-08-02", "2024-10-30", "2025-03-03", "2025-03-03"],
+    }
+)  # fmt: skip
+
+
+def _pack() -> pd.DataFrame:
+    wide = pd.read_parquet(DEEPSEEK_PACK).pivot(index="date", columns="ticker", values="adj_close")
+    return wide.set_axis(pd.DatetimeIndex(wide.index).astype("datetime64[ns]"), axis=0)
+
+
+@pytest.mark.parametrize("model", ["market", "market_adjusted", "constant_mean"])
+def test_the_engine_s_calendar_time_alpha_by_an_independent_path(model: str) -> None:
+    prices = _pack()
+    spec = StudySpec.create(events=EVENTS, windows=["-1:1", "0:5"], model=model, placebo=0)
+    result = run_study(spec, MemoryPrices(prices))
+    market = prices["SPY"].pct_change()
+    days, windows = result.days, result.windows
+    for key in spec.window_keys:
+        start, end = (int(v) for v in key.split(":"))
+        ok = windows[(windows["window"] == key) & (windows["status"] == "ok")]["event_id"]
+        inside = days[days["event_id"].isin(ok) & days["day"].between(start, end)]
+        portfolio = inside.groupby("date")["ret"].mean()
+        m = market.reindex(portfolio.index).to_numpy()
+        y = portfolio.to_numpy()
+        if model == "market":
+            fit = sm.OLS(y, sm.add_constant(m)).fit()
+        elif model == "market_adjusted":
+            fit = sm.OLS(y - m, np.ones((len(y), 1))).fit()
+        else:
+            fit = sm.OLS(y, np.ones((len(y), 1))).fit()
+        got = result.calendar_time[key]
+        assert got.days == len(y)
+        assert got.mean_firms == pytest.approx(inside.groupby("date").size().mean(), rel=1e-12)
+        assert got.alpha == pytest.approx(fit.params[0], rel=1e-9)
+        assert got.t == pytest.approx(fit.tvalues[0], rel=1e-9)
+        assert got.p == pytest.approx(fit.pvalues[0], rel=1e-8)
+    document = json.loads(result.to_json())["calendar_time"]
+    assert document["-1:1"]["days"] == result.calendar_time["-1:1"].days
+    assert "Calendar-time portfolio" in str(result.summary())
+
+
+def test_a_study_of_one_day_0_has_no_calendar_time_portfolio() -> None:
+    spec = StudySpec.create(tickers="NVDA,AMD", date="2025-01-27", placebo=0)
+    result = run_study(spec, MemoryPrices(_pack()))
+    assert result.calendar_time == {} and json.loads(result.to_json())["calendar_time"] == {}
+    assert "Calendar-time" not in str(result.summary())
