@@ -12,7 +12,15 @@ from dash import html, no_update
 
 from analytics.study.result import CROSS_SECTIONAL_TESTS, FEW_FIRMS, StudyResult
 from app.charts.base import SURVIVORSHIP_NOTE
-from app.charts.formatting import format_p, model_phrase, pct, stars, value_words, window_label
+from app.charts.formatting import (
+    format_p,
+    model_phrase,
+    pct,
+    signed_number,
+    stars,
+    value_words,
+    window_label,
+)
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import NUM_FORMAT, P_FORMAT, PCT_FORMAT, SIGN_CLASSES, alert
 from app.dashboard.state import MODELS, format_window
@@ -181,6 +189,21 @@ def _excluded_note(result: StudyResult) -> Any:
     )
 
 
+def _calendar_time_note(result: StudyResult, window: str) -> list[Any]:
+    """The window's calendar-time alpha, for studies with more than one day 0."""
+    c = result.calendar_time.get(window)
+    if c is None:
+        return []
+    if not math.isfinite(c.alpha):
+        text = f"too few portfolio days ({c.days}) for its regression"
+    else:
+        text = (
+            f"alpha {pct(c.alpha, 3)} a day (t = {signed_number(c.t, 2)}, {format_p(c.p)}) over "
+            f"{c.days} portfolio days, {c.mean_firms:.1f} firm-events a day"
+        )
+    return [html.Div(f"Calendar-time portfolio {window_label(window)}: {text}.", className="note")]
+
+
 def significance_panel(
     data: DashboardData,
     key: str | None,
@@ -235,6 +258,7 @@ def significance_panel(
                 if failed
                 else []
             ),
+            *_calendar_time_note(result, window),
             *(
                 alert(warning, title="Method warning", color="yellow")
                 for warning in result.warnings

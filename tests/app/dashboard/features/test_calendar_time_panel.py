@@ -1,0 +1,29 @@
+"""The Tests tab states a multi-day-0 study's calendar-time alpha, as the summary does."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from analytics.data.memory import MemoryPrices
+from analytics.study.engine import run_study
+from analytics.study.spec import StudySpec
+from app.charts.formatting import format_p
+from app.dashboard.features.results.panels import significance_panel
+from tests.analytics.study.test_calendar_time import EVENTS, _pack
+from tests.support import component_text
+
+
+def test_the_verdict_names_the_calendar_time_alpha_of_the_window() -> None:
+    spec = StudySpec.create(events=EVENTS, windows=["-1:1", "0:5"], placebo=0)
+    result = run_study(spec, MemoryPrices(_pack()))
+    data = SimpleNamespace(result=lambda key: result)
+    for window in ("-1:1", "0:5"):
+        c = result.calendar_time[window]
+        text = component_text(significance_panel(data, "key", window, "tests"))  # type: ignore[arg-type]
+        alpha = f"{abs(c.alpha) * 100:.3f}%"
+        assert f"Calendar-time portfolio [{window.split(':')[0].replace('-', '−')}" in text
+        assert f"alpha −{alpha} a day (t = −{abs(c.t):.2f}, {format_p(c.p)}) over {c.days}" in text
+    one_day = run_study(StudySpec.create(tickers="NVDA,AMD", date="2025-01-27", placebo=0),
+                        MemoryPrices(_pack()))  # fmt: skip
+    data = SimpleNamespace(result=lambda key: one_day)
+    assert "Calendar-time" not in component_text(significance_panel(data, "k", "0:0", "tests"))  # type: ignore[arg-type]
