@@ -43,6 +43,13 @@ FILLED_UNTIL = "2025-06-30"
 """Last day :func:`fill_store` imports by default."""
 
 
+def deepseek_prices() -> pd.DataFrame:
+    """The DeepSeek pack's adjusted closes, wide (one column per ticker, dates as index), for
+    :class:`~analytics.data.memory.MemoryPrices`."""
+    wide = pd.read_parquet(DEEPSEEK_PACK).pivot(index="date", columns="ticker", values="adj_close")
+    return wide.set_axis(pd.DatetimeIndex(wide.index).astype("datetime64[ns]"), axis=0)
+
+
 def french_zip(table: pd.DataFrame) -> bytes:
     """``table`` (decimal ``MKT_RF, SMB, HML, RF`` by date) as Kenneth French's zipped daily CSV:
     percent values, ``YYYYMMDD`` rows under a header whose first field is empty."""

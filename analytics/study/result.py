@@ -37,6 +37,7 @@ from analytics.study.significance import TestResult
 from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
 from analytics.study.spec import StudySpec
 from analytics.study.summary import Summary, summarize
+from analytics.study.volatility import AbnormalVolatility
 from analytics.study.warnings import method_warnings
 
 __all__ = [
@@ -134,6 +135,9 @@ class StudyResult:
     calendar_time: Mapping[str, CalendarTime] = field(default_factory=dict)
     """Per window, the calendar-time portfolio's alpha (:mod:`analytics.study.calendar_time`);
     empty unless the firm-events have more than one day 0."""
+    volatility: Mapping[str, AbnormalVolatility] = field(default_factory=dict)
+    """Per window, the abnormal volatility of the included firms
+    (:mod:`analytics.study.volatility`)."""
 
     def __post_init__(self) -> None:
         for name in (

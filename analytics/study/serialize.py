@@ -70,6 +70,10 @@ def result_json(result: StudyResult) -> str:
         "firms": firms,
         "days": records(result.days),
         "aggregate": aggregate,
+        "abnormal_volatility": {
+            key: {"ratio": v.ratio, "lambda": v.lam, "df": v.df, "p": v.p}
+            for key, v in result.volatility.items()
+        },
         "calendar_time": {
             key: {
                 "alpha": c.alpha,

@@ -108,6 +108,12 @@ def summarize(result: StudyResult) -> Summary:
             if name in CROSS_SECTIONAL_TESTS and 0 < n < FEW_FIRMS:
                 extra = f"  unreliable: {n} firms"
             lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
+        volatility = result.volatility.get(key)
+        if volatility is not None:
+            lines.append(
+                f"  volatility ratio {volatility.ratio:.3f} (λ = {volatility.lam:.1f}, "
+                f"df = {volatility.df}, p = {volatility.p:.4f}) {_stars(volatility.p)}".rstrip()
+            )
     if result.calendar_time:
         lines += [
             "",

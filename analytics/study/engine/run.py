@@ -38,6 +38,7 @@ from analytics.study.options import FACTOR_MODELS
 from analytics.study.result import STATUS_OK, StudyResult
 from analytics.study.significance import mean_pairwise_correlation, window_tests
 from analytics.study.spec import StudySpec
+from analytics.study.volatility import abnormal_volatility
 
 __all__ = ["data_requirements", "run_study"]
 
@@ -210,6 +211,13 @@ def run_study(
         if spec.placebo
         else {}
     )
+    volatility = {
+        key: abnormal_volatility(
+            ar[window_rows[j]][:, inside], var_ar[window_rows[j]][:, inside], fit.dof[inside]
+        )
+        for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
+        if inside.any()
+    }
     calendar = (
         calendar_time(spec, panel, day0_rows, columns, included) if len(np.unique(day0)) > 1 else {}
     )
@@ -255,4 +263,5 @@ def run_study(
         placebo=placebo,
         value_change=value_change,
         calendar_time=calendar,
+        volatility=volatility,
     )

@@ -15,7 +15,7 @@ from analytics.data.memory import MemoryPrices
 from analytics.study.calendar_time import calendar_time_portfolio, window_cover
 from analytics.study.engine import run_study
 from analytics.study.spec import StudySpec
-from tests.support import DEEPSEEK_PACK
+from tests.support import deepseek_prices
 
 
 def _loop_portfolio(returns, day0_rows, start, end, rf=None):
@@ -98,14 +98,9 @@ EVENTS = pd.DataFrame(
 )  # fmt: skip
 
 
-def _pack() -> pd.DataFrame:
-    wide = pd.read_parquet(DEEPSEEK_PACK).pivot(index="date", columns="ticker", values="adj_close")
-    return wide.set_axis(pd.DatetimeIndex(wide.index).astype("datetime64[ns]"), axis=0)
-
-
 @pytest.mark.parametrize("model", ["market", "market_adjusted", "constant_mean"])
 def test_the_engine_s_calendar_time_alpha_by_an_independent_path(model: str) -> None:
-    prices = _pack()
+    prices = deepseek_prices()
     spec = StudySpec.create(events=EVENTS, windows=["-1:1", "0:5"], model=model, placebo=0)
     result = run_study(spec, MemoryPrices(prices))
     market = prices["SPY"].pct_change()
@@ -136,6 +131,6 @@ def test_the_engine_s_calendar_time_alpha_by_an_independent_path(model: str) -> 
 
 def test_a_study_of_one_day_0_has_no_calendar_time_portfolio() -> None:
     spec = StudySpec.create(tickers="NVDA,AMD", date="2025-01-27", placebo=0)
-    result = run_study(spec, MemoryPrices(_pack()))
+    result = run_study(spec, MemoryPrices(deepseek_prices()))
     assert result.calendar_time == {} and json.loads(result.to_json())["calendar_time"] == {}
     assert "Calendar-time" not in str(result.summary())

@@ -189,6 +189,18 @@ def _excluded_note(result: StudyResult) -> Any:
     )
 
 
+def _volatility_note(result: StudyResult, window: str) -> list[Any]:
+    """The window's abnormal volatility: how many times its usual variance the ARs had."""
+    v = result.volatility.get(window)
+    if v is None or not math.isfinite(v.ratio):
+        return []
+    text = (
+        f"Abnormal volatility {window_label(window)}: the abnormal returns had {v.ratio:.1f}× "
+        f"their estimation-period variance (λ = {v.lam:.1f} on {v.df} firm-days, {format_p(v.p)})."
+    )
+    return [html.Div(text, className="note")]
+
+
 def _calendar_time_note(result: StudyResult, window: str) -> list[Any]:
     """The window's calendar-time alpha, for studies with more than one day 0."""
     c = result.calendar_time.get(window)
@@ -258,6 +270,7 @@ def significance_panel(
                 if failed
                 else []
             ),
+            *_volatility_note(result, window),
             *_calendar_time_note(result, window),
             *(
                 alert(warning, title="Method warning", color="yellow")
