@@ -402,7 +402,12 @@ class Workspace:
             factors = self.factors(spec)
         try:
             result = run_study(
-                spec, self.store, market_caps=self.market_caps, factors=factors, progress=progress
+                spec,
+                self.store,
+                market_caps=self.market_caps,
+                factors=factors,
+                volume=self.volume(spec),
+                progress=progress,
             )
         except InsufficientDataError as exc:
             raise self._prices_end(spec) or exc from exc
@@ -415,6 +420,19 @@ class Workspace:
             if t != spec.benchmark
         }
         return explain_exclusions(result, known=self.known_tickers, last_stored=ends)
+
+    def volume(self, spec: StudySpec) -> pd.DataFrame | None:
+        """The stored shares traded of the study's firms over its span, wide (dates × tickers);
+        None when the store holds no volume for them (data packs carry adjusted closes only) or
+        the prices come from a provider that keeps closes only."""
+        if not isinstance(self.store, PriceStore):
+            return None
+        _, start, end = data_requirements(spec)
+        long = self.store.prices(list(spec.tickers), start, end, columns=("volume",))
+        long = long[long["volume"].notna()]
+        if long.empty:
+            return None
+        return long.pivot(index="date", columns="ticker", values="volume")
 
     def _last_stored(self, tickers: Sequence[str]) -> dict[str, pd.Timestamp]:
         """Ticker → date of its last stored price (tickers without any are left out)."""

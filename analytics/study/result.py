@@ -38,6 +38,7 @@ from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
 from analytics.study.spec import StudySpec
 from analytics.study.summary import Summary, summarize
 from analytics.study.volatility import AbnormalVolatility
+from analytics.study.volume import AbnormalVolume
 from analytics.study.warnings import method_warnings
 
 __all__ = [
@@ -138,6 +139,9 @@ class StudyResult:
     volatility: Mapping[str, AbnormalVolatility] = field(default_factory=dict)
     """Per window, the abnormal volatility of the included firms
     (:mod:`analytics.study.volatility`)."""
+    abnormal_volume: Mapping[str, AbnormalVolume] | None = None
+    """Per window, the abnormal volume (:mod:`analytics.study.volume`); None when the data
+    hold no volume."""
 
     def __post_init__(self) -> None:
         for name in (

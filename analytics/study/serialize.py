@@ -74,6 +74,12 @@ def result_json(result: StudyResult) -> str:
             key: {"ratio": v.ratio, "lambda": v.lam, "df": v.df, "p": v.p}
             for key, v in result.volatility.items()
         },
+        "abnormal_volume": None
+        if result.abnormal_volume is None
+        else {
+            key: {"mean_sav": v.mean_sav, "z": v.z, "z_p": v.z_p, "t": v.t, "t_p": v.t_p, "n": v.n}
+            for key, v in result.abnormal_volume.items()
+        },
         "calendar_time": {
             key: {
                 "alpha": c.alpha,

@@ -114,6 +114,15 @@ def summarize(result: StudyResult) -> Summary:
                 f"  volatility ratio {volatility.ratio:.3f} (λ = {volatility.lam:.1f}, "
                 f"df = {volatility.df}, p = {volatility.p:.4f}) {_stars(volatility.p)}".rstrip()
             )
+    if result.abnormal_volume is None:
+        lines += ["", "Abnormal volume: no volume in the data (these prices carry no volume)."]
+    else:
+        lines += ["", "Abnormal volume (log volume in estimation standard deviations):"]
+        for key, v in result.abnormal_volume.items():
+            lines.append(
+                f"  window {key:>7}   mean SAV = {v.mean_sav:+.3f}   Z = {v.z:.3f} "
+                f"(p = {v.z_p:.4f})   t = {v.t:.3f} (p = {v.t_p:.4f})   {v.n} firms"
+            )
     if result.calendar_time:
         lines += [
             "",

@@ -39,6 +39,7 @@ from analytics.study.result import STATUS_OK, StudyResult
 from analytics.study.significance import mean_pairwise_correlation, window_tests
 from analytics.study.spec import StudySpec
 from analytics.study.volatility import abnormal_volatility
+from analytics.study.volume import AbnormalVolume, abnormal_volume
 
 __all__ = ["data_requirements", "run_study"]
 
@@ -56,6 +57,36 @@ def _span(
         start = min(start, pd.Timestamp(anchors["cap_date"].min()))
         end = max(end, pd.Timestamp(anchors["cap_date"].max()))
     return start, end
+
+
+def _relative(values: np.ndarray, day0_rows: np.ndarray, first: int, last: int) -> np.ndarray:
+    """``(last - first + 1, N)``: column ``i`` of ``values`` on the sessions ``first..last``
+    relative to ``day0_rows[i]``; NaN outside the panel."""
+    rows = np.arange(first, last + 1)[:, None] + day0_rows[None, :]
+    inside = (rows >= 0) & (rows < len(values))
+    picked = values[np.clip(rows, 0, len(values) - 1), np.arange(values.shape[1])[None, :]]
+    return np.where(inside, picked, np.nan)
+
+
+def volume_tests(
+    spec: StudySpec,
+    volume: pd.DataFrame,
+    sessions: pd.DatetimeIndex,
+    day0_rows: np.ndarray,
+    columns: np.ndarray,
+    included: np.ndarray,
+) -> dict[str, AbnormalVolume] | None:
+    """Per window, the abnormal volume of the included firm-events; None without any volume."""
+    aligned = volume.reindex(index=sessions, columns=list(spec.tickers))
+    values = aligned.to_numpy(dtype="float64", na_value=np.nan)[:, columns]
+    if not np.isfinite(values).any():
+        return None
+    est = _relative(values, day0_rows, *spec.estimation)
+    return {
+        key: abnormal_volume(est[:, inside], _relative(values, day0_rows, start, end)[:, inside])
+        for key, (start, end), inside in zip(spec.window_keys, spec.windows, included, strict=True)
+        if inside.any()
+    }
 
 
 def calendar_time(
@@ -116,6 +147,7 @@ def run_study(
     *,
     market_caps: pd.DataFrame | None = None,
     factors: pd.DataFrame | None = None,
+    volume: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> StudyResult:
     """Run the event study ``spec`` on prices from ``prices``.
@@ -134,6 +166,9 @@ def run_study(
         with a ``date`` column), one column per factor in decimal daily returns and an optional
         ``RF``. The engine never loads them itself: :meth:`analytics.workspace.Workspace.factors`
         does (a factor file, Kenneth French's library through a cache, or ETF proxies).
+    volume
+        Shares traded, wide like a price panel (dates × tickers), for the abnormal-volume tests;
+        None, or no volume at all, leaves them out (:attr:`StudyResult.abnormal_volume` None).
     progress
         Called with ``(step, fraction)`` as the work advances.
 
@@ -218,6 +253,11 @@ def run_study(
         for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
         if inside.any()
     }
+    volumes = (
+        None
+        if volume is None
+        else volume_tests(spec, volume, panel.sessions, day0_rows, columns, included)
+    )
     calendar = (
         calendar_time(spec, panel, day0_rows, columns, included) if len(np.unique(day0)) > 1 else {}
     )
@@ -264,4 +304,5 @@ def run_study(
         value_change=value_change,
         calendar_time=calendar,
         volatility=volatility,
+        abnormal_volume=volumes,
     )

@@ -201,6 +201,21 @@ def _volatility_note(result: StudyResult, window: str) -> list[Any]:
     return [html.Div(text, className="note")]
 
 
+def _volume_note(result: StudyResult, window: str) -> list[Any]:
+    """The window's abnormal volume, or that the data hold none."""
+    if result.abnormal_volume is None:
+        return [html.Div("No volume in the data: abnormal volume not computed.", className="note")]
+    v = result.abnormal_volume.get(window)
+    if v is None or v.n == 0:
+        return []
+    text = (
+        f"Abnormal volume {window_label(window)}: log volume {signed_number(v.mean_sav, 2)} "
+        f"estimation standard deviations from its mean (Z = {signed_number(v.z, 2)}, "
+        f"{format_p(v.z_p)}; {v.n} firms)."
+    )
+    return [html.Div(text, className="note")]
+
+
 def _calendar_time_note(result: StudyResult, window: str) -> list[Any]:
     """The window's calendar-time alpha, for studies with more than one day 0."""
     c = result.calendar_time.get(window)
@@ -271,6 +286,7 @@ def significance_panel(
                 else []
             ),
             *_volatility_note(result, window),
+            *_volume_note(result, window),
             *_calendar_time_note(result, window),
             *(
                 alert(warning, title="Method warning", color="yellow")

@@ -38,3 +38,4 @@ def test_the_verdict_names_the_abnormal_volatility() -> None:
     text = component_text(significance_panel(data, "k", "0:0", "tests"))  # type: ignore[arg-type]
     assert f"the abnormal returns had {v.ratio:.1f}× their estimation-period variance" in text
     assert f"(λ = {v.lam:.1f} on 3 firm-days, p < 0.001)" in text
+    assert "No volume in the data: abnormal volume not computed." in text
