@@ -428,6 +428,8 @@ class Workspace:
         if not isinstance(self.store, PriceStore):
             return None
         _, start, end = data_requirements(spec)
+        if not self.store.holds("volume", start, end):
+            return None
         long = self.store.prices(list(spec.tickers), start, end, columns=("volume",))
         long = long[long["volume"].notna()]
         if long.empty:

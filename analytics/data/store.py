@@ -31,6 +31,7 @@ skip years where nothing changes, so re-importing the same data rewrites nothing
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from analytics.atomic import fsync_dir
 from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, sessions
@@ -58,6 +60,29 @@ from analytics.errors import SpecError
 __all__ = ["PriceStore"]
 
 logger = logging.getLogger(__name__)
+
+
+def _file_has_values(path: Path, column: str) -> bool:
+    """Whether the Parquet file at ``path`` has a non-null ``column`` value; cached by path,
+    size and modification time (a store rebuilt under the same path is read anew)."""
+    info = path.stat()
+    return _has_values(str(path), column, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_values(path: str, column: str, size: int, mtime_ns: int) -> bool:
+    """Whether the Parquet file at ``path`` has a non-null ``column`` value (its statistics)."""
+    meta = pq.ParquetFile(path).metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    if column not in names:
+        return False
+    at = names.index(column)
+    for group in range(meta.num_row_groups):
+        chunk = meta.row_group(group)
+        stats = chunk.column(at).statistics
+        if stats is None or not stats.has_null_count or stats.null_count < chunk.num_rows:
+            return True
+    return False
 
 
 class PriceStore:
@@ -170,6 +195,21 @@ class PriceStore:
         frame["ticker"] = frame["ticker"].astype("str")
         frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
         return frame
+
+    def holds(
+        self, column: str, start: DateLike | None = None, end: DateLike | None = None
+    ) -> bool:
+        """Whether any stored row in ``[start, end]`` has a ``column`` value (e.g. ``volume``).
+
+        Read from the data files' Parquet statistics (null counts), cached per file: the files
+        are immutable, so this costs a manifest read once they are known.
+        """
+        lo, hi = date_range(start, end)
+        try:
+            paths = self._files.snapshot().between(lo, hi)
+            return any(_file_has_values(path, column) for path in paths)
+        except OSError:  # a file replaced under us: say yes, the query itself will tell
+            return True
 
     def panel(self, tickers: Sequence[str] | str, start: DateLike, end: DateLike) -> pd.DataFrame:
         """Adjusted closes as a wide frame: one row per XNYS session, one column per ticker.

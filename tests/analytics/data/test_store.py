@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -327,3 +328,21 @@ def test_one_store_serves_many_threads(store: PriceStore) -> None:
         panels = list(pool.map(lambda r: store.panel(r, START, END), requests))
     for names, got in zip(requests, panels, strict=True):
         pd.testing.assert_frame_equal(got, expected[tuple(names)])
+
+
+def test_holds_reads_the_parquet_statistics(tmp_path: Path) -> None:
+    store = PriceStore(tmp_path / "s")
+    assert not store.holds("volume")  # empty store
+    rows = pd.DataFrame(
+        {"ticker": ["AAA", "AAA"], "date": pd.to_datetime(["2024-01-02", "2025-01-02"]),
+         "adj_close": [10.0, 11.0]}
+    )  # fmt: skip
+    store.upsert(rows)
+    assert not store.holds("volume") and store.holds("adj_close")
+    store.upsert(rows.iloc[1:].assign(volume=[1000.0]))
+    assert store.holds("volume") and store.holds("volume", "2025-01-01", "2025-12-31")
+    assert not store.holds("volume", "2024-01-01", "2024-12-31")
+    # A store rebuilt under the same path is read anew, not from the cache.
+    shutil.rmtree(tmp_path / "s")
+    PriceStore(tmp_path / "s").upsert(rows)
+    assert not PriceStore(tmp_path / "s").holds("volume")
