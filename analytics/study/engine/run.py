@@ -68,7 +68,7 @@ def _relative(values: np.ndarray, day0_rows: np.ndarray, first: int, last: int) 
     return np.where(inside, picked, np.nan)
 
 
-def volume_tests(
+def _volume_tests(
     spec: StudySpec,
     volume: pd.DataFrame,
     sessions: pd.DatetimeIndex,
@@ -89,7 +89,7 @@ def volume_tests(
     }
 
 
-def calendar_time(
+def _calendar_time(
     spec: StudySpec,
     panel: Panel,
     day0_rows: np.ndarray,
@@ -256,10 +256,12 @@ def run_study(
     volumes = (
         None
         if volume is None
-        else volume_tests(spec, volume, panel.sessions, day0_rows, columns, included)
+        else _volume_tests(spec, volume, panel.sessions, day0_rows, columns, included)
     )
     calendar = (
-        calendar_time(spec, panel, day0_rows, columns, included) if len(np.unique(day0)) > 1 else {}
+        _calendar_time(spec, panel, day0_rows, columns, included)
+        if len(np.unique(day0)) > 1
+        else {}
     )
     simple = np.expm1(core.ret) if spec.returns == "log" else core.ret
     dollars, value_change = (
