@@ -20,6 +20,7 @@ from analytics.study.engine.core import (
     cars,
     estimate,
     param_names,
+    standardized_cars,
     window_slices,
 )
 from analytics.study.engine.dollars import cap_anchors, dollar_impact
@@ -33,7 +34,11 @@ from analytics.study.engine.inputs import (
 )
 from analytics.study.engine.placebo import placebo_tests
 from analytics.study.result import STATUS_OK, StudyResult
-from analytics.study.significance import mean_pairwise_correlation, window_tests
+from analytics.study.significance import (
+    estimation_rank_sums,
+    mean_pairwise_correlation,
+    window_tests,
+)
 from analytics.study.spec import StudySpec
 
 __all__ = ["data_requirements", "run_study"]
@@ -148,10 +153,16 @@ def run_study(
             f"{'; ...' if len(reasons) > 5 else ''}); check the tickers, dates and stored history"
         )
     report("testing", 0.4)
-    scar = car / np.sqrt(np.where(var_car > 0, var_car, np.nan))
-    # r̄ depends only on which firms a window includes, usually the same in every window.
-    rbar = {
-        inside.tobytes(): mean_pairwise_correlation(fit.resid[:, inside])
+    scar = standardized_cars(spec, car, var_car, ar, var_ar)
+    bhars = bhar(spec, core.ret, expected)
+    sigma = np.sqrt(np.where(fit.sigma2 > 0, fit.sigma2, np.nan))
+    # r̄ and the estimation ranks depend only on which firms a window includes, usually the
+    # same in every window.
+    shared = {
+        inside.tobytes(): (
+            mean_pairwise_correlation(fit.resid[:, inside]),
+            estimation_rank_sums(fit.resid[:, inside]),
+        )
         for inside in np.unique(included[included.any(axis=1)], axis=0)
     }
     tests = {
@@ -162,7 +173,12 @@ def run_study(
             est_resid=fit.resid[:, inside],
             window_ar=ar[window_rows[j]][:, inside],
             est_n=fit.n[inside],
-            rbar=rbar[inside.tobytes()],
+            rbar=shared[inside.tobytes()][0],
+            bhar=bhars[j, inside],
+            sigma=sigma[inside],
+            rank_sums=shared[inside.tobytes()][1],
+            bootstrap=spec.bootstrap,
+            seed=spec.seed,
         )
         for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
         if inside.any()
@@ -209,7 +225,8 @@ def run_study(
         var_ar=var_ar,
         car_array=car,
         var_car=var_car,
-        bhar=bhar(spec, core.ret, expected),
+        scar_values=scar,
+        bhar=bhars,
         dollar_impact=dollars,
         window_status=status,
         test_results=tests,
