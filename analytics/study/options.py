@@ -44,14 +44,17 @@ from analytics.tickers import parse_tickers, ticker
 __all__ = [
     "DEFAULTS",
     "FACTOR_MODELS",
+    "MAX_BOOTSTRAP",
     "MAX_PLACEBO",
     "MAX_SESSIONS",
     "MODELS",
     "RETURN_KINDS",
     "SPIKE_SCREENS",
+    "STANDARDIZATIONS",
     "ModelName",
     "ReturnKind",
     "SpikeScreen",
+    "Standardization",
     "StudyOptions",
     "Window",
     "WindowLike",
@@ -69,6 +72,7 @@ ModelName: TypeAlias = Literal[
 ]
 ReturnKind: TypeAlias = Literal["simple", "log"]
 SpikeScreen: TypeAlias = Literal["exclude", "flag", "off"]
+Standardization: TypeAlias = Literal["exact", "sum_sar"]
 Window: TypeAlias = tuple[int, int]
 WindowLike: TypeAlias = Window | Sequence[int] | str
 
@@ -76,9 +80,11 @@ MODELS: tuple[ModelName, ...] = get_args(ModelName)
 FACTOR_MODELS: tuple[ModelName, ...] = ("ff3", "ff5", "carhart", "etf_factors")
 RETURN_KINDS: tuple[ReturnKind, ...] = get_args(ReturnKind)
 SPIKE_SCREENS: tuple[SpikeScreen, ...] = get_args(SpikeScreen)
+STANDARDIZATIONS: tuple[Standardization, ...] = get_args(Standardization)
 MAX_SESSIONS: Final = 1000
 """Bound on any window's length and on how far from day 0 a window may reach, in sessions."""
 MAX_PLACEBO: Final = 100_000
+MAX_BOOTSTRAP: Final = 100_000
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?")
@@ -296,8 +302,15 @@ class StudyOptions(BaseModel):
     placebo
         Number of placebo draws (pseudo day 0s in the pre-event period); 0 switches it off.
     seed
-        Seed of the placebo draws (fixed by default, so re-runs reproduce the same p-values);
-        None draws a fresh one.
+        Seed of the placebo and bootstrap draws (fixed by default, so re-runs reproduce the
+        same p-values); None draws a fresh one.
+    bootstrap
+        Draws B of the wild bootstrap of CAAR (``boot_p``); 0 switches it off.
+    standardization
+        How a CAR is standardized for the SCAR-based tests and the firm t: ``exact`` divides by
+        the square root of its exact prediction-error variance (cross-day covariance from
+        estimation error included); ``sum_sar`` sums the day SARs and divides by ``sqrt(L)``,
+        as some tools do (it ignores that covariance and over-rejects slightly).
     spike_screen, spike_threshold, spike_jump
         The bad-print screen: ``exclude`` firm-events with an implausible price spike from
         aggregates, only ``flag`` them, or ``off``; a session return is a spike candidate above
@@ -330,6 +343,12 @@ class StudyOptions(BaseModel):
     seed: Annotated[int | None, BeforeValidator(_int("seed"))] = Field(
         default=0, json_schema_extra={"example": "0"}
     )
+    bootstrap: Annotated[int, BeforeValidator(_int("bootstrap"))] = Field(
+        default=999, json_schema_extra={"example": "999"}
+    )
+    standardization: Standardization = Field(
+        default="exact", json_schema_extra={"example": '"exact"'}
+    )
     spike_screen: SpikeScreen = Field(default="exclude", json_schema_extra={"example": '"exclude"'})
     spike_threshold: Annotated[float, BeforeValidator(_number("spike_threshold"))] = Field(
         default=3.0, json_schema_extra={"example": "3.0"}
@@ -355,6 +374,13 @@ class StudyOptions(BaseModel):
     def _placebo(cls, value: int) -> int:
         if not 0 <= value <= MAX_PLACEBO:
             raise SpecError(f"placebo: {value} must be between 0 and {MAX_PLACEBO}")
+        return value
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _bootstrap(cls, value: int) -> int:
+        if not 0 <= value <= MAX_BOOTSTRAP:
+            raise SpecError(f"bootstrap: {value} must be between 0 and {MAX_BOOTSTRAP}, e.g. 999")
         return value
 
     @field_validator("spike_threshold")

@@ -34,7 +34,7 @@ from scipy import stats
 from analytics.study.calendar_time import CalendarTime
 from analytics.study.serialize import result_json
 from analytics.study.significance import TestResult
-from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
+from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS, WINDOW_TESTS
 from analytics.study.spec import StudySpec
 from analytics.study.summary import Summary, summarize
 from analytics.study.volatility import AbnormalVolatility
@@ -52,16 +52,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-TEST_NAMES: tuple[str, ...] = (
-    "cs_t",
-    "patell_z",
-    "bmp_t",
-    "kp_bmp_t",
-    "portfolio_t",
-    "gen_sign_z",
-    "corrado_z",
-    "wilcoxon",
-)
+TEST_NAMES: tuple[str, ...] = WINDOW_TESTS
 """Cross-sectional tests reported for every window, in display order."""
 
 STATUS_OK = "ok"
@@ -108,6 +99,9 @@ class StudyResult:
     value_change
         ``(n_win, N)`` raw change of market value over each window ``Σ_t R_t · MV_{t-1}``
         (USD; NaN without a market cap), beside the abnormal ``dollar_impact``.
+    scar_values
+        ``(n_win, N)`` standardized CARs as ``spec.standardization`` defines them (the engine
+        gives them); None means ``CAR / sqrt(var_car)``, the exact form.
     """
 
     spec: StudySpec
@@ -133,6 +127,7 @@ class StudyResult:
     test_results: Mapping[str, Mapping[str, TestResult]]
     placebo: Mapping[str, TestResult]
     value_change: np.ndarray | None = None
+    scar_values: np.ndarray | None = None
     calendar_time: Mapping[str, CalendarTime] = field(default_factory=dict)
     """Per window, the calendar-time portfolio's alpha (:mod:`analytics.study.calendar_time`);
     empty unless the firm-events have more than one day 0."""
@@ -151,6 +146,8 @@ class StudyResult:
             _readonly(getattr(self, name))
         if self.value_change is not None:
             _readonly(self.value_change)
+        if self.scar_values is not None:
+            _readonly(self.scar_values)
 
     @cached_property
     def included(self) -> np.ndarray:
@@ -159,7 +156,10 @@ class StudyResult:
 
     @cached_property
     def _scar_array(self) -> np.ndarray:
-        """``(n_win, N)`` standardized CARs ``CAR / sqrt(Var(CAR))``."""
+        """``(n_win, N)`` standardized CARs (``CAR / sqrt(Var(CAR))`` unless the spec's
+        standardization is ``sum_sar``)."""
+        if self.scar_values is not None:
+            return self.scar_values
         return _readonly(self.car_array / np.sqrt(np.where(self.var_car > 0, self.var_car, np.nan)))
 
     @cached_property

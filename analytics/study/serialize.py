@@ -56,6 +56,9 @@ def result_json(result: StudyResult) -> str:
         key = row.pop("window")
         mine = tests[(tests["window"] == key) & (tests["test"] != "placebo")].drop(columns="n")
         row["tests"] = {t["test"]: {"stat": t["stat"], "p": t["p"]} for t in records(mine)}
+        boot = result.test_results.get(key, {}).get("boot_p")
+        if "boot_p" in row["tests"]:
+            row["tests"]["boot_p"]["k"] = boot.k if boot is not None else 0
         placebo = result.placebo.get(key)
         row["tests"]["placebo"] = (
             {"p": placebo.pvalue, "k": placebo.k, "stat": placebo.stat}
@@ -67,6 +70,7 @@ def result_json(result: StudyResult) -> str:
         "day0": result.day0,
         "model": result.spec.model,
         "benchmark": result.spec.benchmark,
+        "standardization": result.spec.standardization,
         "firms": firms,
         "days": records(result.days),
         "aggregate": aggregate,

@@ -52,12 +52,15 @@ from analytics.study.events import (
 from analytics.study.options import (
     DEFAULTS,
     FACTOR_MODELS,
+    MAX_BOOTSTRAP,
     MAX_PLACEBO,
     MAX_SESSIONS,
     MODELS,
+    STANDARDIZATIONS,
     ModelName,
     ReturnKind,
     SpikeScreen,
+    Standardization,
     StudyOptions,
     Window,
     WindowLike,
@@ -123,7 +126,12 @@ class StudySpec:
     placebo
         Number K of placebo draws (pseudo day 0s in the pre-event period); 0 switches it off.
     seed
-        Seed of the placebo draws, for reproducible p-values.
+        Seed of the placebo and bootstrap draws, for reproducible p-values.
+    bootstrap
+        Draws B of the wild bootstrap of CAAR; 0 switches it off.
+    standardization
+        ``"exact"`` (SCAR = CAR / sqrt(Var(CAR)), the exact prediction-error variance) or
+        ``"sum_sar"`` (SCAR = sum of the day SARs / sqrt(L), ignoring their covariance).
     spike_screen
         ``"exclude"`` firm-events with an implausible price spike from aggregates, only
         ``"flag"`` them, or ``"off"``.
@@ -147,6 +155,8 @@ class StudySpec:
     min_estimation: int = _D.min_estimation
     placebo: int = _D.placebo
     seed: int | None = _D.seed
+    bootstrap: int = _D.bootstrap
+    standardization: Standardization = _D.standardization
     spike_screen: SpikeScreen = _D.spike_screen
     spike_threshold: float = _D.spike_threshold
     spike_jump: float = _D.spike_jump
@@ -166,6 +176,11 @@ class StudySpec:
             raise SpecError(f"model: {self.model!r} is not one of {', '.join(MODELS)}")
         if self.returns not in ("simple", "log"):
             raise SpecError(f"returns: {self.returns!r} is not one of simple, log")
+        if self.standardization not in STANDARDIZATIONS:
+            raise SpecError(
+                f"standardization: {self.standardization!r} is not one of "
+                f"{', '.join(STANDARDIZATIONS)}"
+            )
         if self.spike_screen not in ("exclude", "flag", "off"):
             raise SpecError(f"spike_screen: {self.spike_screen!r} is not one of exclude, flag, off")
         self._check_windows()
@@ -234,6 +249,9 @@ class StudySpec:
             )
         if self.seed is not None:
             _as_int(self.seed, "seed")
+        b = _as_int(self.bootstrap, "bootstrap")
+        if not 0 <= b <= MAX_BOOTSTRAP:
+            raise SpecError(f"bootstrap: {self.bootstrap} must be between 0 and {MAX_BOOTSTRAP}")
         if not self.spike_threshold > 0:
             raise SpecError(
                 f"spike_threshold: {self.spike_threshold!r} must be positive, e.g. 3.0 for +300%"
@@ -259,6 +277,8 @@ class StudySpec:
         min_estimation: int = _D.min_estimation,
         placebo: int = _D.placebo,
         seed: int | None = _D.seed,
+        bootstrap: int = _D.bootstrap,
+        standardization: str = _D.standardization,
         spike_screen: str = _D.spike_screen,
         spike_threshold: float = _D.spike_threshold,
         spike_jump: float = _D.spike_jump,
@@ -344,6 +364,8 @@ class StudySpec:
             min_estimation=min_estimation,
             placebo=placebo,
             seed=seed,
+            bootstrap=bootstrap,
+            standardization=cast(Standardization, standardization),
             spike_screen=cast(SpikeScreen, spike_screen),
             spike_threshold=spike_threshold,
             spike_jump=spike_jump,

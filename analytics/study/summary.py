@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
+from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS, TEST_NOTES
 
 if TYPE_CHECKING:
     from analytics.study.result import StudyResult
@@ -82,6 +82,11 @@ def summarize(result: StudyResult) -> Summary:
         f"{len(result.firm_status) - n_ok} excluded); estimation "
         f"{spec.estimation[0]}:{spec.estimation[1]} (min {spec.min_estimation} returns)",
     ]
+    if spec.standardization == "sum_sar":
+        lines.append(
+            "SCAR: sum of daily SARs / sqrt(L) (ignores the cross-day covariance of a firm's "
+            "ARs; over-rejects slightly)"
+        )
     if result.warnings:
         lines += ["", "Warnings:"] + [f"  ! {warning}" for warning in result.warnings]
     aggregate = result.aggregate
@@ -105,6 +110,8 @@ def summarize(result: StudyResult) -> Summary:
             mine["test"], mine["stat"].to_numpy(), mine["p"].to_numpy(), strict=True
         ):
             extra = f"  (k = {result.placebo[key].k})" if name == "placebo" else ""
+            if name == "boot_p":
+                extra = f"  (B = {spec.bootstrap})"
             if name in CROSS_SECTIONAL_TESTS and 0 < n < FEW_FIRMS:
                 extra = f"  unreliable: {n} firms"
             lines.append(f"  {name:<12}{stat:>10.3f}{p:>10.4f} {_stars(float(p)):<3}{extra}")
@@ -142,6 +149,15 @@ def summarize(result: StudyResult) -> Summary:
             f"  {row.ticker:<8}{row.window:>7}  {row.reason}"
             for row in excluded.itertuples(index=False)
         ]
+    shown = [name for name in TEST_NOTES if name in set(tests["test"])]
+    if shown:
+        lines += ["", "Tests (two-sided p):"]
+        lines += [f"  {name:<12}{TEST_NOTES[name]}" for name in shown]
+        if "placebo" in set(tests["test"]):
+            lines.append(
+                f"  {'placebo':<12}CAAR against the CAARs of the same study on pseudo event "
+                "days (empirical p)"
+            )
     lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
     return Summary(lines, tests.copy(deep=False))
 

@@ -15,8 +15,11 @@ __all__ = ["ETF_PROXY_WARNING", "method_warnings"]
 _TEST_LABELS: Mapping[str, str] = {
     "cs_t": "cross-sectional t",
     "patell_z": "Patell Z",
+    "adj_patell_z": "adjusted Patell Z",
     "bmp_t": "BMP t",
     "kp_bmp_t": "Kolari–Pynnönen",
+    "skew_t": "skewness-corrected t",
+    "boot_p": "wild bootstrap",
     "gen_sign_z": "generalized sign Z",
     "wilcoxon": "Wilcoxon",
 }

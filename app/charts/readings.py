@@ -12,11 +12,16 @@ __all__ = ["TEST_LABELS", "describe_test", "reading"]
 TEST_LABELS: dict[str, str] = {
     "cs_t": "Cross-sectional t",
     "patell_z": "Patell Z",
+    "adj_patell_z": "Adjusted Patell Z",
     "bmp_t": "BMP t",
     "kp_bmp_t": "Kolari–Pynnönen BMP t",
+    "skew_t": "Skewness-corrected t (BHAR)",
+    "boot_p": "Wild bootstrap t",
     "portfolio_t": "Portfolio t",
     "gen_sign_z": "Generalized sign Z",
+    "cz_sign_z": "Corrado–Zivney sign Z",
     "corrado_z": "Corrado rank Z",
+    "grank_t": "GRANK-T",
     "wilcoxon": "Wilcoxon W",
     "placebo": "Placebo",
 }
@@ -24,7 +29,10 @@ TEST_LABELS: dict[str, str] = {
 
 _TEST_SUBJECTS: dict[str, str] = {
     "gen_sign_z": "the balance of gainers and losers",
+    "cz_sign_z": "the balance of abnormal returns above and below their medians",
     "corrado_z": "the rank pattern of abnormal returns",
+    "grank_t": "the rank pattern of abnormal returns",
+    "skew_t": "the average buy-and-hold abnormal return",
     "wilcoxon": "the median abnormal return",
 }
 _DEFAULT_SUBJECT = "the average abnormal return"

@@ -81,7 +81,15 @@ _FLAGS: Final[Mapping[str, _Flag]] = {
     "placebo": _Flag(
         "--placebo", "Placebo pseudo-events for the empirical CAAR p (0: off).", metavar="INTEGER"
     ),
-    "seed": _Flag("--seed", "Seed of the placebo draws.", metavar="INTEGER"),
+    "seed": _Flag("--seed", "Seed of the placebo and bootstrap draws.", metavar="INTEGER"),
+    "bootstrap": _Flag(
+        "--bootstrap", "Wild bootstrap draws for the CAAR p (boot_p; 0: off).", metavar="INTEGER"
+    ),
+    "standardization": _Flag(
+        "--standardization",
+        "SCAR of the Patell/BMP/GRANK tests: exact (exact CAR variance) | sum_sar (sum of daily "
+        "SARs / sqrt(L), as some tools do; ignores their covariance).",
+    ),
     "spike_screen": _Flag(
         "--spike-screen", "Bad-print screen: exclude | flag | off firm-events with a price spike."
     ),

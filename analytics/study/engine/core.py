@@ -28,6 +28,7 @@ __all__ = [
     "estimate",
     "fit_model",
     "param_names",
+    "standardized_cars",
     "window_slices",
 ]
 
@@ -150,4 +151,21 @@ def bhar(spec: StudySpec, ret: np.ndarray, expected: np.ndarray) -> np.ndarray:
         )
     return np.stack(
         [(1 + ret[r]).prod(axis=0) - (1 + expected[r]).prod(axis=0) for r in window_slices(spec)]
+    )
+
+
+def standardized_cars(
+    spec: StudySpec, car: np.ndarray, var_car: np.ndarray, ar: np.ndarray, var_ar: np.ndarray
+) -> np.ndarray:
+    """``(n_win, N)`` SCARs as ``spec.standardization`` defines them.
+
+    ``exact``: ``CAR / sqrt(Var(CAR))``. ``sum_sar``: ``Σ_t SAR_t / sqrt(L)`` with
+    ``SAR_t = AR_t / sqrt(Var(AR_t))``, which leaves out the covariance of a firm's ARs across
+    the window's days (from estimation error).
+    """
+    if spec.standardization == "exact":
+        return car / np.sqrt(np.where(var_car > 0, var_car, np.nan))
+    sar = ar / np.sqrt(np.where(var_ar > 0, var_ar, np.nan))
+    return np.stack(
+        [sar[rows].sum(axis=0) / np.sqrt(sar[rows].shape[0]) for rows in window_slices(spec)]
     )

@@ -21,6 +21,7 @@ from analytics.study.engine.core import (
     cars,
     estimate,
     param_names,
+    standardized_cars,
     window_slices,
 )
 from analytics.study.engine.dollars import cap_anchors, dollar_impact
@@ -36,7 +37,11 @@ from analytics.study.engine.inputs import (
 from analytics.study.engine.placebo import placebo_tests
 from analytics.study.options import FACTOR_MODELS
 from analytics.study.result import STATUS_OK, StudyResult
-from analytics.study.significance import mean_pairwise_correlation, window_tests
+from analytics.study.significance import (
+    estimation_rank_sums,
+    mean_pairwise_correlation,
+    window_tests,
+)
 from analytics.study.spec import StudySpec
 from analytics.study.volatility import abnormal_volatility
 from analytics.study.volume import AbnormalVolume, abnormal_volume
@@ -220,10 +225,16 @@ def run_study(
             f"{'; ...' if len(reasons) > 5 else ''}); check the tickers, dates and stored history"
         )
     report("testing", 0.4)
-    scar = car / np.sqrt(np.where(var_car > 0, var_car, np.nan))
-    # r̄ depends only on which firms a window includes, usually the same in every window.
-    rbar = {
-        inside.tobytes(): mean_pairwise_correlation(fit.resid[:, inside])
+    scar = standardized_cars(spec, car, var_car, ar, var_ar)
+    bhars = bhar(spec, core.ret, expected)
+    sigma = np.sqrt(np.where(fit.sigma2 > 0, fit.sigma2, np.nan))
+    # r̄ and the estimation ranks depend only on which firms a window includes, usually the
+    # same in every window.
+    shared = {
+        inside.tobytes(): (
+            mean_pairwise_correlation(fit.resid[:, inside]),
+            estimation_rank_sums(fit.resid[:, inside]),
+        )
         for inside in np.unique(included[included.any(axis=1)], axis=0)
     }
     tests = {
@@ -234,7 +245,12 @@ def run_study(
             est_resid=fit.resid[:, inside],
             window_ar=ar[window_rows[j]][:, inside],
             est_n=fit.n[inside],
-            rbar=rbar[inside.tobytes()],
+            rbar=shared[inside.tobytes()][0],
+            bhar=bhars[j, inside],
+            sigma=sigma[inside],
+            rank_sums=shared[inside.tobytes()][1],
+            bootstrap=spec.bootstrap,
+            seed=spec.seed,
         )
         for j, (key, inside) in enumerate(zip(spec.window_keys, included, strict=True))
         if inside.any()
@@ -298,7 +314,8 @@ def run_study(
         var_ar=var_ar,
         car_array=car,
         var_car=var_car,
-        bhar=bhar(spec, core.ret, expected),
+        scar_values=scar,
+        bhar=bhars,
         dollar_impact=dollars,
         window_status=status,
         test_results=tests,

@@ -1,5 +1,5 @@
-"""Nonparametric tests: Cowan's generalized sign Z, Corrado's rank Z and the Wilcoxon
-signed-rank test."""
+"""Nonparametric tests: Cowan's generalized sign Z, the Corrado-Zivney sign Z, Corrado's rank
+Z, Kolari and Pynnönen's generalized rank t (GRANK-T) and the Wilcoxon signed-rank test."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import math
 import numpy as np
 from scipy import stats
 
-from analytics.study.significance.testresult import TestResult, z_result
+from analytics.study.significance.testresult import TestResult, t_result, z_result
 
-__all__ = ["corrado_rank_z", "generalized_sign_z", "wilcoxon_test"]
+__all__ = [
+    "corrado_rank_z",
+    "corrado_zivney_sign_z",
+    "estimation_rank_sums",
+    "generalized_rank_t",
+    "generalized_sign_z",
+    "wilcoxon_test",
+]
 
 _NAN = float("nan")
 
@@ -114,6 +121,156 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
         return z_result(_NAN, null)
     window_sum = float(ubar[ubar.size - int(in_window.sum()) :].sum())
     return z_result(window_sum / (math.sqrt(w.shape[0]) * s_u), null)
+
+
+def estimation_rank_sums(est_resid: np.ndarray) -> np.ndarray:
+    """``(L_est,)``: per estimation day, ``sum_i K_it / (L_i + 2)`` over the firms with a value.
+
+    ``K_it`` is the rank (average ranks for ties) of firm i's residual on day t among its
+    ``L_i`` valid residuals. :func:`generalized_rank_t` adds one value per firm (the window) to
+    these ranks; every window of a study shares them. One sort per column, as
+    :func:`corrado_rank_z` does it, and the scores are summed back to their days.
+    """
+    x = np.array(est_resid, dtype=float)
+    valid = np.isfinite(x)
+    n_days = x.shape[0]
+    n_valid = valid.sum(axis=0)
+    x[~valid] = np.inf
+    order = np.argsort(x, axis=0)
+    x.sort(axis=0)
+    row = np.arange(n_days)[:, None]
+    ranks = np.broadcast_to(row + 1.0, x.shape).copy()
+    repeats = (x[1:] == x[:-1]) & (row[1:] < n_valid)
+    tied = np.flatnonzero(repeats.any(axis=0))
+    ranks[:, tied] = (_rank_sums(x[:, tied]) + 2.0) / 2.0
+    scores = np.where(row < n_valid, ranks / (n_valid + 2.0), 0.0)
+    return np.bincount(order.ravel(), weights=scores.ravel(), minlength=n_days)
+
+
+def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
+    """The Corrado-Zivney sign test in window form, p-value from the normal.
+
+    Each firm's ``G_it = sign(A_it - median_i)``, the median over its ``T_i`` valid values
+    (estimation residuals and window ARs together); ``Gbar_t = sum_i G_it / sqrt(N_t)`` over the
+    ``N_t`` firms with a value on day t; ``S_G = sqrt(mean of Gbar_t² over estimation and window
+    days)`` (days without a value skipped); ``Z = sum_{t in w} Gbar_t / (sqrt(L_w) S_G)``: the
+    single-day statistic of Corrado and Zivney on a one-day window, cumulated over a longer one
+    as Cowan (1992) cumulates the rank test.
+
+    Parameters
+    ----------
+    window_ar
+        ``(L_w, N)`` abnormal returns of the window's days.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+
+    References
+    ----------
+    Corrado and Zivney (1992), eq. (4)-(5); Cowan (1992), section 2.3.
+    """
+    w = np.asarray(window_ar, dtype=float)
+    stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
+    null = "event-window ARs as often above their median as in the estimation window"
+    valid = np.isfinite(stacked)
+    n_valid = valid.sum(axis=0)
+    ordered = np.sort(np.where(valid, stacked, np.inf), axis=0)
+    low = np.maximum((n_valid - 1) // 2, 0)[None, :]
+    high = np.maximum(n_valid // 2, 0)[None, :]
+    median = np.where(
+        n_valid > 0,
+        0.5
+        * (
+            np.take_along_axis(ordered, low, axis=0)[0]
+            + np.take_along_axis(ordered, high, axis=0)[0]
+        ),
+        0.0,
+    )
+    signs = np.where(valid, np.sign(np.where(valid, stacked, 0.0) - median), 0.0)
+    count = valid.sum(axis=1)
+    has = count > 0
+    gbar = signs.sum(axis=1)[has] / np.sqrt(count[has])
+    in_window = has[stacked.shape[0] - w.shape[0] :]
+    if not in_window.any():
+        return z_result(_NAN, null)
+    s_g = math.sqrt(float(np.mean(gbar * gbar)))
+    if not s_g > 0:
+        return z_result(_NAN, null)
+    window_sum = float(gbar[gbar.size - int(in_window.sum()) :].sum())
+    return z_result(window_sum / (math.sqrt(w.shape[0]) * s_g), null)
+
+
+def generalized_rank_t(
+    scar: np.ndarray,
+    est_resid: np.ndarray,
+    sigma: np.ndarray,
+    *,
+    rank_sums: np.ndarray | None = None,
+) -> TestResult:
+    """Kolari and Pynnönen's generalized rank t (GRANK-T) of a CAR window.
+
+    The window collapses into one observation per firm, its re-standardized CAR
+    ``SCAR*_i = SCAR_i / sd(SCAR)`` (cross-sectional sd, ddof 1); with the estimation SARs
+    ``e_it / sigma_i`` it forms firm i's ``T_i = L_i + 1`` generalized SARs. Each firm ranks
+    them (average ranks for ties): ``U_it = K_it / (T_i + 1) - 1/2``; ``Ubar_t`` is the mean
+    over the ``n_t`` firms with a value on t (day 0: the window, ``n_0 = N``). With ``T`` the
+    time points that have a value (estimation days and the window),
+    ``S_U = sqrt(sum_t (n_t / N) Ubar_t² / T)``, ``Z = Ubar_0 / S_U`` and
+    ``t = Z sqrt((T - 2) / (T - 1 - Z²))``, p from t with ``T - 2`` df. NaN with fewer than two
+    firms, zero spread of the SCARs or of the ranks, a ``sigma_i`` that is not positive, or
+    ``Z² >= T - 1``.
+
+    Parameters
+    ----------
+    scar
+        ``(N,)`` standardized CARs of the window.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+    sigma
+        ``(N,)`` residual standard deviation of each firm's normal-return model.
+    rank_sums
+        :func:`estimation_rank_sums` of ``est_resid`` when already known (every window of a
+        study shares them); computed if None.
+
+    References
+    ----------
+    Kolari and Pynnönen (2011), section 3, eq. (12)-(17).
+    """
+    s = np.asarray(scar, dtype=float)
+    e = np.asarray(est_resid, dtype=float)
+    sd_i = np.asarray(sigma, dtype=float)
+    null = "generalized ranks of the window distributed as estimation-window ranks"
+    n = s.size
+    valid = np.isfinite(e)
+    count = valid.sum(axis=1)
+    days = int((count > 0).sum()) + 1
+    if n < 2 or not np.all(sd_i > 0):
+        return t_result(_NAN, days - 2, null)
+    spread = float(np.std(s, ddof=1))
+    if not spread > 0:
+        return t_result(_NAN, days - 2, null)
+    sums = estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums, dtype=float)
+    # Adding the window's value g_i to firm i's ranks: a residual above it moves up one rank,
+    # one equal to it half a rank. Compared in residual units: g_i < e_it / sigma_i <=>
+    # g_i sigma_i < e_it (NaN compares false).
+    level = (s / spread) * sd_i
+    above = e > level
+    equal = e == level
+    scale = 1.0 / (valid.sum(axis=0) + 2.0)
+    u_est = sums + above @ scale + 0.5 * (equal @ scale) - 0.5 * count
+    n_equal = equal.sum(axis=0)
+    n_below = valid.sum(axis=0) - above.sum(axis=0) - n_equal
+    u_0 = (1.0 + n_below + 0.5 * n_equal) * scale - 0.5
+    has = count > 0
+    ubar = np.append(u_est[has] / count[has], float(np.mean(u_0)))
+    weights = np.append(count[has] / n, 1.0)
+    s_u = math.sqrt(float(np.sum(weights * ubar * ubar)) / days)
+    if not s_u > 0:
+        return t_result(_NAN, days - 2, null)
+    z = float(ubar[-1]) / s_u
+    rest = days - 1 - z * z
+    if days < 3 or not rest > 0:
+        return t_result(_NAN, days - 2, null)
+    return t_result(z * math.sqrt((days - 2) / rest), days - 2, null)
 
 
 def wilcoxon_test(car: np.ndarray) -> TestResult:

@@ -1,5 +1,6 @@
-"""Parametric tests of CAAR: cross-sectional t, Patell Z, BMP t, its Kolari-Pynnönen
-adjustment for cross-correlation, and the portfolio (crude dependence) t."""
+"""Parametric tests of CAAR: cross-sectional t, Patell Z and its Kolari-Pynnönen adjustment
+for cross-correlation, BMP t and its adjustment, Hall's skewness-corrected t on BHAR, and the
+portfolio (crude dependence) t."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ import numpy as np
 from analytics.study.significance.correlation import mean_pairwise_correlation
 from analytics.study.significance.testresult import TestResult, t_result, z_result
 
-__all__ = ["bmp_t", "cross_sectional_t", "kolari_pynnonen", "patell_z", "portfolio_t"]
+__all__ = [
+    "adjusted_patell_z",
+    "bmp_t",
+    "cross_sectional_t",
+    "kolari_pynnonen",
+    "patell_z",
+    "portfolio_t",
+    "skewness_corrected_t",
+]
 
 _NAN = float("nan")
 
@@ -68,6 +77,75 @@ def patell_z(scar: np.ndarray, dof: np.ndarray) -> TestResult:
     return z_result(float(s.sum()) / math.sqrt(float(np.sum(d / (d - 2.0)))), null)
 
 
+def _kp_factor(n: int, r: float) -> float:
+    """Kolari and Pynnönen's ``sqrt((1 - r) / (1 + (N - 1) r))``; NaN when undefined."""
+    denominator = 1.0 + (n - 1) * r
+    if not (denominator > 0 and r <= 1):
+        return _NAN
+    return math.sqrt((1.0 - r) / denominator)
+
+
+def adjusted_patell_z(
+    scar: np.ndarray, dof: np.ndarray, est_resid: np.ndarray, *, rbar: float | None = None
+) -> TestResult:
+    """Patell's Z adjusted for cross-correlation: ``Z * sqrt((1 - r) / (1 + (N - 1) r))``.
+
+    ``Z`` is :func:`patell_z` and ``r`` the :func:`mean_pairwise_correlation` of the
+    estimation residuals, as ARC (EventStudyTools) adjusts it; p from the normal. NaN when the
+    Patell Z is undefined, ``r`` is (one firm) or ``1 + (N - 1) r <= 0``.
+
+    Parameters
+    ----------
+    scar
+        ``(N,)`` standardized CARs.
+    dof
+        ``(N,)`` residual degrees of freedom of each firm's normal-return model.
+    est_resid
+        ``(L_est, N)`` estimation-window residuals, NaN where missing.
+    rbar
+        ``r`` when already known; computed if None.
+
+    References
+    ----------
+    Kolari and Pynnönen (2010), section 2.2, applied to Patell (1976).
+    """
+    s = np.asarray(scar, dtype=float)
+    null = "CAAR = 0 (standardized CARs, adjusted for cross-correlation)"
+    z = patell_z(s, dof).stat
+    r = mean_pairwise_correlation(est_resid) if rbar is None else rbar
+    return z_result(z * _kp_factor(s.size, r), null)
+
+
+def skewness_corrected_t(bhar: np.ndarray) -> TestResult:
+    """Hall's skewness-corrected t of the mean BHAR, as Lyon, Barber and Tsai apply it.
+
+    ``t = sqrt(N) (S + g S² / 3 + g / (6 N))`` with ``S = mean / sd`` (ddof 1) and the
+    skewness ``g = sum (x - mean)³ / (N sd³)``; p from t with ``N - 1`` df (as the plain
+    cross-sectional t). NaN with fewer than two firms or zero spread.
+
+    Parameters
+    ----------
+    bhar
+        ``(N,)`` buy-and-hold abnormal returns of the included firms.
+
+    References
+    ----------
+    Hall (1992); Lyon, Barber and Tsai (1999), eq. (5); Stata ``eventstudy2`` (Kaspereit).
+    """
+    x = np.asarray(bhar, dtype=float)
+    n = x.size
+    null = "mean BHAR = 0 (skewness-corrected)"
+    if n < 2:
+        return t_result(_NAN, n - 1, null)
+    sd = float(np.std(x, ddof=1))
+    if not sd > 0:
+        return t_result(_NAN, n - 1, null)
+    dev = x - float(np.mean(x))
+    s = float(np.mean(x)) / sd
+    g = float(np.sum(dev**3)) / (n * sd**3)
+    return t_result(math.sqrt(n) * (s + g * s * s / 3.0 + g / (6.0 * n)), n - 1, null)
+
+
 def bmp_t(scar: np.ndarray) -> TestResult:
     """Boehmer-Musumeci-Poulsen standardized cross-sectional t: ``mean(SCAR) / (sd(SCAR)/sqrt N)``.
 
@@ -105,10 +183,7 @@ def kolari_pynnonen(
     s = np.asarray(scar, dtype=float)
     null = "mean SCAR = 0 (adjusted for cross-correlation)"
     r = mean_pairwise_correlation(est_resid) if rbar is None else rbar
-    denominator = 1.0 + (s.size - 1) * r
-    if not denominator > 0:
-        return t_result(_NAN, s.size - 1, null)
-    return t_result(_mean_over_sd(s) * math.sqrt((1.0 - r) / denominator), s.size - 1, null)
+    return t_result(_mean_over_sd(s) * _kp_factor(s.size, r), s.size - 1, null)
 
 
 def _daily_means(values: np.ndarray) -> np.ndarray:

@@ -22,11 +22,16 @@ Inputs: TypeAlias = dict[str, Any]
 KEYS = [
     "cs_t",
     "patell_z",
+    "adj_patell_z",
     "bmp_t",
     "kp_bmp_t",
+    "skew_t",
+    "boot_p",
     "portfolio_t",
     "gen_sign_z",
+    "cz_sign_z",
     "corrado_z",
+    "grank_t",
     "wilcoxon",
 ]
 
@@ -131,6 +136,8 @@ def _panel(
         "est_resid": est,
         "window_ar": win,
         "est_n": est_n,
+        "bhar": np.prod(1 + win, axis=0) - 1 - rng.uniform(0, 0.001, n_firms),
+        "sigma": 0.01 * rng.uniform(0.8, 1.2, n_firms),
     }
 
 
@@ -335,6 +342,8 @@ HAND: Inputs = {
     "est_resid": HAND_EST,
     "window_ar": HAND_WIN,
     "est_n": np.array([5, 4, 5]),
+    "bhar": np.array([0.0296, 0.0101, 0.0506]),
+    "sigma": np.array([0.02, 0.02, 0.025]),
 }
 
 
@@ -377,6 +386,8 @@ def test_no_firm() -> None:
         "est_resid": np.empty((5, 0)),
         "window_ar": np.empty((2, 0)),
         "est_n": np.array([], dtype=int),
+        "bhar": np.array([]),
+        "sigma": np.array([]),
     }
     for result in window_tests(**empty).values():
         _assert_nan(result)
@@ -385,7 +396,7 @@ def test_no_firm() -> None:
 def test_one_firm() -> None:
     one = {k: (v[..., :1] if np.ndim(v) == 2 else v[:1]) for k, v in HAND.items()}
     out = window_tests(**one)
-    for key in ("cs_t", "bmp_t", "kp_bmp_t"):
+    for key in ("cs_t", "bmp_t", "kp_bmp_t", "adj_patell_z", "skew_t", "boot_p", "grank_t"):
         _assert_nan(out[key])
     assert out["patell_z"].stat == pytest.approx(1.5 / math.sqrt(10 / 8), rel=1e-14)
 
@@ -433,6 +444,7 @@ def test_null_rejection_rates() -> None:
             est_resid=est[k] - mean[k],
             window_ar=win[k] - mean[k],
             est_n=est_n,
+            bhar=car[k],
         )
         for key, result in out.items():
             rejections[key] += result.pvalue < 0.05

@@ -125,9 +125,26 @@ def aar() -> pd.DataFrame:
 
 @pytest.fixture
 def tests_frame() -> pd.DataFrame:
+    values = {
+        "cs_t": (-4.1, 0.00004),
+        "patell_z": (-3.0, 0.003),
+        "adj_patell_z": (-2.8, 0.005),
+        "bmp_t": (-2.5, 0.02),
+        "kp_bmp_t": (-1.9, 0.06),
+        "skew_t": (-2.4, 0.016),
+        "boot_p": (-2.5, 0.021),
+        "portfolio_t": (-1.7, 0.09),
+        "gen_sign_z": (0.4, 0.69),
+        "cz_sign_z": (-1.0, 0.32),
+        "corrado_z": (-2.2, 0.03),
+        "grank_t": (-2.0, 0.047),
+        "wilcoxon": (3.0, 0.04),
+        "placebo": (-0.02, 0.01),
+    }
     names = list(F.TEST_LABELS)
-    stats = [-4.1, -3.0, -2.5, -1.9, -1.7, 0.4, -2.2, 3.0, -0.02]
-    ps = [0.00004, 0.003, 0.02, 0.06, 0.09, 0.69, 0.03, 0.04, 0.01]
+    assert names == list(values)
+    stats = [values[name][0] for name in names]
+    ps = [values[name][1] for name in names]
     # Reversed on purpose: the table must restore the canonical order.
     return pd.DataFrame({"window": "-1:1", "test": names, "stat": stats, "p": ps}).iloc[::-1]
 
@@ -605,15 +622,21 @@ def test_statistics_table_rows_in_canonical_order(tests_frame: pd.DataFrame) -> 
     (table,) = fig.data
     names, stats, ps, readings = (list(c) for c in table.cells.values)
     assert names == list(F.TEST_LABELS.values())
+    row = {name: i for i, name in enumerate(F.TEST_LABELS)}
     assert stats[0] == f"{MINUS}4.10"
-    assert stats[7] == "3"  # Wilcoxon W is a rank sum: no decimals
-    assert ps[:3] == ["< 0.001", "0.003", "0.020"]
+    assert stats[row["wilcoxon"]] == "3"  # Wilcoxon W is a rank sum: no decimals
+    assert ps[:4] == ["< 0.001", "0.003", "0.005", "0.020"]
     assert readings[0] == "the average abnormal return is very unlikely to be noise"
-    assert readings[5] == "the balance of gainers and losers is consistent with noise"
+    assert readings[row["gen_sign_z"]] == (
+        "the balance of gainers and losers is consistent with noise"
+    )
+    assert readings[row["skew_t"]] == (
+        "the average buy-and-hold abnormal return is probably not noise (significant at 5%)"
+    )
     fills = list(table.cells.fill.color[0])
     assert fills[0].startswith("rgba(214,39,40")  # significant and negative: red tint
-    assert fills[3] == "white"  # p = 0.06
-    assert fills[7].startswith("rgba(158,158,158")  # Wilcoxon: significant, no direction
+    assert fills[row["kp_bmp_t"]] == "white"  # p = 0.06
+    assert fills[row["wilcoxon"]].startswith("rgba(158,158,158")  # significant, no direction
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,17 +10,23 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from analytics.errors import SpecError
 from app.cli.main import cli, main
 from tests.support import MARKET_DATA, REFERENCE
 
 TESTS = (
     "cs_t",
     "patell_z",
+    "adj_patell_z",
     "bmp_t",
     "kp_bmp_t",
+    "skew_t",
+    "boot_p",
     "portfolio_t",
     "gen_sign_z",
+    "cz_sign_z",
     "corrado_z",
+    "grank_t",
     "wilcoxon",
 )
 
@@ -68,7 +74,32 @@ def test_json_contract(run, tmp_path: Path) -> None:
         assert set(agg["tests"][name]) >= {"stat", "p"}
     assert agg["tests"]["placebo"]["k"] == 50
     assert 0 < agg["tests"]["placebo"]["p"] <= 1
+    assert agg["tests"]["boot_p"]["k"] == 999
+    assert doc["standardization"] == "exact"
     assert "SPY" not in firms
+
+
+def test_standardization_and_bootstrap_flags(run, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    common = ["study", "--event-date", "2025-01-27", "--tickers", "NVDA,AVGO,MSFT,AMD",
+              "--placebo", "0"]  # fmt: skip
+    exact = run(*common, "--json", str(out))
+    assert exact.exit_code == 0, exact.output
+    before = json.loads(out.read_text())
+    result = run(*common, "--standardization", "sum_sar", "--bootstrap", "99", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["standardization"] == "sum_sar"
+    agg, old = doc["aggregate"]["-5:5"], before["aggregate"]["-5:5"]
+    assert agg["tests"]["boot_p"]["k"] == 99
+    assert agg["tests"]["cs_t"] == old["tests"]["cs_t"]  # CARs are the same either way
+    assert agg["tests"]["bmp_t"]["stat"] != old["tests"]["bmp_t"]["stat"]
+    # One firm by hand: the sum of its daily SARs over sqrt(11).
+    nvda = next(f for f in doc["firms"] if f["ticker"] == "NVDA")
+    sars = [d["sar"] for d in doc["days"] if d["ticker"] == "NVDA" and -5 <= d["day"] <= 5]
+    assert nvda["windows"]["-5:5"]["scar"] == pytest.approx(sum(sars) / 11**0.5, rel=1e-12)
+    with pytest.raises(SpecError, match="standardization: 'sum' is not one of exact, sum_sar"):
+        run(*common, "--standardization", "sum")
 
 
 def test_summary_and_weekend_date(run) -> None:

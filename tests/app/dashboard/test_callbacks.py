@@ -411,7 +411,11 @@ def test_grid_rows_and_columns(data: DashboardData, demo_key: str) -> None:
 
 def test_tests_panel_reads_the_focus_window(data: DashboardData, demo_key: str) -> None:
     day0 = " ".join(component_texts(significance_panel(data, demo_key, "0:0")))
-    assert "All 9 tests reject" in day0
+    # All but the Corrado-Zivney sign Z (p = 0.10): its S_G comes from the daily sign sums of
+    # the same 46 firms, so it carries their common-day correlation.
+    assert "13 of 14 tests reject" in day0
+    tests = data.result(demo_key).tests.query("window == '0:0'").set_index("test")
+    assert tests.loc["cz_sign_z", "p"] > 0.05 and (tests.drop("cz_sign_z")["p"] < 0.05).all()
     wide = " ".join(component_texts(significance_panel(data, demo_key, "-5:5")))
     assert "CAAR [−5, +5]" in wide
     assert "looks like noise" in wide
