@@ -149,7 +149,8 @@ def _fit_chunk(
 def _fit_all(
     tasks: list[tuple[np.ndarray, np.ndarray, int]], vol: Volatility, n_workers: int
 ) -> list[tuple[np.ndarray, np.ndarray] | None]:
-    if n_workers <= 1 or len(tasks) < PARALLEL_FROM:
+    # A daemonic process (e.g. a dashboard's background worker) may not start children.
+    if n_workers <= 1 or len(tasks) < PARALLEL_FROM or multiprocessing.current_process().daemon:
         return _fit_chunk(tasks, vol)
     size = -(-len(tasks) // (n_workers * _CHUNKS_PER_WORKER))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]

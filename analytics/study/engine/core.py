@@ -120,7 +120,8 @@ def estimate(spec: StudySpec, panel: Panel, day0_rows: np.ndarray, columns: np.n
     checks = (
         (spec.spike_screen == "exclude") & (spike_row >= 0),
         fit.n < spec.min_estimation,
-        np.zeros(len(code), dtype=bool) if fit.failed is None else fit.failed,
+        # Constant prices are worded as such even when the GARCH fit failed on them.
+        ~constant & (np.zeros(len(code), dtype=bool) if fit.failed is None else fit.failed),
         fit.singular,
         constant | ~(np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, 0.0)) > _ZERO_SIGMA),
     )
