@@ -37,8 +37,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Final, Literal, TypeAlias
 
 import numpy as np
@@ -46,6 +48,7 @@ import numpy as np
 from analytics.study.models import ModelFit
 
 __all__ = [
+    "MAX_ITER",
     "PARALLEL_FROM",
     "SCALE",
     "SIMULATIONS",
@@ -66,9 +69,12 @@ SIMULATIONS: Final = 1000
 """Simulated paths of an EGARCH multi-step variance forecast."""
 SEED: Final = 0
 """Seed of the EGARCH forecast simulation (the same for every firm-event)."""
+MAX_ITER: Final = 1000
+"""SLSQP iterations of one attempt (``arch``'s default of 100 stops many EGARCH fits early)."""
 PARALLEL_FROM: Final = 64
 """Fewest firm-events fitted in worker processes rather than in this one."""
 _CHUNKS_PER_WORKER = 4
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 _VOL_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "garch": ("vol_omega", "vol_alpha", "vol_beta"),
@@ -93,20 +99,35 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _starting_values(y: np.ndarray, m: np.ndarray, vol: Volatility) -> np.ndarray:
+    """Second-attempt starting values: the OLS market model and a persistent volatility."""
+    slope, const = np.polyfit(m, y, 1)
+    var = float(np.var(y - const - slope * m))
+    if vol == "garch":
+        return np.array([const, slope, 0.1 * var, 0.1, 0.8])
+    return np.array([const, slope, 0.1 * np.log(var), 0.1, 0.0, 0.9])
+
+
 def fit_one(
     y: np.ndarray, m: np.ndarray, horizon: int, vol: Volatility
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Fit one firm-event's consecutive valid estimation returns ``y`` on the market ``m``.
 
+    The first attempt starts from ``arch``'s own starting values; when it does not converge, a
+    second one starts from the OLS market model with ``vol_alpha`` 0.1 and ``vol_beta`` 0.8
+    (GARCH; EGARCH: ``vol_omega`` 0.1 ln s², ``vol_alpha`` 0.1, ``vol_gamma`` 0, ``vol_beta``
+    0.9), each with up to :data:`MAX_ITER` SLSQP iterations.
+
     Returns the parameters (see :func:`param_names`) and the ``(horizon,)`` variance forecasts
     of the abnormal return 1 to ``horizon`` sessions ahead (in return units squared), or None
-    when the fit does not converge or its forecast is not a positive finite variance.
+    when neither attempt converges or the forecast is not a positive finite variance.
     """
     from arch import arch_model
 
+    y, m = SCALE * y, SCALE * m
     model = arch_model(
-        SCALE * y,
-        x=SCALE * m[:, None],
+        y,
+        x=m[:, None],
         mean="LS",
         vol="GARCH" if vol == "garch" else "EGARCH",
         p=1,
@@ -119,20 +140,29 @@ def fit_one(
         # Non-convergence is reported through convergence_flag and handled below.
         warnings.simplefilter("ignore")
         try:
-            res = model.fit(disp="off", show_warning=False)
+            res = model.fit(disp="off", show_warning=False, options={"maxiter": MAX_ITER})
+            if res.convergence_flag != 0:
+                res = model.fit(
+                    disp="off",
+                    show_warning=False,
+                    starting_values=_starting_values(y, m, vol),
+                    options={"maxiter": MAX_ITER},
+                )
+            if res.convergence_flag != 0:
+                return None
             forecast = res.forecast(
                 horizon=horizon,
                 reindex=False,
                 method="analytic" if vol == "garch" else "simulation",
                 simulations=SIMULATIONS,
-                random_state=np.random.RandomState(SEED),
+                rng=np.random.default_rng(SEED).standard_normal,
                 x=np.zeros((1, horizon)),
             )
         except Exception:
             return None
     params = res.params.to_numpy(dtype="float64", copy=True)
     variance = forecast.variance.to_numpy(dtype="float64")[-1] / SCALE**2
-    if res.convergence_flag != 0 or not np.isfinite(params).all():
+    if not np.isfinite(params).all():
         return None
     if not (np.isfinite(variance).all() and (variance > 0).all()):
         return None
@@ -154,11 +184,28 @@ def _fit_all(
         return _fit_chunk(tasks, vol)
     size = -(-len(tasks) // (n_workers * _CHUNKS_PER_WORKER))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    # spawn: safe in a threaded server (the dashboard), unlike fork.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-        done = pool.map(_fit_chunk, chunks, [vol] * len(chunks))
-        return [fit for chunk in done for fit in chunk]
+    # fork is cheap (the workers inherit the loaded modules) but unsafe once other threads
+    # run (a server); spawn is safe there.
+    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if single else "spawn")
+    # One BLAS thread per worker: the parallelism is across processes, and threaded BLAS in
+    # each of them oversubscribes the cores on these small problems.
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
+    try:
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+            done = list(pool.map(_fit_chunk, chunks, [vol] * len(chunks)))
+    except (BrokenProcessPool, RuntimeError, OSError) as exc:
+        # e.g. spawn from a script without a __main__ guard: the fits still run, serially.
+        logger.warning("%s: worker processes failed (%s); fitting in this process", vol, exc)
+        return _fit_chunk(tasks, vol)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return [fit for chunk in done for fit in chunk]
 
 
 def garch(
