@@ -34,7 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ModelFit", "dimson", "market_adjusted", "ols", "scholes_williams"]
+__all__ = [
+    "ModelFit",
+    "corrected_market",
+    "dimson",
+    "market_adjusted",
+    "ols",
+    "scholes_williams",
+]
 
 _SINGULAR = 1e-12
 """Smallest allowed ratio of the extreme eigenvalues of a firm-event's regressor matrix."""
