@@ -55,7 +55,7 @@ def _factor_file(path: Path, columns: list[str], *, seed: int = 1) -> pd.DataFra
 
 def test_dimson_lags_reach_the_json_and_the_summary(run, tmp_path: Path) -> None:
     doc = _study(run, tmp_path, "--model", "dimson", "--dimson-lags", "2")
-    assert doc["model"] == "dimson"
+    assert doc["model"] == "dimson" and doc["dimson_lags"] == 2
     firms = {f["ticker"]: f for f in doc["firms"]}
     assert firms["NVDA"]["status"] == "ok" and set(firms["NVDA"]) >= {"alpha", "beta", "sigma"}
     summary = run(
