@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from analytics import calendar
 from analytics.data.memory import MemoryPrices
-from analytics.study.engine import run_study
+from analytics.study.engine import data_requirements, run_study
 from analytics.study.models import dimson, scholes_williams
 from analytics.study.spec import StudySpec
 from tests.support import DEEPSEEK_PACK
@@ -144,3 +145,20 @@ def test_engine_on_the_deepseek_pack_by_an_independent_path(pack, model: str, k:
         row = windows.loc[(ticker, "-1:1")]
         assert row["car"] == pytest.approx(ar.sum(), rel=1e-9)
         assert row["var_car"] == pytest.approx(cov.sum(), rel=RTOL)
+
+
+def test_the_study_reads_k_more_sessions_for_the_lagged_market() -> None:
+    base = StudySpec.create(tickers="NVDA", date="2025-01-27", placebo=0)
+    _, start, end = data_requirements(base)
+    for model, k in (("scholes_williams", 1), ("dimson", 4)):
+        spec = StudySpec.create(
+            tickers="NVDA", date="2025-01-27", placebo=0, model=model, dimson_lags=k
+        )
+        _, lagged_start, lagged_end = data_requirements(spec)
+        assert lagged_start == calendar.offset(start, -k) and lagged_end == end
+    # An estimation window ending just before day 0: the leads reach past the event window.
+    near = StudySpec.create(
+        tickers="NVDA", date="2025-01-27", placebo=0, model="dimson", dimson_lags=3,
+        estimation="-250:-1", windows="0:0",
+    )  # fmt: skip
+    assert data_requirements(near)[2] == calendar.offset(DAY0, 2)
