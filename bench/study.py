@@ -367,6 +367,11 @@ def garch_bench(repeats: int) -> None:
     days = np.arange(len(m_evt)) + 11
     cores = garch.workers()
     print(f"\nd. GARCH market models on {N_GARCH:,} firms, {est_rows} estimation returns each")
+    print(
+        f"  one arch fit per firm; in parallel: {cores * 4} chunks over a ProcessPoolExecutor of "
+        f"{cores} workers (fork when single-threaded, else spawn; from "
+        f"{garch.PARALLEL_FROM} firm-events on)"
+    )
     for vol in ("garch", "egarch"):
         for label, n_workers in (("serial (1 process)", 1), (f"pool of {cores} processes", cores)):
             seconds = []
