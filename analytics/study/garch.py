@@ -158,7 +158,7 @@ def fit_one(
                 rng=np.random.default_rng(SEED).standard_normal,
                 x=np.zeros((1, horizon)),
             )
-        except Exception:
+        except Exception:  # arch raises many kinds; one firm's failure only excludes that firm
             return None
     params = res.params.to_numpy(dtype="float64", copy=True)
     variance = forecast.variance.to_numpy(dtype="float64")[-1] / SCALE**2
