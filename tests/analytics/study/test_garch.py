@@ -208,3 +208,10 @@ def test_a_first_attempt_that_fails_is_refitted_from_ols_starting_values(pack_wi
         assert firm["beta"] == pytest.approx(second.params.iloc[1], rel=TOL)
         assert firm["alpha"] == pytest.approx(second.params.iloc[0] / 100, rel=TOL)
         assert firm["vol_beta"] == pytest.approx(second.params.iloc[-1], rel=TOL)
+
+
+def test_placebo_refits_the_garch_model_on_pseudo_events(pack) -> None:
+    spec = StudySpec.create(tickers="NVDA CEG", date="2025-01-27", model="garch", placebo=10)
+    result = run_study(spec, MemoryPrices(pack))
+    placebo = result.placebo["0:0"]
+    assert placebo.k == 10 and 1 / 11 <= placebo.pvalue <= 1
