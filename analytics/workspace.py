@@ -339,12 +339,12 @@ class Workspace:
             if file is not None:
                 raise SpecError(
                     f"factors: model {spec.model} uses no factor returns; choose model ff3, "
-                    "ff5, carhart or etf_factors, or give no factor file",
+                    "ff5, carhart, etf_factors or factors, or give no factor file",
                     parameter="factors",
                 )
             return None
         model = cast(FactorModel, spec.model)
-        if file is not None:
+        if file is not None or model == "factors":
             return load_factors(model, path=file)
         if model == "etf_factors":
             _, start, end = data_requirements(spec, market_caps=self.market_caps)

@@ -51,7 +51,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-FactorModel: TypeAlias = Literal["ff3", "ff5", "carhart", "etf_factors"]
+FactorModel: TypeAlias = Literal["ff3", "ff5", "carhart", "etf_factors", "factors"]
 FrenchModel: TypeAlias = Literal["ff3", "ff5", "carhart"]
 
 FRENCH_BASE_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
@@ -86,7 +86,8 @@ _PERCENT_THRESHOLD = 0.05
 
 
 def factor_columns(model: FactorModel) -> list[str]:
-    """The regressors of a factor model (``RF`` excluded).
+    """The regressors of a named factor model (``RF`` excluded); model ``factors`` takes every
+    column of its file instead (see :func:`load_factors`).
 
     >>> factor_columns("carhart")
     ['MKT_RF', 'SMB', 'HML', 'MOM']
@@ -451,12 +452,14 @@ def load_factors(
     """The factor table of ``model``: its :func:`factor_columns`, then ``RF`` when available.
 
     A user's file (``path``) wins; otherwise ``etf_factors`` is built from ``prices_wide`` by
-    :func:`etf_proxy_factors` and the other models come from :func:`french_factors`.
+    :func:`etf_proxy_factors` and the other models come from :func:`french_factors`. Model
+    ``factors`` needs ``path`` and regresses on every column of it but ``RF``, whatever their
+    names.
 
     Parameters
     ----------
     model
-        ``"ff3"``, ``"ff5"``, ``"carhart"`` or ``"etf_factors"``.
+        ``"ff3"``, ``"ff5"``, ``"carhart"``, ``"etf_factors"`` or ``"factors"``.
     prices_wide
         Adjusted closes by ticker, for ``etf_factors``.
     cache_dir, download
@@ -467,12 +470,26 @@ def load_factors(
     Raises
     ------
     SpecError
-        Unknown model, or ``etf_factors`` without ``prices_wide``.
+        Unknown model, ``etf_factors`` without ``prices_wide`` or ``factors`` without ``path``.
     DataError
         The file or prices lack a column the model needs.
     SourceError
         The data library is unreachable and nothing is cached.
     """
+    if model == "factors":
+        if path is None:
+            raise SpecError(
+                "factors: model factors regresses on the columns of a factor file and none was "
+                "given; pass --factors FILE (a date column and one column per factor)",
+                parameter="factors",
+            )
+        table = read_factor_file(path, percent=percent)
+        names = [c for c in table.columns if c != "RF"]
+        if not names:
+            raise DataError(
+                f"{path}: no factor column beside the date and RF; give one column per factor"
+            )
+        return table[[*names, *(["RF"] if "RF" in table.columns else [])]]
     columns = factor_columns(model)
     if path is not None:
         table = read_factor_file(path, percent=percent)

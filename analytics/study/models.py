@@ -13,6 +13,19 @@ when its return and all its regressors are present, so every firm-event gets its
 - :func:`market_adjusted`: ``E = R_m``; ``sigma`` is the standard deviation (ddof 1) of the
   estimation-window abnormal returns, ``Var(AR) = sigma² I`` (no parameter is estimated, so no
   estimation-error term), ``L_i - 1`` degrees of freedom.
+- :func:`scholes_williams` and :func:`dimson`: the market model with a beta corrected for thin
+  trading (Scholes and Williams 1977; Dimson 1979), each beta from :func:`ols` on lagged and led
+  market returns. The normal return is ``alpha + beta R_m`` with ``alpha = mean R_i - beta mean
+  R_m`` over the valid days (a day is valid when the firm's return and every lagged and led market
+  return are present); ``sigma² = SSR / (L_i - 2)`` of those residuals and the prediction-error
+  covariance is the market model's, ``sigma² (I + 1/L + d d' / S_mm)``, ``d = R_m* - mean R_m``.
+
+References
+----------
+Dimson, E. (1979). Risk measurement when shares are subject to infrequent trading. *Journal of
+    Financial Economics* 7(2), 197-226.
+Scholes, M. and Williams, J. (1977). Estimating betas from nonsynchronous data. *Journal of
+    Financial Economics* 5(3), 309-327.
 """
 
 from __future__ import annotations
@@ -21,7 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ModelFit", "market_adjusted", "ols"]
+__all__ = [
+    "ModelFit",
+    "corrected_market",
+    "dimson",
+    "market_adjusted",
+    "ols",
+    "scholes_williams",
+]
 
 _SINGULAR = 1e-12
 """Smallest allowed ratio of the extreme eigenvalues of a firm-event's regressor matrix."""
@@ -49,6 +69,8 @@ class ModelFit:
         ``(W, N)`` expected returns on the event days (NaN where a regressor is missing).
     cov
         ``(N, W, W)`` prediction-error covariance of the event-day abnormal returns.
+    failed
+        ``(N,)`` true where an iterative fit (GARCH) did not converge; None for closed forms.
     """
 
     params: np.ndarray
@@ -59,6 +81,7 @@ class ModelFit:
     resid: np.ndarray
     fitted: np.ndarray
     cov: np.ndarray
+    failed: np.ndarray | None = None
 
 
 def _centred_inverse(xc: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,3 +174,97 @@ def market_adjusted(y_est: np.ndarray, m_est: np.ndarray, m_evt: np.ndarray) -> 
         fitted=m_evt,
         cov=sigma2[:, None, None] * np.eye(m_evt.shape[0]),
     )
+
+
+def corrected_market(
+    y_est: np.ndarray,
+    m_est: np.ndarray,
+    m_evt: np.ndarray,
+    beta: np.ndarray,
+    valid: np.ndarray,
+    singular: np.ndarray,
+) -> ModelFit:
+    """The market model ``alpha + beta R_m`` with a given ``beta`` per firm-event.
+
+    ``alpha = mean R_i - beta mean R_m`` over the ``valid`` days, ``sigma² = SSR / (L_i - 2)``
+    and the market model's prediction-error covariance (see the module).
+    """
+    n = valid.sum(axis=0)
+    per_n = 1.0 / np.maximum(n, 1)
+    y_mean = np.where(valid, y_est, 0.0).sum(axis=0) * per_n
+    m_mean = np.where(valid, m_est, 0.0).sum(axis=0) * per_n
+    mc = np.where(valid, m_est - m_mean, 0.0)
+    smm = (mc**2).sum(axis=0)
+    singular = singular | ~(smm > 0) | (n < 3) | ~np.isfinite(beta)
+    beta = np.where(singular, 0.0, beta)
+    alpha = y_mean - beta * m_mean
+    resid = np.where(valid, y_est - alpha - beta * m_est, np.nan)
+    dof = n - 2
+    ssr = (np.where(valid, resid, 0.0) ** 2).sum(axis=0)
+    sigma2 = np.where(singular, np.nan, ssr / np.maximum(dof, 1))
+    d = m_evt - m_mean
+    hat = (
+        per_n[:, None, None]
+        + np.einsum("wn,vn->nwv", d, d) / np.where(smm > 0, smm, 1.0)[:, None, None]
+    )
+    return ModelFit(
+        params=np.column_stack([alpha, beta]),
+        sigma2=sigma2,
+        n=n,
+        dof=dof,
+        singular=singular,
+        resid=resid,
+        fitted=alpha + beta * m_evt,
+        cov=sigma2[:, None, None] * (np.eye(m_evt.shape[0]) + hat),
+    )
+
+
+def scholes_williams(y_est: np.ndarray, m_shifted: np.ndarray, m_evt: np.ndarray) -> ModelFit:
+    """Scholes-Williams (1977) beta ``(b_-1 + b_0 + b_+1) / (1 + 2 rho_m)``, vectorized.
+
+    ``b_j`` is the OLS slope of ``R_i,t`` on ``R_m,t+j`` alone and ``rho_m`` the first-order
+    autocorrelation of the market (Pearson correlation of ``R_m,t`` and ``R_m,t-1``), all over
+    the firm-event's valid days.
+
+    Parameters
+    ----------
+    y_est
+        ``(L, N)`` estimation-window returns.
+    m_shifted
+        ``(L, N, 3)`` market returns ``R_m,t-1``, ``R_m,t``, ``R_m,t+1`` on the estimation days.
+    m_evt
+        ``(W, N)`` market returns on the event days.
+    """
+    valid = np.isfinite(y_est) & np.isfinite(m_shifted).all(axis=2)
+    y = np.where(valid, y_est, np.nan)
+    empty = np.zeros((m_evt.shape[0], y.shape[1], 1))
+    slopes = [ols(y, m_shifted[..., j : j + 1], empty) for j in range(3)]
+    singular = np.logical_or.reduce([f.singular for f in slopes])
+    n = np.maximum(valid.sum(axis=0), 1)
+    lag = np.where(valid, m_shifted[..., 0], 0.0)
+    now = np.where(valid, m_shifted[..., 1], 0.0)
+    lag_c = np.where(valid, lag - lag.sum(axis=0) / n, 0.0)
+    now_c = np.where(valid, now - now.sum(axis=0) / n, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (lag_c * now_c).sum(axis=0) / np.sqrt((lag_c**2).sum(axis=0) * (now_c**2).sum(axis=0))
+        beta = sum(f.params[:, 1] for f in slopes) / (1 + 2 * rho)
+    return corrected_market(y_est, m_shifted[..., 1], m_evt, beta, valid, singular)
+
+
+def dimson(y_est: np.ndarray, m_shifted: np.ndarray, m_evt: np.ndarray) -> ModelFit:
+    """Dimson (1979) beta: the sum of the OLS coefficients on ``R_m,t-K .. R_m,t+K``, vectorized.
+
+    Parameters
+    ----------
+    y_est
+        ``(L, N)`` estimation-window returns.
+    m_shifted
+        ``(L, N, 2K + 1)`` market returns ``R_m,t-K`` to ``R_m,t+K`` on the estimation days.
+    m_evt
+        ``(W, N)`` market returns on the event days.
+    """
+    k = m_shifted.shape[2]
+    valid = np.isfinite(y_est) & np.isfinite(m_shifted).all(axis=2)
+    fit = ols(y_est, m_shifted, np.zeros((m_evt.shape[0], y_est.shape[1], k)))
+    beta = fit.params[:, 1:].sum(axis=1)
+    return corrected_market(y_est, m_shifted[..., k // 2], m_evt, beta, valid, fit.singular)

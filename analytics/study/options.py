@@ -44,7 +44,9 @@ from analytics.tickers import parse_tickers, ticker
 __all__ = [
     "DEFAULTS",
     "FACTOR_MODELS",
+    "GARCH_MODELS",
     "MAX_BOOTSTRAP",
+    "MAX_DIMSON_LAGS",
     "MAX_PLACEBO",
     "MAX_SESSIONS",
     "MODELS",
@@ -68,7 +70,19 @@ __all__ = [
 ]
 
 ModelName: TypeAlias = Literal[
-    "market", "market_adjusted", "constant_mean", "capm", "ff3", "ff5", "carhart", "etf_factors"
+    "market",
+    "market_adjusted",
+    "constant_mean",
+    "capm",
+    "ff3",
+    "ff5",
+    "carhart",
+    "etf_factors",
+    "factors",
+    "scholes_williams",
+    "dimson",
+    "garch",
+    "egarch",
 ]
 ReturnKind: TypeAlias = Literal["simple", "log"]
 SpikeScreen: TypeAlias = Literal["exclude", "flag", "off"]
@@ -77,7 +91,11 @@ Window: TypeAlias = tuple[int, int]
 WindowLike: TypeAlias = Window | Sequence[int] | str
 
 MODELS: tuple[ModelName, ...] = get_args(ModelName)
-FACTOR_MODELS: tuple[ModelName, ...] = ("ff3", "ff5", "carhart", "etf_factors")
+FACTOR_MODELS: tuple[ModelName, ...] = ("ff3", "ff5", "carhart", "etf_factors", "factors")
+"""Models regressing excess returns on factor returns (``factors``: every column of a file)."""
+GARCH_MODELS: tuple[ModelName, ...] = ("garch", "egarch")
+"""Market models with GARCH(1,1) or EGARCH(1,1) errors (:mod:`analytics.study.garch`)."""
+MAX_DIMSON_LAGS: Final = 10
 RETURN_KINDS: tuple[ReturnKind, ...] = get_args(ReturnKind)
 SPIKE_SCREENS: tuple[SpikeScreen, ...] = get_args(SpikeScreen)
 STANDARDIZATIONS: tuple[Standardization, ...] = get_args(Standardization)
@@ -289,7 +307,11 @@ class StudyOptions(BaseModel):
         Normal-return model, one of :data:`MODELS`.
     factors
         A file of daily factor returns for the factor models (default: Kenneth French's data
-        library, or ETF proxies for ``etf_factors``).
+        library, or ETF proxies for ``etf_factors``); model ``factors`` regresses on every
+        column of it (any names) and needs it.
+    dimson_lags
+        K, the lags and leads of the market return whose betas model ``dimson`` sums (1 to
+        :data:`MAX_DIMSON_LAGS`).
     estimation
         Inclusive estimation window ``a:b`` in relative trading days; it ends before every event
         window starts.
@@ -327,6 +349,9 @@ class StudyOptions(BaseModel):
     benchmark: str = Field(default="SPY", json_schema_extra={"example": '"SPY"'})
     model: ModelName = Field(default="market", json_schema_extra={"example": '"market"'})
     factors: FilePath = Field(default=None, json_schema_extra={"example": '"factors.csv"'})
+    dimson_lags: Annotated[int, BeforeValidator(_int("dimson_lags"))] = Field(
+        default=1, json_schema_extra={"example": "1"}
+    )
     estimation: Annotated[Window, BeforeValidator(_window_field)] = Field(
         default=(-250, -11), json_schema_extra={"example": '"-250:-11"'}
     )
@@ -367,6 +392,13 @@ class StudyOptions(BaseModel):
     def _min_estimation(cls, value: int) -> int:
         if value < 3:
             raise SpecError(f"min_estimation: {value} must be at least 3; e.g. 120")
+        return value
+
+    @field_validator("dimson_lags")
+    @classmethod
+    def _dimson_lags(cls, value: int) -> int:
+        if not 1 <= value <= MAX_DIMSON_LAGS:
+            raise SpecError(f"dimson_lags: {value} must be between 1 and {MAX_DIMSON_LAGS}, e.g. 1")
         return value
 
     @field_validator("placebo")

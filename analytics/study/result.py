@@ -267,8 +267,9 @@ class StudyResult:
         frame["alpha"] = named.get("alpha", missing)
         frame["beta"] = named[loadings[0]] if loadings else missing
         frame["sigma"] = self.sigma
-        for name in loadings:
-            if name != "beta":
+        # Further loadings, then any other parameter (e.g. a GARCH model's volatility ones).
+        for name in [*loadings, *(n for n in self.param_names if n not in loadings)]:
+            if name not in ("alpha", "beta"):
                 frame[name] = named[name]
         return frame
 

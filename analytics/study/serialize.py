@@ -69,6 +69,7 @@ def result_json(result: StudyResult) -> str:
     document = {
         "day0": result.day0,
         "model": result.spec.model,
+        **({"dimson_lags": result.spec.dimson_lags} if result.spec.model == "dimson" else {}),
         "benchmark": result.spec.benchmark,
         "standardization": result.spec.standardization,
         "firms": firms,

@@ -52,7 +52,9 @@ from analytics.study.events import (
 from analytics.study.options import (
     DEFAULTS,
     FACTOR_MODELS,
+    GARCH_MODELS,
     MAX_BOOTSTRAP,
+    MAX_DIMSON_LAGS,
     MAX_PLACEBO,
     MAX_SESSIONS,
     MODELS,
@@ -72,6 +74,7 @@ from analytics.study.options import (
 
 __all__ = [
     "FACTOR_MODELS",
+    "GARCH_MODELS",
     "INVALID_TICKER",
     "IS_BENCHMARK",
     "MAX_SESSIONS",
@@ -114,6 +117,8 @@ class StudySpec:
         Market benchmark symbol; never treated as a firm.
     model
         Normal-return model, one of :data:`MODELS`.
+    dimson_lags
+        K of model ``dimson``: the betas on ``R_m,t-K .. R_m,t+K`` are summed.
     estimation
         Inclusive estimation window in relative trading days; it must end before every event
         window starts (the gap between them is implied).
@@ -149,6 +154,7 @@ class StudySpec:
     firm_events: tuple[FirmEvent, ...]
     benchmark: str = _D.benchmark
     model: ModelName = _D.model
+    dimson_lags: int = _D.dimson_lags
     estimation: Window = _D.estimation
     windows: tuple[Window, ...] = _D.windows
     returns: ReturnKind = _D.returns
@@ -238,6 +244,11 @@ class StudySpec:
                 f"min_estimation: {self.min_estimation} must be between 3 and the estimation "
                 f"length {length}; lower it or widen the estimation window"
             )
+        lags = _as_int(self.dimson_lags, "dimson_lags")
+        if not 1 <= lags <= MAX_DIMSON_LAGS:
+            raise SpecError(
+                f"dimson_lags: {self.dimson_lags} must be between 1 and {MAX_DIMSON_LAGS}, e.g. 1"
+            )
         k = _as_int(self.placebo, "placebo")
         if not 0 <= k <= MAX_PLACEBO:
             raise SpecError(f"placebo: {self.placebo} must be between 0 and {MAX_PLACEBO}")
@@ -271,6 +282,7 @@ class StudySpec:
         events: pd.DataFrame | Iterable[Sequence[object]] | None = None,
         benchmark: str = _D.benchmark,
         model: str = _D.model,
+        dimson_lags: int = _D.dimson_lags,
         estimation: WindowLike = _D.estimation,
         windows: WindowLike | Iterable[WindowLike] = _D.windows,
         returns: str = _D.returns,
@@ -358,6 +370,7 @@ class StudySpec:
             firm_events=firm_events,
             benchmark=bench,
             model=cast(ModelName, model),
+            dimson_lags=dimson_lags,
             estimation=parse_window(estimation, name="estimation"),
             windows=parse_windows(windows),
             returns=cast(ReturnKind, returns),
@@ -449,6 +462,13 @@ class StudySpec:
     def event_span(self) -> Window:
         """The union range of the event windows: ``(min a, max b)``."""
         return min(a for a, _ in self.windows), max(b for _, b in self.windows)
+
+    @property
+    def market_lags(self) -> int:
+        """How many lags and leads of the market return the model reads (0, 1 or K)."""
+        if self.model == "scholes_williams":
+            return 1
+        return self.dimson_lags if self.model == "dimson" else 0
 
     @property
     def placebo_shifts(self) -> Window:

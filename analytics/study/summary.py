@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
 if TYPE_CHECKING:
     from analytics.study.result import StudyResult
 
-__all__ = ["Summary", "summarize"]
+__all__ = ["Summary", "describe_model", "summarize"]
 
 _OK = "ok"
 
@@ -70,6 +70,39 @@ class Summary:
         return self.as_html()
 
 
+_MODEL_TEXT: Final[dict[str, str]] = {
+    "market": "market model, OLS of R_i on R_m",
+    "market_adjusted": "market-adjusted, E[R_i] = R_m",
+    "constant_mean": "constant mean of the estimation window",
+    "capm": "CAPM, OLS of excess returns over ^IRX on the market's",
+    "ff3": "Fama-French 3 factors, OLS of excess returns",
+    "ff5": "Fama-French 5 factors, OLS of excess returns",
+    "carhart": "Carhart 4 factors, OLS of excess returns",
+    "etf_factors": "4 factors proxied by ETFs, OLS of excess returns",
+    "factors": "every column of the factor file, OLS of excess returns",
+    "scholes_williams": "market model with the Scholes-Williams (1977) beta "
+    "(b-1 + b0 + b+1) / (1 + 2 rho_m), for thin trading",
+    "garch": "market model with GARCH(1,1) errors (arch, maximum likelihood); SAR from the "
+    "conditional sigma forecast of each event day",
+    "egarch": "market model with EGARCH(1,1) errors (arch, maximum likelihood); SAR from the "
+    "conditional sigma forecast of each event day",
+}
+
+
+def describe_model(model: str, *, dimson_lags: int = 1) -> str:
+    """One line on what a normal-return model is.
+
+    >>> describe_model("dimson", dimson_lags=2)
+    'market model with the Dimson (1979) beta, the sum of the betas on R_m,t-2 .. R_m,t+2'
+    """
+    if model == "dimson":
+        return (
+            "market model with the Dimson (1979) beta, the sum of the betas on "
+            f"R_m,t-{dimson_lags} .. R_m,t+{dimson_lags}"
+        )
+    return _MODEL_TEXT.get(model, model)
+
+
 def summarize(result: StudyResult) -> Summary:
     """The report of ``result`` (see :meth:`StudyResult.summary`)."""
     spec = result.spec
@@ -77,6 +110,7 @@ def summarize(result: StudyResult) -> Summary:
     day0 = result.day0 if isinstance(result.day0, str) else ", ".join(result.day0)
     lines = [
         f"Event study: {spec.model} model, benchmark {spec.benchmark}, {spec.returns} returns",
+        f"Model: {describe_model(spec.model, dimson_lags=spec.dimson_lags)}",
         f"Day 0: {day0}",
         f"Firm-events: {len(result.firm_status)} ({n_ok} ok, "
         f"{len(result.firm_status) - n_ok} excluded); estimation "

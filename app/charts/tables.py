@@ -74,6 +74,7 @@ def study_settings(
     tests = [str(t) for t in result.tests["test"].drop_duplicates()]
     return {
         "model": spec.model,
+        **({"dimson_lags": spec.dimson_lags} if spec.model == "dimson" else {}),
         "benchmark": spec.benchmark,
         "estimation": f"{spec.estimation[0]}:{spec.estimation[1]}",
         "windows": list(spec.window_keys),

@@ -69,8 +69,15 @@ _FLAGS: Final[Mapping[str, _Flag]] = {
         "--factors",
         "Daily factor returns for ff3/ff5/carhart/etf_factors: CSV or Parquet with a date "
         "column and one column per factor (e.g. Mkt-RF, SMB, HML, RF), or a Kenneth French daily "
-        "file. Default: Kenneth French's data library, cached in the store.",
+        "file. Default: Kenneth French's data library, cached in the store. Model factors "
+        "regresses on every column of this file (any names; RF, if present, is the risk-free "
+        "rate) and needs it.",
         Path | None,
+    ),
+    "dimson_lags": _Flag(
+        "--dimson-lags",
+        "K for --model dimson: sum the betas on K lags and K leads of the market.",
+        metavar="INTEGER",
     ),
     "estimation": _Flag("--estimation", "Estimation window a:b in trading days, e.g. -250:-11."),
     "windows": _Flag("--window", "Event window a:b (repeat).", list[str]),

@@ -101,6 +101,8 @@ def study_entry(spec: StudySpec, name: str, *, comment: str | None = None) -> st
         f"min_estimation = {spec.min_estimation}",
         f"placebo = {spec.placebo}",
     ]
+    if spec.model == "dimson":
+        lines.append(f"dimson_lags = {spec.dimson_lags}")
     return "\n".join(lines) + "\n"
 
 

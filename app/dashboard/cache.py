@@ -315,7 +315,8 @@ class DashboardData:
 
     def model_options(self) -> list[dict[str, Any]]:
         """Options of the model picker; offline, a Kenneth French model is disabled unless its
-        factor files are cached (its label says why)."""
+        factor files are cached, and model ``factors`` unless the workspace has a factor file
+        (each label says why)."""
         workspace = self.workspace()
         offline = self.settings.offline or bool(getattr(workspace, "offline", False))
         folder = workspace.factor_cache / "factors" if workspace.factor_cache else None
@@ -323,7 +324,15 @@ class DashboardData:
         for key, label in MODELS.items():
             files = FRENCH_FILES.get(key, ()) if key in ONLINE_MODELS else ()
             cached = folder is not None and all((folder / name).is_file() for name in files)
-            if offline and files and not cached:
+            if key == "factors" and workspace.factors_file is None:
+                options.append(
+                    {
+                        "value": key,
+                        "label": f"{label}: needs a factor file (aftershock study --factors)",
+                        "disabled": True,
+                    }
+                )
+            elif offline and files and not cached:
                 options.append(
                     {
                         "value": key,

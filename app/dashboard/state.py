@@ -92,6 +92,11 @@ MODELS: Final[Mapping[str, str]] = {
     "ff3": "Fama–French 3 (online)",
     "carhart": "Carhart 4 (online)",
     "ff5": "Fama–French 5 (online)",
+    "scholes_williams": "Scholes–Williams beta (thin trading)",
+    "dimson": "Dimson beta, 1 lag and lead (thin trading)",
+    "garch": "Market model, GARCH(1,1) errors",
+    "egarch": "Market model, EGARCH(1,1) errors",
+    "factors": "Factors of a file (any columns)",
 }
 ONLINE_MODELS: Final = frozenset({"ff3", "carhart", "ff5"})
 """Models whose factors are downloaded (Kenneth French's data library)."""

@@ -24,6 +24,7 @@ from app.dashboard.state import DEFAULT_STATE, from_controls, from_query
 SPEC_FIELDS = (
     "benchmark",
     "model",
+    "dimson_lags",
     "estimation",
     "windows",
     "returns",
@@ -69,6 +70,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "benchmark": "SPY",
         "model": "market",
         "factors": None,
+        "dimson_lags": 1,
         "estimation": (-250, -11),
         "windows": ((0, 0), (-1, 1), (-5, 5)),
         "returns": "simple",

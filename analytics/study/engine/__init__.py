@@ -18,10 +18,15 @@ Choices made here:
   intercept. A table without ``RF`` (ETF-proxy factors) is used on raw returns: with an intercept,
   a nearly constant risk-free rate only shifts ``alpha``. With log returns the dependent variable
   is the log return; factor returns are used as given.
+- **Thin-trading and GARCH models** (``scholes_williams``, ``dimson``, ``garch``, ``egarch``) are
+  market models on raw returns: see :mod:`analytics.study.models` and :mod:`analytics.study.garch`.
+  The panel reaches ``dimson_lags`` (1 for Scholes-Williams) sessions beyond the estimation
+  window on both sides for the lagged and led market returns.
 - **BHAR** with log returns is ``exp(Σ r) - exp(Σ E[r])``, the same buy-and-hold quantity.
 - **Exclusions**: a firm-event is dropped from every window for an unknown ticker, no prices, an
   implausible price spike (``spike_screen="exclude"``), fewer than ``min_estimation`` valid
-  estimation returns, degenerate regressors or zero residual variance (constant prices); from a
+  estimation returns, a GARCH fit that does not converge, degenerate regressors or zero residual
+  variance (constant prices); from a
   single window for a missing return (or benchmark/factor value) on one of its days. Statistics of
   firm-events excluded before fitting are NaN; spike-flagged ones keep theirs for inspection.
 - **Tests** of a window run on its included firm-events via

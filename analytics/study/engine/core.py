@@ -7,15 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.study import garch
 from analytics.study.engine.inputs import (
     Panel,
 )
-from analytics.study.models import ModelFit, market_adjusted, ols
+from analytics.study.models import ModelFit, dimson, market_adjusted, ols, scholes_williams
 from analytics.study.returns import align
-from analytics.study.spec import FACTOR_MODELS, StudySpec
+from analytics.study.spec import FACTOR_MODELS, GARCH_MODELS, StudySpec
 
 __all__ = [
     "HISTORY",
+    "NO_FIT",
     "NO_PRICES",
     "OK",
     "SINGULAR",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 _ZERO_SIGMA = 1e-10
-OK, UNKNOWN, NO_PRICES, SPIKE, HISTORY, SINGULAR, ZERO_VAR = range(7)
+OK, UNKNOWN, NO_PRICES, SPIKE, HISTORY, SINGULAR, ZERO_VAR, NO_FIT = range(8)
 """Status codes of a firm-event (:mod:`~analytics.study.engine.exclusions` words them)."""
 
 
@@ -63,6 +65,24 @@ def fit_model(
     m = align(panel.market, day0_rows, rel)
     if spec.model == "market_adjusted":
         fit = market_adjusted(r[est], m[est], m[evt])
+        return fit, r, fit.fitted
+    if spec.model in GARCH_MODELS:
+        fit = garch.garch(
+            r[est],
+            m[est],
+            m[evt],
+            np.arange(first, last + 1) - est_b,
+            vol="garch" if spec.model == "garch" else "egarch",
+            min_n=spec.min_estimation,
+        )
+        return fit, r, fit.fitted
+    if spec.market_lags:
+        k = spec.market_lags
+        # The market k sessions either side of every estimation day.
+        shifted = align(panel.market, day0_rows, np.arange(est_a - k, est_b + k + 1))
+        lagged = np.stack([shifted[j : j + est_b - est_a + 1] for j in range(2 * k + 1)], axis=2)
+        thin = scholes_williams if spec.model == "scholes_williams" else dimson
+        fit = thin(r[est], lagged, m[evt])
         return fit, r, fit.fitted
     rf = align(panel.rf, day0_rows, rel)
     if spec.model == "constant_mean":
@@ -101,10 +121,12 @@ def estimate(spec: StudySpec, panel: Panel, day0_rows: np.ndarray, columns: np.n
     checks = (
         (spec.spike_screen == "exclude") & (spike_row >= 0),
         fit.n < spec.min_estimation,
+        # Constant prices are worded as such even when the GARCH fit failed on them.
+        ~constant & (np.zeros(len(code), dtype=bool) if fit.failed is None else fit.failed),
         fit.singular,
         constant | ~(np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, 0.0)) > _ZERO_SIGMA),
     )
-    for status, failed in zip((SPIKE, HISTORY, SINGULAR, ZERO_VAR), checks, strict=True):
+    for status, failed in zip((SPIKE, HISTORY, NO_FIT, SINGULAR, ZERO_VAR), checks, strict=True):
         code = np.where((code == OK) & failed, status, code)
     return Core(
         fit=fit,
@@ -137,6 +159,8 @@ def param_names(spec: StudySpec, factor_names: tuple[str, ...]) -> tuple[str, ..
         return ("alpha",)
     if spec.model in FACTOR_MODELS:
         return ("alpha", *(f"beta_{name}" for name in factor_names))
+    if spec.model in GARCH_MODELS:
+        return garch.param_names("garch" if spec.model == "garch" else "egarch")
     return ("alpha", "beta")
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from analytics.study.engine.core import (
     HISTORY,
+    NO_FIT,
     NO_PRICES,
     OK,
     SINGULAR,
@@ -42,6 +43,7 @@ def firm_reasons(
         NO_PRICES: "excluded: no prices",
         SINGULAR: "excluded: degenerate regressors in the estimation window",
         ZERO_VAR: "excluded: zero return variance in the estimation window (constant prices)",
+        NO_FIT: f"excluded: the {spec.model} model did not converge on the estimation window",
     }
     reasons = []
     for i, code in enumerate(core.code):

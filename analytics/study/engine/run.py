@@ -55,9 +55,12 @@ def _span(
     spec: StudySpec, day0: np.ndarray, anchors: pd.DataFrame | None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last session the study reads (one price before the first return)."""
-    back = spec.estimation[0] - 1 + (spec.placebo_shifts[0] if spec.placebo else 0)
+    lags = spec.market_lags
+    back = spec.estimation[0] - 1 - lags + (spec.placebo_shifts[0] if spec.placebo else 0)
     start = calendar.offset(pd.Timestamp(day0.min()), back)
-    end = calendar.offset(pd.Timestamp(day0.max()), spec.event_span[1])
+    end = calendar.offset(
+        pd.Timestamp(day0.max()), max(spec.event_span[1], spec.estimation[1] + lags)
+    )
     if anchors is not None and anchors["cap_date"].notna().any():
         start = min(start, pd.Timestamp(anchors["cap_date"].min()))
         end = max(end, pd.Timestamp(anchors["cap_date"].max()))

@@ -121,7 +121,7 @@ def test_query_round_trip(
         ("preset=sp500", "preset"),
         ("preset=custom", "preset"),
         ("benchmark=S%20P", "benchmark"),
-        ("model=garch", "model"),
+        ("model=figarch", "model"),
         ("windows=5:1", "windows"),
         ("windows=abc", "windows"),
         ("est=-5:0", "est"),
@@ -158,7 +158,8 @@ def test_good_parameters_survive_next_to_a_bad_one() -> None:
     assert state.windows == ((-1, 1),)
     assert problems == [
         "link parameter model='nope' ignored: model: 'nope' is not one of "
-        "market, market_adjusted, constant_mean, capm, ff3, ff5, carhart, etf_factors"
+        "market, market_adjusted, constant_mean, capm, ff3, ff5, carhart, etf_factors, "
+        "factors, scholes_williams, dimson, garch, egarch"
     ]
 
 
