@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.study.groups import Groups
+from analytics.study.regression import Regression
 from analytics.study.serialize import result_json
 from analytics.study.significance import TestResult
 from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS
@@ -105,6 +107,11 @@ class StudyResult:
     value_change
         ``(n_win, N)`` raw change of market value over each window ``Σ_t R_t · MV_{t-1}``
         (USD; NaN without a market cap), beside the abnormal ``dollar_impact``.
+    regression
+        Window key → the cross-sectional regression of its CARs
+        (:class:`~analytics.study.regression.Regression`); empty unless ``spec.regress``.
+    groups
+        The subgroups (:class:`~analytics.study.groups.Groups`); None unless ``spec.group_by``.
     """
 
     spec: StudySpec
@@ -130,6 +137,8 @@ class StudyResult:
     test_results: Mapping[str, Mapping[str, TestResult]]
     placebo: Mapping[str, TestResult]
     value_change: np.ndarray | None = None
+    regression: Mapping[str, Regression] = field(default_factory=dict)
+    groups: Groups | None = None
 
     def __post_init__(self) -> None:
         for name in (

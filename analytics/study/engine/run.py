@@ -22,6 +22,13 @@ from analytics.study.engine.core import (
     param_names,
     window_slices,
 )
+from analytics.study.engine.cross_section import (
+    group_labels,
+    market_values,
+    regressions,
+    regressor_table,
+    subgroups,
+)
 from analytics.study.engine.dollars import cap_anchors, dollar_impact
 from analytics.study.engine.exclusions import firm_reasons, firm_status, window_status
 from analytics.study.engine.inputs import (
@@ -79,6 +86,7 @@ def run_study(
     *,
     market_caps: pd.DataFrame | None = None,
     factors: pd.DataFrame | None = None,
+    sectors: pd.Series | None = None,
     progress: Progress | None = None,
 ) -> StudyResult:
     """Run the event study ``spec`` on prices from ``prices``.
@@ -97,13 +105,17 @@ def run_study(
         with a ``date`` column), one column per factor in decimal daily returns and an optional
         ``RF``. The engine never loads them itself: :meth:`analytics.workspace.Workspace.factors`
         does (a factor file, Kenneth French's library through a cache, or ETF proxies).
+    sectors
+        Ticker → sector, for ``group_by="sector"`` when the spec has no ``sector`` covariate
+        (tickers it lacks are ``"Unknown"``).
     progress
         Called with ``(step, fraction)`` as the work advances.
 
     Raises
     ------
     SpecError
-        A factor model without ``factors`` (parameter ``factors``).
+        A factor model without ``factors`` (parameter ``factors``); ``group_by="sector"``
+        without ``sectors`` or a sector covariate (parameter ``group_by``).
     InsufficientDataError
         When no firm-event is usable in any window, or the benchmark (or ``^IRX`` for CAPM) has
         no prices in the study's span.
@@ -115,6 +127,7 @@ def run_study(
     day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
     anchors = None if market_caps is None else cap_anchors(events, market_caps)
     start, end = _span(spec, day0, anchors)
+    labels = group_labels(spec, sectors)
     report("loading prices", 0.0)
     panel, factor_names = load_panel(spec, prices, factors, start, end)
     tickers = list(spec.tickers)
@@ -174,6 +187,26 @@ def run_study(
         if spec.placebo
         else {}
     )
+    params = np.where(fitted[:, None], fit.params, np.nan)
+    regressors = regressor_table(
+        spec,
+        params=params,
+        param_names=param_names(spec, factor_names),
+        market_value=market_values(panel, anchors, day0_rows, columns),
+    )
+    regression = regressions(spec, car=car, included=included, regressors=regressors, day0=day0)
+    groups = subgroups(
+        spec,
+        labels,
+        car=car,
+        scar=scar,
+        dof=fit.dof,
+        resid=fit.resid,
+        ar=ar,
+        window_rows=window_rows,
+        included=included,
+        est_n=fit.n,
+    )
     simple = np.expm1(core.ret) if spec.returns == "log" else core.ret
     dollars, value_change = (
         (np.full(car.shape, np.nan), np.full(car.shape, np.nan))
@@ -195,7 +228,7 @@ def run_study(
         spec=spec,
         events=events[["event_id", "ticker", "event_date", "timing", "day0"]],
         param_names=param_names(spec, factor_names),
-        params=np.where(fitted[:, None], fit.params, np.nan),
+        params=params,
         sigma=np.where(fitted, np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, np.nan)), np.nan),
         n_estimation=fit.n,
         dof=np.where(fitted, fit.dof, np.nan),
@@ -215,4 +248,6 @@ def run_study(
         test_results=tests,
         placebo=placebo,
         value_change=value_change,
+        regression=regression,
+        groups=groups,
     )
