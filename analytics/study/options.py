@@ -57,6 +57,8 @@ __all__ = [
     "WindowLike",
     "catch",
     "option_error",
+    "parse_group_by",
+    "parse_regressors",
     "parse_window",
     "parse_windows",
     "problem_of",
@@ -269,19 +271,21 @@ def _column_name(value: object, name: str) -> str:
     return text
 
 
-def _regress(value: object) -> tuple[str, ...]:
+def parse_regressors(value: object) -> tuple[str, ...]:
+    """Regressor names from text (``"beta,log_mcap"``) or a list: lower-cased, distinct."""
     if value is None:
         return ()
     if isinstance(value, str):
         items: list[object] = [v for v in re.split(r"[,\s]+", value.strip()) if v]
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         items = list(value)
     else:
         raise SpecError(f"regress: {value!r} is not a list of regressors; write e.g. beta,log_mcap")
     return tuple(dict.fromkeys(_column_name(v, "regress") for v in items))
 
 
-def _group_by(value: object) -> str | None:
+def parse_group_by(value: object) -> str | None:
+    """The column to group by, lower-cased; None for blank text or None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return _column_name(value, "group_by")
@@ -374,10 +378,10 @@ class StudyOptions(BaseModel):
     spike_jump: Annotated[float, BeforeValidator(_number("spike_jump"))] = Field(
         default=10.0, json_schema_extra={"example": "10"}
     )
-    regress: Annotated[tuple[str, ...], BeforeValidator(_regress)] = Field(
+    regress: Annotated[tuple[str, ...], BeforeValidator(parse_regressors)] = Field(
         default=(), json_schema_extra={"example": '["beta", "log_mcap"]'}
     )
-    group_by: Annotated[str | None, BeforeValidator(_group_by)] = Field(
+    group_by: Annotated[str | None, BeforeValidator(parse_group_by)] = Field(
         default=None, json_schema_extra={"example": '"sector"'}
     )
 

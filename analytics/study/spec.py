@@ -62,6 +62,8 @@ from analytics.study.options import (
     Window,
     WindowLike,
     _as_int,
+    parse_group_by,
+    parse_regressors,
     parse_window,
     parse_windows,
     window_key,
@@ -366,7 +368,7 @@ class StudySpec:
         spike_threshold: float = _D.spike_threshold,
         spike_jump: float = _D.spike_jump,
         dropped: Iterable[tuple[str, str]] = (),
-        regress: Iterable[str] = _D.regress,
+        regress: str | Iterable[str] = _D.regress,
         group_by: str | None = _D.group_by,
     ) -> StudySpec:
         """Build a spec from convenient inputs; see the class for the parameters.
@@ -458,8 +460,8 @@ class StudySpec:
             spike_threshold=spike_threshold,
             spike_jump=spike_jump,
             dropped=tuple(dict.fromkeys(left_out)),
-            regress=tuple(regress),
-            group_by=group_by,
+            regress=parse_regressors(regress),
+            group_by=parse_group_by(group_by),
             covariates=tuple(
                 (name, tuple(values[kept].tolist())) for name, values in extra.items()
             ),
