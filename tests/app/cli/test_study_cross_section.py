@@ -96,3 +96,32 @@ def test_a_bad_column_is_one_error_line(
         main()
     err = capsys.readouterr().err
     assert stop.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_the_export_settings_keep_the_cross_section_options() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from analytics import calendar
+    from analytics.data.memory import MemoryPrices
+    from analytics.study.engine import run_study
+    from analytics.study.spec import StudySpec
+    from app.charts.tables import study_settings
+
+    rng = np.random.default_rng(1)
+    days = calendar.sessions("2024-01-02", "2025-03-31")
+    wide = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(days), 3)), axis=0)),
+        index=days,
+        columns=["SPY", "AAA", "BBB"],
+    )
+    events = pd.DataFrame(
+        {"ticker": ["AAA", "BBB"], "date": "2025-01-27", "theme": ["x", "y"], "w": ["1", "2"]}
+    )
+    spec = StudySpec.create(events=events, placebo=0, regress="beta,w", group_by="theme")
+    settings = study_settings(run_study(spec, MemoryPrices(wide)))
+    assert settings["regress"] == ["beta", "w"] and settings["group_by"] == "theme"
+    assert [(e["theme"], e["w"]) for e in settings["universe"]["events"]] == [
+        ("x", "1"),
+        ("y", "2"),
+    ]
