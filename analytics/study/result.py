@@ -112,6 +112,9 @@ class StudyResult:
         (:class:`~analytics.study.regression.Regression`); empty unless ``spec.regress``.
     groups
         The subgroups (:class:`~analytics.study.groups.Groups`); None unless ``spec.group_by``.
+    regressors
+        Each firm-event's regressor values (``N`` rows in event order, one column per
+        ``spec.regress``; NaN where missing); None without regressors.
     """
 
     spec: StudySpec
@@ -139,6 +142,7 @@ class StudyResult:
     value_change: np.ndarray | None = None
     regression: Mapping[str, Regression] = field(default_factory=dict)
     groups: Groups | None = None
+    regressors: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in (

@@ -250,4 +250,5 @@ def run_study(
         value_change=value_change,
         regression=regression,
         groups=groups,
+        regressors=regressors if spec.regress else None,
     )
