@@ -350,7 +350,7 @@ def test_firm_event_dates_that_differ_cluster_the_errors(wide: pd.DataFrame) -> 
     np.testing.assert_allclose([t.se for t in fit.terms], reference.bse, rtol=1e-9)
 
 
-def test_json_and_summary_show_the_regression_and_the_groups(wide: pd.DataFrame) -> None:
+def test_json_and_summary_show_the_regression_and_the_groups(wide: pd.DataFrame, tmp_path) -> None:
     spec = StudySpec.create(
         events=_universe(), placebo=0, windows="0:0", regress="beta,size", group_by="kind"
     )
@@ -376,6 +376,10 @@ def test_json_and_summary_show_the_regression_and_the_groups(wide: pd.DataFrame)
         run_study(StudySpec.create(events=_universe(), placebo=0), MemoryPrices(wide)).to_json()
     )
     assert plain["regression"] == {} and plain["groups"] is None
+    written = {p.name for p in result.to_csv(tmp_path)}
+    assert {"regression.csv", "groups.csv", "group_differences.csv"} <= written
+    differences = pd.read_csv(tmp_path / "group_differences.csv")
+    assert differences.loc[0, ["window", "a", "b"]].tolist() == ["0:0", "chips", "food"]
 
 
 def test_grouping_by_sector_needs_sectors(wide: pd.DataFrame) -> None:
