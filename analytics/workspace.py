@@ -228,6 +228,12 @@ class Workspace:
         ]
         return pd.Series(labels, index=pd.Index(list(tickers), name="ticker"), name="sector")
 
+    def _sectors_for(self, spec: StudySpec) -> pd.Series | None:
+        """The sectors a study grouped by sector needs (None: not grouped, or no reference)."""
+        if spec.group_by != "sector" or (self.reference is None and not self._extra_sectors):
+            return None
+        return self.sectors(spec.tickers)
+
     def market_values(self, result: StudyResult) -> pd.Series:
         """Market value of each firm on the session before its day 0 (USD).
 
@@ -407,6 +413,7 @@ class Workspace:
                 market_caps=self.market_caps,
                 factors=factors,
                 volume=self.volume(spec),
+                sectors=self._sectors_for(spec),
                 progress=progress,
             )
         except InsufficientDataError as exc:

@@ -62,6 +62,8 @@ __all__ = [
     "WindowLike",
     "catch",
     "option_error",
+    "parse_group_by",
+    "parse_regressors",
     "parse_window",
     "parse_windows",
     "problem_of",
@@ -281,6 +283,38 @@ def _number(name: str) -> Callable[[object, ValidationInfo], object]:
     return check
 
 
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _column_name(value: object, name: str) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if not isinstance(text, str) or not _NAME.fullmatch(text):
+        raise SpecError(
+            f"{name}: {value!r} is not a column name; use letters, digits and _, e.g. beta"
+        )
+    return text
+
+
+def parse_regressors(value: object) -> tuple[str, ...]:
+    """Regressor names from text (``"beta,log_mcap"``) or a list: lower-cased, distinct."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[object] = [v for v in re.split(r"[,\s]+", value.strip()) if v]
+    elif isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        items = list(value)
+    else:
+        raise SpecError(f"regress: {value!r} is not a list of regressors; write e.g. beta,log_mcap")
+    return tuple(dict.fromkeys(_column_name(v, "regress") for v in items))
+
+
+def parse_group_by(value: object) -> str | None:
+    """The column to group by, lower-cased; None for blank text or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _column_name(value, "group_by")
+
+
 Tickers = Annotated[tuple[str, ...], BeforeValidator(_tickers)]
 EventDate = Annotated[dt.date | None, BeforeValidator(_event_date)]
 FilePath = Annotated[Path | None, BeforeValidator(_path)]
@@ -338,6 +372,13 @@ class StudyOptions(BaseModel):
         aggregates, only ``flag`` them, or ``off``; a session return is a spike candidate above
         ``+spike_threshold`` (3.0: +300%, or below -75%) when the next session reverses it, and
         a single-session price ratio above ``spike_jump`` is a spike even if never reversed.
+    regress
+        Regressors of the cross-sectional regression of each window's CARs (text separated by
+        commas, or a list): ``beta`` (estimation-window market beta), ``log_mcap`` (log market
+        value at day -1) and numeric columns of the universe file; empty: no regression.
+    group_by
+        ``sector`` (the reference tables' sectors) or a column of the universe file: CAAR and
+        tests per group, and the difference of groups' CAARs; None: no groups.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
@@ -380,6 +421,12 @@ class StudyOptions(BaseModel):
     )
     spike_jump: Annotated[float, BeforeValidator(_number("spike_jump"))] = Field(
         default=10.0, json_schema_extra={"example": "10"}
+    )
+    regress: Annotated[tuple[str, ...], BeforeValidator(parse_regressors)] = Field(
+        default=(), json_schema_extra={"example": '["beta", "log_mcap"]'}
+    )
+    group_by: Annotated[str | None, BeforeValidator(parse_group_by)] = Field(
+        default=None, json_schema_extra={"example": '"sector"'}
     )
 
     @field_validator("benchmark", mode="before")

@@ -32,6 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from analytics.study.calendar_time import CalendarTime
+from analytics.study.groups import Groups
+from analytics.study.regression import Regression
 from analytics.study.serialize import result_json
 from analytics.study.significance import TestResult
 from analytics.study.significance.window import CROSS_SECTIONAL_TESTS, FEW_FIRMS, WINDOW_TESTS
@@ -102,6 +104,14 @@ class StudyResult:
     scar_values
         ``(n_win, N)`` standardized CARs as ``spec.standardization`` defines them (the engine
         gives them); None means ``CAR / sqrt(var_car)``, the exact form.
+    regression
+        Window key → the cross-sectional regression of its CARs
+        (:class:`~analytics.study.regression.Regression`); empty unless ``spec.regress``.
+    groups
+        The subgroups (:class:`~analytics.study.groups.Groups`); None unless ``spec.group_by``.
+    regressors
+        Each firm-event's regressor values (``N`` rows in event order, one column per
+        ``spec.regress``; NaN where missing); None without regressors.
     """
 
     spec: StudySpec
@@ -137,6 +147,9 @@ class StudyResult:
     abnormal_volume: Mapping[str, AbnormalVolume] | None = None
     """Per window, the abnormal volume (:mod:`analytics.study.volume`); None when the data
     hold no volume."""
+    regression: Mapping[str, Regression] = field(default_factory=dict)
+    groups: Groups | None = None
+    regressors: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -204,7 +217,7 @@ class StudyResult:
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
-        return {
+        tables = {
             "firms": self._firms_table(),
             "days": self._days_table(),
             "windows": self._windows_table(),
@@ -213,6 +226,66 @@ class StudyResult:
             "tests": self._tests_table(),
             "excluded": self._excluded_table(),
         }
+        if self.regression:
+            tables["regression"] = self._regression_table()
+        if self.groups is not None:
+            tables["groups"] = self._groups_table()
+            tables["group_differences"] = self._differences_table()
+        return tables
+
+    @property
+    def regression_table(self) -> pd.DataFrame:
+        """Per window and term of the cross-sectional regression: ``window, term, coef, se, t,
+        p, n, r2, cov_type`` (empty without regressors)."""
+        return self._tables.get("regression", self._regression_table()).copy(deep=False)
+
+    @property
+    def group_table(self) -> pd.DataFrame:
+        """Per window, group and test: ``window, group, n, caar, test, stat, p`` (empty without
+        groups)."""
+        return self._tables.get("groups", self._groups_table()).copy(deep=False)
+
+    @property
+    def group_differences(self) -> pd.DataFrame:
+        """Per window and comparison: ``window, a, b, n_a, n_b, diff, welch_t, df, p, perm_p,
+        permutations`` (empty without groups)."""
+        return self._tables.get("group_differences", self._differences_table()).copy(deep=False)
+
+    def _regression_table(self) -> pd.DataFrame:
+        rows = [
+            (key, t.name, t.coef, t.se, t.t, t.p, fit.n, fit.r2, fit.cov_type)
+            for key, fit in self.regression.items()
+            for t in fit.terms
+        ]
+        columns = ["window", "term", "coef", "se", "t", "p", "n", "r2", "cov_type"]
+        return pd.DataFrame(rows, columns=columns).astype(
+            {"window": "string", "term": "string", "n": "int64", "cov_type": "string"}
+        )
+
+    def _groups_table(self) -> pd.DataFrame:
+        windows = {} if self.groups is None else self.groups.windows
+        rows = [
+            (key, g.label, g.n, g.caar, name, test.stat, test.pvalue)
+            for key, window in windows.items()
+            for g in window.groups
+            for name, test in g.tests.items()
+        ]
+        columns = ["window", "group", "n", "caar", "test", "stat", "p"]
+        return pd.DataFrame(rows, columns=columns).astype(
+            {"window": "string", "group": "string", "n": "int64", "test": "string"}
+        )
+
+    def _differences_table(self) -> pd.DataFrame:
+        windows = {} if self.groups is None else self.groups.windows
+        columns = ["a", "b", "n_a", "n_b", "diff", "welch_t", "df", "p", "perm_p", "permutations"]
+        rows = [
+            (key, *(getattr(d, c) for c in columns))
+            for key, window in windows.items()
+            for d in window.differences
+        ]
+        return pd.DataFrame(rows, columns=["window", *columns]).astype(
+            {"window": "string", "a": "string", "b": "string"}
+        )
 
     @property
     def firms(self) -> pd.DataFrame:
@@ -460,7 +533,8 @@ class StudyResult:
         return self.summary().as_text()
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Every tidy frame by name: firms, days, windows, aar, aggregate, tests, excluded."""
+        """Every tidy frame by name: firms, days, windows, aar, aggregate, tests, excluded, and
+        regression, groups and group_differences when the study asked for them."""
         return {name: frame.copy(deep=False) for name, frame in self._tables.items()}
 
     def to_csv(self, directory: str | Path) -> list[Path]:

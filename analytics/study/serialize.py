@@ -2,6 +2,12 @@
 
 ``"day0"`` is the date when every firm-event shares one day 0, else the sorted list of
 distinct day-0 dates; NaN and NaT are written as ``null``.
+
+``"regression"`` is ``{window: {"n", "r2", "cov_type", "clusters", "terms": [{"name", "coef",
+"se", "t", "p"}]}}`` (``const`` first; ``{}`` without regressors). ``"groups"`` is ``{"by",
+"windows": {window: {"groups": [{"group", "n", "caar", "tests": {name: {"stat", "p"}}}],
+"differences": [{"a", "b", "n_a", "n_b", "diff", "welch_t", "df", "p", "perm_p",
+"permutations"}]}}}``, or ``null`` without grouping.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from analytics.study.result import StudyResult
 
-__all__ = ["plain", "records", "result_json"]
+__all__ = ["groups_json", "plain", "records", "regression_json", "result_json"]
 
 
 def plain(value: Any) -> Any:
@@ -38,6 +44,45 @@ def plain(value: Any) -> Any:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False)]
+
+
+def regression_json(result: StudyResult) -> dict[str, Any]:
+    """The ``"regression"`` member: each window's fit and its terms."""
+    return {
+        key: {
+            "n": fit.n,
+            "r2": fit.r2,
+            "cov_type": fit.cov_type,
+            "clusters": fit.clusters,
+            "terms": [
+                {"name": t.name, "coef": t.coef, "se": t.se, "t": t.t, "p": t.p} for t in fit.terms
+            ],
+        }
+        for key, fit in result.regression.items()
+    }
+
+
+def groups_json(result: StudyResult) -> dict[str, Any] | None:
+    """The ``"groups"`` member: per window each group's CAAR and tests, and the comparisons."""
+    groups = result.groups
+    if groups is None:
+        return None
+    windows = {
+        key: {
+            "groups": [
+                {
+                    "group": g.label,
+                    "n": g.n,
+                    "caar": g.caar,
+                    "tests": {name: {"stat": t.stat, "p": t.pvalue} for name, t in g.tests.items()},
+                }
+                for g in window.groups
+            ],
+            "differences": [dict(vars(d)) for d in window.differences],
+        }
+        for key, window in groups.windows.items()
+    }
+    return {"by": groups.by, "windows": windows}
 
 
 def result_json(result: StudyResult) -> str:
@@ -98,5 +143,7 @@ def result_json(result: StudyResult) -> str:
         },
         "excluded": records(result.excluded),
         "warnings": list(result.warnings),
+        "regression": regression_json(result),
+        "groups": groups_json(result),
     }
     return json.dumps(plain(document), allow_nan=False)

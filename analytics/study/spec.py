@@ -67,6 +67,8 @@ from analytics.study.options import (
     Window,
     WindowLike,
     _as_int,
+    parse_group_by,
+    parse_regressors,
     parse_window,
     parse_windows,
     window_key,
@@ -79,7 +81,9 @@ __all__ = [
     "IS_BENCHMARK",
     "MAX_SESSIONS",
     "MODELS",
+    "REGRESSORS",
     "REPEATED",
+    "SECTOR",
     "FirmEvent",
     "ModelName",
     "ReturnKind",
@@ -87,6 +91,8 @@ __all__ = [
     "SpikeScreen",
     "StudySpec",
     "Window",
+    "extra_columns",
+    "numeric_columns",
     "parse_tickers",
     "parse_window",
     "window_key",
@@ -99,6 +105,50 @@ INVALID_TICKER = "invalid ticker"
 """The reason a caller gives for a ticker it dropped because its syntax is invalid."""
 _LISTED = 10
 """Most firm-events a warning names; the rest are counted (one line, however many)."""
+
+
+REGRESSORS: tuple[str, ...] = ("beta", "log_mcap")
+"""Regressors every study can compute (the covariates of an events table add more)."""
+SECTOR = "sector"
+"""The grouping the reference tables provide."""
+
+
+def _not_a_number(text: str) -> bool:
+    if not text.strip():
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def numeric_columns(covariates: Iterable[tuple[str, Sequence[str]]]) -> tuple[str, ...]:
+    """The covariates whose every non-empty value is a number (and that have one)."""
+    return tuple(
+        name
+        for name, values in covariates
+        if any(v.strip() for v in values) and not any(_not_a_number(v) for v in values)
+    )
+
+
+def _available(fixed: Sequence[str], columns: Sequence[str], kind: str = "") -> str:
+    listed = ", ".join(columns) if columns else "none"
+    return f"{', '.join(fixed)} or the universe file's {kind}columns ({listed})"
+
+
+def extra_columns(events: object) -> dict[str, np.ndarray]:
+    """The columns of an events table beyond ticker, date and timing, as text (``""`` missing)."""
+    if not isinstance(events, pd.DataFrame):
+        return {}
+    out: dict[str, np.ndarray] = {}
+    for column in events.columns:
+        name = str(column).strip().lower()
+        if name in ("ticker", "date", "timing") or name in out:
+            continue
+        values = events[column].astype("string").fillna("").str.strip()
+        out[name] = values.to_numpy(dtype=object).astype(str)
+    return out
 
 
 class SpecWarning(UserWarning):
@@ -149,6 +199,15 @@ class StudySpec:
         Inputs left out before the study, as ``(ticker, reason)`` pairs: the benchmark given
         as a firm (``"is the benchmark"``), a repeated firm-event, or what the caller dropped
         (e.g. ``"invalid ticker"`` from a link).
+    regress
+        Regressors of the cross-sectional regression of CARs: ``beta``, ``log_mcap`` or a
+        numeric covariate; empty for none.
+    group_by
+        ``"sector"`` (the reference sectors, unless a covariate is named so) or a covariate;
+        None for no groups.
+    covariates
+        Firm covariates as ``(column, values)`` pairs, one text value per firm-event in
+        ``firm_events`` order (``""`` when missing): the extra columns of an events table.
     """
 
     firm_events: tuple[FirmEvent, ...]
@@ -167,9 +226,13 @@ class StudySpec:
     spike_threshold: float = _D.spike_threshold
     spike_jump: float = _D.spike_jump
     dropped: tuple[tuple[str, str], ...] = ()
+    regress: tuple[str, ...] = _D.regress
+    group_by: str | None = _D.group_by
+    covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         self._check_events()
+        self._check_covariates()
         if not all(
             isinstance(d, tuple) and len(d) == 2 and all(isinstance(v, str) for v in d)
             for d in self.dropped
@@ -218,6 +281,48 @@ class StudySpec:
             )
         if not table["event_id"].is_unique:
             raise SpecError("firm_events: event_id values repeat; number firm-events uniquely")
+
+    def _check_covariates(self) -> None:
+        names = [name for name, _ in self.covariates]
+        if len(set(names)) != len(names):
+            raise SpecError(f"covariates: {names!r} repeats a column; name each once")
+        for name, values in self.covariates:
+            if len(values) != len(self.firm_events) or not all(isinstance(v, str) for v in values):
+                raise SpecError(
+                    f"covariates: column {name!r} must hold one text value per firm-event"
+                )
+        numeric = numeric_columns(self.covariates)
+        for name in self.regress:
+            if name == "beta" and self.model in ("market_adjusted", "constant_mean"):
+                raise SpecError(
+                    f"regress: beta is not estimated by the {self.model} model; choose model "
+                    "market, capm or a factor model, or drop beta"
+                )
+            if name in (*REGRESSORS, *numeric):
+                continue
+            if name in names:
+                bad = next(v for v in dict(self.covariates)[name] if _not_a_number(v))
+                raise SpecError(
+                    f"regress: column {name!r} is not numeric (value {bad!r}); regress on "
+                    f"{_available(REGRESSORS, numeric, 'numeric ')}"
+                )
+            raise SpecError(
+                f"regress: {name!r} is no regressor; choose from "
+                f"{_available(REGRESSORS, numeric, 'numeric ')}"
+            )
+        if self.group_by is not None and self.group_by != SECTOR and self.group_by not in names:
+            raise SpecError(
+                f"group_by: {self.group_by!r} is not a column; group by "
+                f"{_available((SECTOR,), names)}"
+            )
+
+    @property
+    def covariate_frame(self) -> pd.DataFrame:
+        """The covariates as a table: one row per firm-event, one text column per covariate."""
+        return pd.DataFrame(
+            {name: list(values) for name, values in self.covariates},
+            index=pd.RangeIndex(len(self.firm_events)),
+        )
 
     def _check_windows(self) -> None:
         if parse_window(self.estimation, name="estimation") != self.estimation:
@@ -295,8 +400,13 @@ class StudySpec:
         spike_threshold: float = _D.spike_threshold,
         spike_jump: float = _D.spike_jump,
         dropped: Iterable[tuple[str, str]] = (),
+        regress: str | Iterable[str] = _D.regress,
+        group_by: str | None = _D.group_by,
     ) -> StudySpec:
         """Build a spec from convenient inputs; see the class for the parameters.
+
+        The columns of an ``events`` table other than ticker, date and timing become the
+        spec's :attr:`covariates` (column names lower-cased, values as text).
 
         ``windows`` may also be one text such as ``"0:0 -1:1 -5:5"`` or a single ``(a, b)`` pair.
         Give either ``tickers`` (a list, or text separated by commas or spaces) with one ``date``
@@ -314,12 +424,14 @@ class StudySpec:
                     "events: give either an events table or tickers with one date, not both"
                 )
             raw_tickers, raw_dates, raw_timings = event_columns(events, default_timing)
+            extra = extra_columns(events)
         else:
             if tickers is None or date is None:
                 raise SpecError(
                     "tickers/date: give tickers and the event date (or an events table)"
                 )
             raw_tickers = np.fromiter(split_tickers(tickers), dtype=object)
+            extra = {}
         if not len(raw_tickers):
             raise SpecError("tickers: no firm to study; give at least one ticker")
         bench = ticker_of(benchmark, "benchmark")
@@ -383,6 +495,11 @@ class StudySpec:
             spike_threshold=spike_threshold,
             spike_jump=spike_jump,
             dropped=tuple(dict.fromkeys(left_out)),
+            regress=parse_regressors(regress),
+            group_by=parse_group_by(group_by),
+            covariates=tuple(
+                (name, tuple(values[kept].tolist())) for name, values in extra.items()
+            ),
         )
 
     @classmethod

@@ -175,6 +175,8 @@ def summarize(result: StudyResult) -> Summary:
                 f"  window {key:>7}   alpha = {c.alpha:+.4%}   t = {c.t:.3f}   p = {c.p:.4f} "
                 f"{_stars(c.p):<3}  {c.days} days, {c.mean_firms:.1f} firm-events a day"
             )
+    lines += _regression_lines(result)
+    lines += _group_lines(result)
     lines += _firm_lines(result)
     excluded = result.excluded
     if len(excluded):
@@ -194,6 +196,53 @@ def summarize(result: StudyResult) -> Summary:
             )
     lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]
     return Summary(lines, tests.copy(deep=False))
+
+
+def _regression_lines(result: StudyResult) -> list[str]:
+    """Each window's cross-sectional regression of CARs: n, R² and the terms."""
+    if not result.regression:
+        return []
+    lines = ["", f"Cross-sectional regression of CAR on {', '.join(result.spec.regress)}:"]
+    for key, fit in result.regression.items():
+        errors = (
+            f"clustered by event date ({fit.clusters} dates)"
+            if fit.cov_type == "cluster"
+            else "HC3 standard errors"
+        )
+        lines.append(f"  Window {key:>7}   n = {fit.n}   R² = {fit.r2:.3f}   {errors}")
+        if not np.isfinite(fit.r2):
+            lines.append("    too few firms with every regressor to fit")
+            continue
+        lines.append(f"    {'term':<12}{'coef':>11}{'se':>11}{'t':>9}{'p':>9}")
+        lines += [
+            f"    {t.name:<12}{t.coef:>+11.4f}{t.se:>11.4f}{t.t:>9.2f}{t.p:>9.4f} {_stars(t.p)}"
+            for t in fit.terms
+        ]
+    return lines
+
+
+def _group_lines(result: StudyResult) -> list[str]:
+    """Each window's groups (n, CAAR, cross-sectional t) and the differences of their CAARs."""
+    groups = result.groups
+    if groups is None:
+        return []
+    lines = ["", f"Groups by {groups.by} (CAAR, cross-sectional t):"]
+    for key, window in groups.windows.items():
+        width = max([len(g.label) for g in window.groups] + [5])
+        lines.append(f"  Window {key:>7}")
+        for g in window.groups:
+            cs = g.tests.get("cs_t")
+            stat, p = (cs.stat, cs.pvalue) if cs is not None else (np.nan, np.nan)
+            lines.append(
+                f"    {g.label:<{width}}  n = {g.n:<4} CAAR = {g.caar:+.4%}   t = {stat:7.3f}"
+                f"   p = {p:.4f} {_stars(p)}"
+            )
+        for d in window.differences:
+            lines.append(
+                f"    {d.a} − {d.b}: {d.diff:+.4%}   Welch t = {d.welch_t:.3f} (df {d.df:.1f}) "
+                f"p = {d.p:.4f}   permutation p = {d.perm_p:.4f} ({d.permutations} draws)"
+            )
+    return lines
 
 
 def _firm_lines(result: StudyResult, most: int = 30) -> list[str]:

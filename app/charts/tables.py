@@ -72,7 +72,7 @@ def study_settings(
     spec = result.spec
     events = spec.events
     tests = [str(t) for t in result.tests["test"].drop_duplicates()]
-    return {
+    settings: dict[str, Any] = {
         "model": spec.model,
         **({"dimson_lags": spec.dimson_lags} if spec.model == "dimson" else {}),
         "benchmark": spec.benchmark,
@@ -104,6 +104,15 @@ def study_settings(
         "data_sources": list(sources),
         "aftershock_version": version(),
     }
+    # The cross-section options and the universe's covariates, only when the study used them.
+    if spec.regress:
+        settings["regress"] = list(spec.regress)
+    if spec.group_by is not None:
+        settings["group_by"] = spec.group_by
+    if spec.covariates:
+        for k, event in enumerate(settings["universe"]["events"]):
+            event.update({name: values[k] for name, values in spec.covariates})
+    return settings
 
 
 def study_document(

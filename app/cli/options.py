@@ -108,6 +108,18 @@ _FLAGS: Final[Mapping[str, _Flag]] = {
     "spike_jump": _Flag(
         "--spike-jump", "A one-session price ratio above this is a spike.", metavar="FLOAT"
     ),
+    "regress": _Flag(
+        "--regress",
+        "Regress each window's CARs on these, comma-separated: beta (estimation beta), "
+        "log_mcap (log market value at day -1), numeric columns of the universe file.",
+        str | None,
+    ),
+    "group_by": _Flag(
+        "--group-by",
+        "CAAR and tests per group: sector (reference sectors) or a universe-file column; "
+        "groups' CAARs are compared (Welch t, permutation p).",
+        str | None,
+    ),
 }
 
 FLAGS: Final[Mapping[str, str]] = {name: flag.flag for name, flag in _FLAGS.items()}
@@ -126,7 +138,7 @@ def _cli_default(name: str) -> Any:
         return window_key(value)
     if name == "windows":
         return [window_key(w) for w in value]
-    if name == "tickers":
+    if name in ("tickers", "regress"):
         return ",".join(value) or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)

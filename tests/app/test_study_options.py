@@ -82,6 +82,8 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "spike_screen": "exclude",
         "spike_threshold": 3.0,
         "spike_jump": 10.0,
+        "regress": (),
+        "group_by": None,
     }
 
 

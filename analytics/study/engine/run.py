@@ -24,6 +24,13 @@ from analytics.study.engine.core import (
     standardized_cars,
     window_slices,
 )
+from analytics.study.engine.cross_section import (
+    group_labels,
+    market_values,
+    regressions,
+    regressor_table,
+    subgroups,
+)
 from analytics.study.engine.dollars import cap_anchors, dollar_impact
 from analytics.study.engine.exclusions import firm_reasons, firm_status, window_status
 from analytics.study.engine.inputs import (
@@ -156,6 +163,7 @@ def run_study(
     market_caps: pd.DataFrame | None = None,
     factors: pd.DataFrame | None = None,
     volume: pd.DataFrame | None = None,
+    sectors: pd.Series | None = None,
     progress: Progress | None = None,
 ) -> StudyResult:
     """Run the event study ``spec`` on prices from ``prices``.
@@ -177,13 +185,17 @@ def run_study(
     volume
         Shares traded, wide like a price panel (dates × tickers), for the abnormal-volume tests;
         None, or no volume at all, leaves them out (:attr:`StudyResult.abnormal_volume` None).
+    sectors
+        Ticker → sector, for ``group_by="sector"`` when the spec has no ``sector`` covariate
+        (tickers it lacks are ``"Unknown"``).
     progress
         Called with ``(step, fraction)`` as the work advances.
 
     Raises
     ------
     SpecError
-        A factor model without ``factors`` (parameter ``factors``).
+        A factor model without ``factors`` (parameter ``factors``); ``group_by="sector"``
+        without ``sectors`` or a sector covariate (parameter ``group_by``).
     InsufficientDataError
         When no firm-event is usable in any window, or the benchmark (or ``^IRX`` for CAPM) has
         no prices in the study's span.
@@ -195,6 +207,7 @@ def run_study(
     day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
     anchors = None if market_caps is None else cap_anchors(events, market_caps)
     start, end = _span(spec, day0, anchors)
+    labels = group_labels(spec, sectors)
     report("loading prices", 0.0)
     panel, factor_names = load_panel(spec, prices, factors, start, end)
     tickers = list(spec.tickers)
@@ -282,6 +295,28 @@ def run_study(
         if len(np.unique(day0)) > 1
         else {}
     )
+    params = np.where(fitted[:, None], fit.params, np.nan)
+    regressors = regressor_table(
+        spec,
+        params=params,
+        param_names=param_names(spec, factor_names),
+        market_value=market_values(panel, anchors, day0_rows, columns),
+    )
+    regression = regressions(spec, car=car, included=included, regressors=regressors, day0=day0)
+    groups = subgroups(
+        spec,
+        labels,
+        car=car,
+        scar=scar,
+        dof=fit.dof,
+        resid=fit.resid,
+        ar=ar,
+        window_rows=window_rows,
+        included=included,
+        est_n=fit.n,
+        bhar=bhars,
+        sigma=sigma,
+    )
     simple = np.expm1(core.ret) if spec.returns == "log" else core.ret
     dollars, value_change = (
         (np.full(car.shape, np.nan), np.full(car.shape, np.nan))
@@ -303,7 +338,7 @@ def run_study(
         spec=spec,
         events=events[["event_id", "ticker", "event_date", "timing", "day0"]],
         param_names=param_names(spec, factor_names),
-        params=np.where(fitted[:, None], fit.params, np.nan),
+        params=params,
         sigma=np.where(fitted, np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, np.nan)), np.nan),
         n_estimation=fit.n,
         dof=np.where(fitted, fit.dof, np.nan),
@@ -327,4 +362,7 @@ def run_study(
         calendar_time=calendar,
         volatility=volatility,
         abnormal_volume=volumes,
+        regression=regression,
+        groups=groups,
+        regressors=regressors if spec.regress else None,
     )
