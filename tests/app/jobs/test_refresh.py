@@ -299,8 +299,8 @@ def test_cli_config_errors_are_one_line_exit_2(store: Path, tmp_path: Path) -> N
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"error: {path}: studies[0] (chips).placbo: unknown key (did you mean 'placebo'?); "
-        "allowed keys are benchmark, bootstrap, dimson_lags, estimation, event_date, "
-        "min_estimation, model, name, placebo, returns, seed, spike_jump, spike_screen, "
+        "allowed keys are benchmark, bootstrap, dimson_lags, estimation, event_date, group_by, "
+        "min_estimation, model, name, placebo, regress, returns, seed, spike_jump, spike_screen, "
         "spike_threshold, standardization, tickers, timing, watchlist, windows"
     )
     from_env = run_cli(store=store, cwd=REPO, env={"AFTERSHOCK_CONFIG": str(path)})
