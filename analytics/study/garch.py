@@ -74,8 +74,6 @@ MAX_ITER: Final = 1000
 PARALLEL_FROM: Final = 64
 """Fewest firm-events fitted in worker processes rather than in this one."""
 _CHUNKS_PER_WORKER = 4
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
 _VOL_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "garch": ("vol_omega", "vol_alpha", "vol_beta"),
     "egarch": ("vol_omega", "vol_alpha", "vol_gamma", "vol_beta"),
@@ -188,23 +186,15 @@ def _fit_all(
     # run (a server); spawn is safe there.
     single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if single else "spawn")
-    # One BLAS thread per worker: the parallelism is across processes, and threaded BLAS in
-    # each of them oversubscribes the cores on these small problems.
-    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, "1"))
     try:
+        # The workers keep the BLAS threading of this process: fewer threads there would move
+        # the optimizer's path, and the fits would depend on the number of workers.
         with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
             done = list(pool.map(_fit_chunk, chunks, [vol] * len(chunks)))
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         # e.g. spawn from a script without a __main__ guard: the fits still run, serially.
         logger.warning("%s: worker processes failed (%s); fitting in this process", vol, exc)
         return _fit_chunk(tasks, vol)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return [fit for chunk in done for fit in chunk]
 
 
