@@ -11,6 +11,7 @@ invalidates results computed on the old data.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -42,7 +43,7 @@ from analytics.news import Article, find_companies, load_articles
 from analytics.news.checks import CheckedClaim
 from analytics.news.markers import ArticleEvent, NewsMarker, article_events, news_markers
 from analytics.study.result import StudyResult
-from analytics.study.spec import INVALID_TICKER, SpecWarning, StudySpec
+from analytics.study.spec import INVALID_TICKER, SECTOR, SpecWarning, StudySpec
 from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
@@ -100,6 +101,7 @@ class DashboardData:
         )
         self._recent: OrderedDict[str, StudyResult] = OrderedDict()
         self._lock = threading.Lock()
+        self._cross_section_lock = threading.Lock()
         self._workspaces: dict[int, Workspace] = {}
         self._inputs: OrderedDict[str, ChartInputs] = OrderedDict()
         self._proposals: OrderedDict[str, ArticleProposal | None] = OrderedDict()
@@ -527,6 +529,29 @@ class DashboardData:
         self._results.set(key, result)
         self._remember(key, result)
         return key
+
+    def cross_section(self, key: str | None) -> StudyResult | None:
+        """Study ``key`` with its firms grouped by sector and their CARs regressed on market
+        beta (when its model estimates one), without the placebo: run on first use, cached.
+
+        Raises the engine's :class:`AftershockError` when it cannot run (no sectors).
+        """
+        result = self.result(key)
+        if result is None:
+            return None
+        spec = replace(result.spec, group_by=SECTOR, placebo=0)
+        with contextlib.suppress(SpecError):  # market-adjusted, constant mean: no beta
+            spec = replace(spec, regress=("beta",))
+        variant = self._key(spec)
+        # Both charts of the tab ask at once: one run, the other waits for its result.
+        with self._cross_section_lock:
+            cached = self.result(variant)
+            if cached is not None:
+                return cached
+            computed = self.workspace().run(spec, fetch=False)
+            self._results.set(variant, computed)
+            self._remember(variant, computed)
+            return computed
 
     def sector_of(self, tickers: Sequence[str]) -> pd.Series:
         """Sector of each ticker, as the study service labels it (see

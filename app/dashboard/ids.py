@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from app.charts import figures
+from app.charts.cross_section import CROSS_SECTION_CHARTS
 
 __all__ = [
     "ARTICLE_ALERT",
@@ -27,6 +28,7 @@ __all__ = [
     "COMPARE_B",
     "COMPARE_GRID",
     "CONTROLS_ALERT",
+    "DASHBOARD_CHARTS",
     "DATA_BANNER",
     "DATE_MENTION",
     "DOLLAR_HEADLINE",
@@ -178,6 +180,8 @@ PNG_BUTTON: Final = "png-button"
 
 CHARTS: Final = figures.CHARTS
 """The charts, in page order: :data:`app.charts.figures.CHARTS` (also PNG file names)."""
+DASHBOARD_CHARTS: Final = (*CHARTS, *CROSS_SECTION_CHARTS)
+"""Every chart of the page: those and the Cross-section tab's."""
 
 
 def company_mention(ticker: str, index: int) -> dict[str, str | int]:

@@ -106,7 +106,7 @@ WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 PLACEBO_CHOICES: Final[Mapping[int, str]] = {0: "Off", 200: "200 draws", 1000: "1000 draws"}
 """The placebo control's choices (draws → label); the CLI's default is among them."""
 
-RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests")
+RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests", "xsec")
 """The results tabs, as the ``tab`` link parameter names them."""
 
 MAX_TICKERS: Final = 600

@@ -13,7 +13,9 @@ from analytics.errors import AftershockError
 from analytics.news import Article, find_companies, parse_article
 from analytics.study.result import StudyResult
 from app.charts import figures
+from app.charts.base import add_source_line
 from app.charts.captions import chart_headline
+from app.charts.cross_section import CROSS_SECTION_CHARTS, cross_section_chart
 from app.charts.figures import ChartInputs
 from app.dashboard.cache import DashboardData
 
@@ -65,12 +67,22 @@ def build_figure(
     window: str,
     article: Article | None = None,
 ) -> go.Figure:
-    """Chart ``name`` (one of :data:`app.charts.figures.CHARTS`) of the cached result ``key``.
+    """Chart ``name`` (one of :data:`app.dashboard.ids.DASHBOARD_CHARTS`) of the cached result
+    ``key``.
 
     Drawn by the one assembly (:func:`app.charts.figures.chart`) from the same inputs as the CLI
-    export and the refresh job (see :func:`study_inputs`).
+    export and the refresh job (see :func:`study_inputs`); a cross-section chart from the study
+    grouped by sector (:meth:`DashboardData.cross_section`), with the same source line.
+    Raises :class:`AftershockError` when that study cannot run.
     """
-    return figures.chart(name, result, study_inputs(data, key, result, article), window=window)
+    inputs = study_inputs(data, key, result, article)
+    if name not in CROSS_SECTION_CHARTS:
+        return figures.chart(name, result, inputs, window=window)
+    grouped = data.cross_section(key)
+    fig = cross_section_chart(name, grouped if grouped is not None else result, window=window)
+    if inputs.source_line:
+        add_source_line(fig, inputs.source_line)
+    return fig
 
 
 def study_inputs(

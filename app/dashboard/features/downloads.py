@@ -66,7 +66,7 @@ def download_png(
     placebo test once the follow-up run (``placebo``) has it, as the Tests tab shows."""
     key = key_with_placebo(key, placebo)
     result = data.result(key)
-    if result is None or key is None or name not in ids.CHARTS:
+    if result is None or key is None or name not in ids.DASHBOARD_CHARTS:
         return no_update, alert("Run a study first.", title="Nothing to download", color="yellow")
     window = focus_window(result, focus)
     article = article_of(data, selected, text)

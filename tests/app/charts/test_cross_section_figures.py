@@ -11,7 +11,8 @@ from analytics.data.memory import MemoryPrices
 from analytics.study.engine import run_study
 from analytics.study.spec import StudySpec
 from app.charts.cross_section import group_caar_bar, regression_points, regression_scatter
-from app.charts.theme import NEGATIVE
+from app.charts.formatting import format_p, pct
+from app.charts.theme import INSIGNIFICANT_OPACITY, NEGATIVE
 
 BETAS = {"A1": 0.6, "A2": 1.4, "A3": 1.9, "A4": 2.2, "B1": 0.5, "B2": 0.7, "B3": 0.9, "B4": 0.4}
 
@@ -72,3 +73,18 @@ def test_the_group_bars_are_the_group_caars(result) -> None:
         str(int(NEGATIVE[i : i + 2], 16)) for i in (1, 3, 5)
     ))  # fmt: skip
     assert "n = 4" in bars.text[0]
+
+
+def test_two_groups_share_their_one_comparison(result) -> None:
+    diffs = result.group_differences
+    (row,) = diffs[diffs["window"] == "0:0"].itertuples()
+    fig = group_caar_bar(result.group_table, window="0:0", differences=diffs, by="kind")
+    (bars,) = fig.data
+    assert fig.layout.title.text.startswith("CAAR day 0 by kind")
+    other = {row.a: row.b, row.b: row.a}
+    for label, text, hover in zip(bars.y, bars.text, bars.hovertext, strict=True):
+        assert f"vs {other[label]} {format_p(row.perm_p)}" in text
+        sign = 1 if label == row.a else -1
+        assert f"vs {other[label]}: {pct(sign * row.diff, 2)}" in hover
+    solid = [not c.endswith(f",{INSIGNIFICANT_OPACITY})") for c in bars.marker.color]
+    assert solid == [row.perm_p < 0.05] * 2

@@ -342,7 +342,7 @@ def test_clicking_a_mention_adds_its_ticker() -> None:
 # -- results -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ids.CHARTS)
+@pytest.mark.parametrize("name", ids.DASHBOARD_CHARTS)
 def test_every_chart_builds_from_the_cached_result(
     data: DashboardData, demo_key: str, name: str
 ) -> None:

@@ -17,6 +17,7 @@ import dash_mantine_components as dmc
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.development.base_component import Component
 
+from analytics.errors import AftershockError
 from app.charts.base import empty_figure
 from app.dashboard import ids
 from app.dashboard.cache import DashboardData
@@ -51,6 +52,8 @@ CHART_TITLES: Mapping[str, str] = {
     "sector_treemap": "Abnormal return by sector",
     "dollar_impact": "Dollar impact",
     "tests": "Significance tests",
+    "sector_groups": "Abnormal return by sector, each against the rest",
+    "beta_regression": "Abnormal return against market beta",
 }
 
 
@@ -61,6 +64,8 @@ TAB_OF: Mapping[str, str] = {
     "sector_treemap": "sectors",
     "dollar_impact": "sectors",
     "tests": "tests",
+    "sector_groups": "xsec",
+    "beta_regression": "xsec",
 }
 """The results tab that shows each chart."""
 
@@ -71,6 +76,7 @@ TABS: Mapping[str, str] = {
     "sectors": "Sectors & dollars",
     "grid": "Results grid",
     "tests": "Tests",
+    "xsec": "Cross-section",
 }
 """The results tabs: value (also the ``tab`` link parameter) → label."""
 
@@ -184,6 +190,10 @@ def layout() -> Component:
                         dmc.Stack([html.Div(id=ids.TESTS_PANEL), chart_card("tests")], gap="xs"),
                         value="tests",
                     ),
+                    dmc.TabsPanel(
+                        dmc.Stack([chart_card("sector_groups"), chart_card("beta_regression")]),
+                        value="xsec",
+                    ),
                 ],
                 id=ids.RESULTS_TABS,
                 value="prices",
@@ -222,7 +232,10 @@ def render_chart(
         # No study (it failed): the message above says why; no stale chart of another study.
         return empty_figure(CHART_TITLES[name], NO_STUDY)
     article = article_of(data, selected, text) if name == "price_paths" else None
-    fig = build_figure(data, name, result, key, focus_window(result, focus), article)
+    try:
+        fig = build_figure(data, name, result, key, focus_window(result, focus), article)
+    except AftershockError as exc:  # the cross-section study could not run (no sectors)
+        return empty_figure(CHART_TITLES[name], str(exc))
     if not fig.data and not fig.layout.annotations:
         return empty_figure(CHART_TITLES[name], "Nothing to draw for this study and window")
     return fig
@@ -262,7 +275,7 @@ def register(app: Dash, data: DashboardData) -> None:
             data, key, focus, tab or "prices", placebo
         )
     )
-    for name in ids.CHARTS:
+    for name in ids.DASHBOARD_CHARTS:
         _register_chart(app, data, name)
 
 

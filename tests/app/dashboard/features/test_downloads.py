@@ -24,6 +24,7 @@ from app.dashboard.app import create_app
 from app.dashboard.cache import DashboardData
 from app.dashboard.features.downloads import download_png, export_all, grid_csv
 from app.dashboard.features.news import render_article, upload_article, upload_source
+from app.dashboard.features.results import render_chart
 from app.dashboard.state import ViewState
 from app.dashboard.views import article_of, build_figure, study_inputs
 from app.settings import Settings
@@ -231,3 +232,23 @@ def test_export_all_and_png_take_the_placebo_follow_up(
         assert problem is None
     rows = [str(fig.data[0].cells.values[0] if fig.data else ()) for fig in exporter.figures]
     assert ["placebo" in row.lower() for row in rows] == [False, True]
+
+
+@pytest.mark.parametrize("name", ["sector_groups", "beta_regression"])
+def test_the_cross_section_charts_download_as_drawn(
+    data: DashboardData, exporter: _FakeExporter, key: str, name: str
+) -> None:
+    exporter.figures.clear()
+    sent, problem = download_png(
+        data,
+        lambda: exporter,  # type: ignore[arg-type, return-value]
+        name=name,
+        key=key,
+        focus="0:0",
+        selected=None,
+        text=None,
+    )
+    assert problem is None and sent["filename"] == f"aftershock-{name}-0_0.png"
+    (fig,) = exporter.figures
+    shown = render_chart(data, name, key=key, focus="0:0", selected=None, text=None)
+    assert fig.to_plotly_json() == shown.to_plotly_json()
