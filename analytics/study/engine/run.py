@@ -114,17 +114,22 @@ def _calendar_time(
     """Per window, the calendar-time portfolio of the included firm-events, regressed on the
     model's regressors: the benchmark (market, CAPM in excess of the risk-free rate), nothing
     (constant mean; market-adjusted, in excess of the benchmark) or the factors."""
-    returns = panel.returns[:, columns]
-    regressors: np.ndarray = panel.market[:, None]
+    # A portfolio's return is the mean of its members' simple returns: log returns (and the
+    # log risk-free rate) are turned back into simple ones; factor returns are simple already.
+    simple = np.expm1 if spec.returns == "log" else np.asarray
+    returns = simple(panel.returns[:, columns])
+    market = simple(panel.market)
+    rf = simple(panel.rf)
+    regressors: np.ndarray = market[:, None]
     risk_free: np.ndarray | None = None
     if spec.model == "capm":
-        regressors, risk_free = (panel.market - panel.rf)[:, None], panel.rf
+        regressors, risk_free = (market - rf)[:, None], rf
     elif spec.model == "market_adjusted":
-        regressors, risk_free = np.zeros((len(panel.market), 0)), panel.market
+        regressors, risk_free = np.zeros((len(market), 0)), market
     elif spec.model == "constant_mean":
-        regressors = np.zeros((len(panel.market), 0))
+        regressors = np.zeros((len(market), 0))
     elif spec.model in FACTOR_MODELS:
-        regressors, risk_free = panel.factors, panel.rf
+        regressors, risk_free = panel.factors, rf
     return {
         key: calendar_time_portfolio(
             returns,

@@ -134,3 +134,21 @@ def test_a_study_of_one_day_0_has_no_calendar_time_portfolio() -> None:
     result = run_study(spec, MemoryPrices(deepseek_prices()))
     assert result.calendar_time == {} and json.loads(result.to_json())["calendar_time"] == {}
     assert "Calendar-time" not in str(result.summary())
+
+
+@pytest.mark.parametrize("model", ["market", "capm", "market_adjusted"])
+def test_log_returns_give_the_portfolio_of_simple_returns(model: str) -> None:
+    # A portfolio earns the mean of its members' simple returns, whatever the study's returns.
+    prices = deepseek_prices()
+    runs = {
+        kind: run_study(
+            StudySpec.create(events=EVENTS, model=model, placebo=0, returns=kind),
+            MemoryPrices(prices),
+        )
+        for kind in ("simple", "log")
+    }
+    for key in runs["simple"].spec.window_keys:
+        simple, log = runs["simple"].calendar_time[key], runs["log"].calendar_time[key]
+        assert log.days == simple.days
+        assert log.alpha == pytest.approx(simple.alpha, rel=1e-9)
+        assert log.t == pytest.approx(simple.t, rel=1e-9)

@@ -202,10 +202,8 @@ def _volatility_note(result: StudyResult, window: str) -> list[Any]:
 
 
 def _volume_note(result: StudyResult, window: str) -> list[Any]:
-    """The window's abnormal volume, or that the data hold none."""
-    if result.abnormal_volume is None:
-        return [html.Div("No volume in the data: abnormal volume not computed.", className="note")]
-    v = result.abnormal_volume.get(window)
+    """The window's abnormal volume; nothing when the data hold no volume (the summary says so)."""
+    v = None if result.abnormal_volume is None else result.abnormal_volume.get(window)
     if v is None or v.n == 0:
         return []
     text = (
