@@ -282,7 +282,7 @@ def test_a_bad_window_shown_or_tab_is_reported() -> None:
     assert problems == [
         "link parameter show='-5:5' ignored: it is not one of the windows 0:0",
         "link parameter tab='charts' ignored: use one of prices, abnormal, caar, sectors, grid, "
-        "tests",
+        "tests, xsec",
     ]
 
 
