@@ -1,7 +1,8 @@
 """Cell-level helpers of the store's queries: argument checks, (ticker, session) cells, runs.
 
-A *cell* is one ticker on one session. :func:`panel_cells` and :func:`stored_cells` query a
-:class:`~analytics.data.snapshot.Snapshot` for the cells stored in a grid; :func:`runs` finds the
+A *cell* is one ticker on one session. :func:`stored_cells` queries a
+:class:`~analytics.data.snapshot.Snapshot` for the cells stored in a grid (prices are read from
+the decoded files, :mod:`analytics.data.decoded`); :func:`runs` finds the
 runs of missing sessions the fetcher asks sources for.
 """
 
@@ -18,7 +19,7 @@ from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, parse_date
 from analytics.data.snapshot import Snapshot, sql_list
 from analytics.errors import SpecError
 
-__all__ = ["date_range", "locate", "panel_cells", "runs", "stored_cells", "ticker_list"]
+__all__ = ["date_range", "locate", "runs", "stored_cells", "ticker_list"]
 
 
 def ticker_list(tickers: Sequence[str] | str, *, name: str = "tickers") -> list[str]:
@@ -65,28 +66,6 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, first = np.nonzero(steps == 1)
     _, after = np.nonzero(steps == -1)
     return rows, first, after - 1
-
-
-def panel_cells(
-    snapshot: Snapshot, con: duckdb.DuckDBPyConnection, names: list[str], grid: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row (session), column (ticker) and adjusted close of every stored cell of a panel."""
-    lo, hi = grid[0], grid[-1]
-    paths = snapshot.between(lo, hi)
-    if not paths:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    con.register(
-        "wanted",
-        pa.table({"ticker": pa.array(names, pa.string()), "col": np.arange(len(names))}),
-    )
-    sql = (
-        f"SELECT w.col, p.date, p.adj_close FROM read_parquet({sql_list(paths)}) AS p "
-        "JOIN wanted AS w ON p.ticker = w.ticker WHERE p.date BETWEEN $lo AND $hi"
-    )
-    cells = con.sql(sql, params={"lo": lo.date(), "hi": hi.date()}).to_arrow_table()
-    rows = locate(grid.values.astype("datetime64[D]"), cells["date"].to_numpy())
-    keep = rows >= 0
-    return rows[keep], cells["col"].to_numpy()[keep], cells["adj_close"].to_numpy()[keep]
 
 
 def stored_cells(

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from analytics.atomic import TEMP_PREFIX, fsync_dir, write_atomic
+from analytics.data.decoded import DecodedFile, decoded
 from analytics.data.schema import OPTIONAL_COLUMNS
 from analytics.errors import StoreError
 
@@ -134,14 +135,35 @@ class SnapshotFiles:
 
     def read(self, run: Callable[[Snapshot, duckdb.DuckDBPyConnection], T]) -> T:
         """Run a query on the current snapshot, restarting if a writer replaced its files."""
+
+        def query(snapshot: Snapshot) -> T:
+            with self._db.cursor() as con:
+                return run(snapshot, con)
+
+        # IOException, InvalidInputException, and BinderException or ConversionException for
+        # a column whose type another tool changed.
+        return self._on_current(query, duckdb.Error)
+
+    def decode(self, select: Callable[[Snapshot], list[Path]]) -> list[DecodedFile]:
+        """The data files ``select`` picks from the current snapshot, decoded (once per process:
+        :func:`analytics.data.decoded.decoded`), restarting if a writer replaced them."""
+        return self._on_current(
+            lambda snapshot: [decoded(path) for path in select(snapshot)],
+            (OSError, pa.ArrowException, ValueError),
+        )
+
+    def _on_current(
+        self,
+        run: Callable[[Snapshot], T],
+        errors: type[Exception] | tuple[type[Exception], ...],
+    ) -> T:
+        """``run(snapshot)`` on the current snapshot; on ``errors``, again on a newer one if a
+        writer committed meanwhile, else the store's :meth:`unreadable` error."""
         snapshot = self.snapshot()
         for _ in range(READ_ATTEMPTS):
             try:
-                with self._db.cursor() as con:
-                    return run(snapshot, con)
-            except duckdb.Error as exc:
-                # IOException, InvalidInputException, and BinderException or
-                # ConversionException for a column whose type another tool changed.
+                return run(snapshot)
+            except errors as exc:
                 latest = self.snapshot()
                 if latest.generation == snapshot.generation:
                     raise self.unreadable(latest, exc) from exc

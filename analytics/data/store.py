@@ -47,7 +47,7 @@ from analytics.atomic import fsync_dir
 from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, sessions
 from analytics.data.cells import (
     date_range,
-    panel_cells,
+    locate,
     runs,
     stored_cells,
     ticker_list,
@@ -223,10 +223,14 @@ class PriceStore:
         grid = sessions(lo, hi)
         values = np.full((len(grid), len(names)), np.nan)
         if len(grid) and names:
-            rows, cols, prices = self._files.read(
-                lambda snapshot, con: panel_cells(snapshot, con, names, grid)
-            )
-            values[rows, cols] = prices
+            days = grid.values.astype("datetime64[D]")
+            # Each data file is decoded once per process (analytics.data.decoded); a warm read
+            # is a gather of its rows.
+            for decoded in self._files.decode(lambda snapshot: snapshot.between(lo, hi)):
+                cols, dates, prices = decoded.cells(names, days[0], days[-1])
+                rows = locate(days, dates)
+                keep = rows >= 0
+                values[rows[keep], cols[keep]] = prices[keep]
         return pd.DataFrame(values, index=grid, columns=pd.Index(names, name="ticker", dtype="str"))
 
     def coverage(
