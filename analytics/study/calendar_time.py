@@ -27,7 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["CalendarTime", "calendar_time_portfolio", "window_cover"]
+__all__ = [
+    "CalendarTime",
+    "calendar_time_portfolio",
+    "daily_portfolio",
+    "portfolio_alpha",
+    "window_cover",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,22 @@ def window_cover(day0_rows: np.ndarray, start: int, end: int, n_sessions: int) -
     return (rows >= first) & (rows <= first + (end - start))
 
 
+def daily_portfolio(
+    rows: np.ndarray, values: np.ndarray, n_sessions: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(sums, counts)`` per session of the finite ``values`` held on session ``rows``.
+
+    One cell per firm-event and session of its window: ``O(N L)`` work and memory for N
+    firm-events of L-day windows, whatever the number of sessions.
+    """
+    ok = np.isfinite(values) & (rows >= 0) & (rows < n_sessions)
+    at = rows[ok]
+    return (
+        np.bincount(at, weights=values[ok], minlength=n_sessions),
+        np.bincount(at, minlength=n_sessions),
+    )
+
+
 def calendar_time_portfolio(
     returns: np.ndarray,
     cover: np.ndarray,
@@ -83,9 +105,21 @@ def calendar_time_portfolio(
     risk_free
         ``(T,)`` risk-free return subtracted from the portfolio's, or None.
     """
-    held = cover & np.isfinite(returns)
-    counts = held.sum(axis=1)
-    portfolio = np.where(held, returns, 0.0).sum(axis=1) / np.where(counts > 0, counts, 1)
+    rows, cols = np.nonzero(cover)
+    sums, counts = daily_portfolio(rows, returns[rows, cols], len(returns))
+    return portfolio_alpha(sums, counts, regressors, risk_free)
+
+
+def portfolio_alpha(
+    sums: np.ndarray,
+    counts: np.ndarray,
+    regressors: np.ndarray,
+    risk_free: np.ndarray | None = None,
+) -> CalendarTime:
+    """Alpha of the portfolio whose sessions hold ``counts`` returns adding up to ``sums``
+    (:func:`daily_portfolio`); ``regressors`` and ``risk_free`` as in
+    :func:`calendar_time_portfolio`."""
+    portfolio = sums / np.where(counts > 0, counts, 1)
     if risk_free is not None:
         portfolio = portfolio - risk_free
     x = np.column_stack([np.ones(len(portfolio)), regressors])

@@ -12,7 +12,7 @@ import pandas as pd
 from analytics import calendar
 from analytics.data.factors import ETF_PROXY_TICKERS
 from analytics.errors import InsufficientDataError
-from analytics.study.calendar_time import CalendarTime, calendar_time_portfolio, window_cover
+from analytics.study.calendar_time import CalendarTime, daily_portfolio, portfolio_alpha
 from analytics.study.engine.core import (
     OK,
     SPIKE,
@@ -117,7 +117,6 @@ def _calendar_time(
     # A portfolio's return is the mean of its members' simple returns: log returns (and the
     # log risk-free rate) are turned back into simple ones; factor returns are simple already.
     simple = np.expm1 if spec.returns == "log" else np.asarray
-    returns = simple(panel.returns[:, columns])
     market = simple(panel.market)
     rf = simple(panel.rf)
     regressors: np.ndarray = market[:, None]
@@ -130,16 +129,19 @@ def _calendar_time(
         regressors = np.zeros((len(market), 0))
     elif spec.model in FACTOR_MODELS:
         regressors, risk_free = panel.factors, rf
-    return {
-        key: calendar_time_portfolio(
-            returns,
-            window_cover(day0_rows, start, end, len(panel.sessions)) & inside[None, :],
-            regressors,
-            risk_free,
-        )
-        for key, (start, end), inside in zip(spec.window_keys, spec.windows, included, strict=True)
-        if inside.any()
-    }
+    n_sessions = len(panel.sessions)
+    portfolios = {}
+    for key, (start, end), inside in zip(spec.window_keys, spec.windows, included, strict=True):
+        if not inside.any():
+            continue
+        # The cells of the firm-events' windows only: (L, N) rows and returns, never (T, N).
+        rows = day0_rows[inside][None, :] + np.arange(start, end + 1)[:, None]
+        cols = np.broadcast_to(columns[inside][None, :], rows.shape)
+        valid = (rows >= 0) & (rows < n_sessions)
+        values = simple(panel.returns[rows[valid], cols[valid]])
+        sums, counts = daily_portfolio(rows[valid], values, n_sessions)
+        portfolios[key] = portfolio_alpha(sums, counts, regressors, risk_free)
+    return portfolios
 
 
 def data_requirements(
