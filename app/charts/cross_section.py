@@ -154,18 +154,13 @@ def group_caar_bar(
     compared = _comparisons(differences, window)
     if compared:
         ps = [compared[g][3] if g in compared else math.nan for g in names]
-        text = [
-            f"{pct(c, 1)} · n = {k} · vs {compared[g][0] if g in compared else 'the rest'} "
-            f"{format_p(p)}"
-            for g, c, k, p in zip(names, caar, n, ps, strict=True)
-        ]
-        subtitle = f"Solid: differs from the rest (permutation p < {alpha:g})"
+        rest = any(other == "the rest" for other, *_ in compared.values())
+        against = "the rest" if rest else "the other group"
+        subtitle = f"p: the CAAR against {against}'s (permutation); solid where p < {alpha:g}"
     else:
         ps = own
-        text = [
-            f"{pct(c, 1)} · n = {k} · {format_p(p)}" for c, k, p in zip(caar, n, ps, strict=True)
-        ]
         subtitle = f"Solid: {test} p < {alpha:g}"
+    text = [f"{pct(c, 1)} · n = {k} · {format_p(p)}" for c, k, p in zip(caar, n, ps, strict=True)]
     hover = [
         f"{label}: CAAR {pct(c, 2)} · n = {k} · {test} {format_p(p)}"
         + (

@@ -45,6 +45,7 @@ __all__ = [
     "GRID",
     "GRID_CSV",
     "GRID_CSV_DOWNLOAD",
+    "GROUP_TABLE",
     "MODEL",
     "NEWS_OPENED",
     "PLACEBO",
@@ -60,6 +61,7 @@ __all__ = [
     "REFRESH_BUTTON",
     "REFRESH_CANCEL",
     "REFRESH_PROGRESS",
+    "REGRESSION_TABLE",
     "RESULTS_ALERT",
     "RESULTS_TABS",
     "RUNS_DRAWER",
@@ -142,6 +144,8 @@ RESULTS_TABS: Final = "results-tabs"
 RESULTS_ALERT: Final = "results-alert"
 FOCUS_WINDOW: Final = "focus-window"
 TESTS_PANEL: Final = "tests-panel"
+GROUP_TABLE: Final = "group-table"
+REGRESSION_TABLE: Final = "regression-table"
 PLACEBO_STATUS: Final = "placebo-status"
 GRID: Final = "results-grid"
 GRID_CSV: Final = "results-grid-csv"

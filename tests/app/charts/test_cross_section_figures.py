@@ -81,9 +81,10 @@ def test_two_groups_share_their_one_comparison(result) -> None:
     fig = group_caar_bar(result.group_table, window="0:0", differences=diffs, by="kind")
     (bars,) = fig.data
     assert fig.layout.title.text.startswith("CAAR day 0 by kind")
+    assert "against the other group's (permutation)" in fig.layout.title.subtitle.text
     other = {row.a: row.b, row.b: row.a}
     for label, text, hover in zip(bars.y, bars.text, bars.hovertext, strict=True):
-        assert f"vs {other[label]} {format_p(row.perm_p)}" in text
+        assert text.endswith(f" · {format_p(row.perm_p)}")
         sign = 1 if label == row.a else -1
         assert f"vs {other[label]}: {pct(sign * row.diff, 2)}" in hover
     solid = [not c.endswith(f",{INSIGNIFICANT_OPACITY})") for c in bars.marker.color]

@@ -23,6 +23,7 @@ from app.dashboard import ids
 from app.dashboard.cache import DashboardData
 from app.dashboard.components import window_options
 from app.dashboard.features.results.panels import (
+    cross_section_tables,
     dollar_headline,
     grid_table,
     significance_panel,
@@ -191,7 +192,14 @@ def layout() -> Component:
                         value="tests",
                     ),
                     dmc.TabsPanel(
-                        dmc.Stack([chart_card("sector_groups"), chart_card("beta_regression")]),
+                        dmc.Stack(
+                            [
+                                chart_card("sector_groups"),
+                                html.Div(id=ids.GROUP_TABLE),
+                                chart_card("beta_regression"),
+                                html.Div(id=ids.REGRESSION_TABLE),
+                            ]
+                        ),
                         value="xsec",
                     ),
                 ],
@@ -275,6 +283,14 @@ def register(app: Dash, data: DashboardData) -> None:
             data, key, focus, tab or "prices", placebo
         )
     )
+    app.callback(
+        Output(ids.GROUP_TABLE, "children"),
+        Output(ids.REGRESSION_TABLE, "children"),
+        Input(ids.STUDY_KEY, "data"),
+        Input(ids.FOCUS_WINDOW, "value"),
+        Input(ids.RESULTS_TABS, "value"),
+        prevent_initial_call=True,
+    )(lambda key, focus, tab: cross_section_tables(data, key, focus, tab or "prices"))
     for name in ids.DASHBOARD_CHARTS:
         _register_chart(app, data, name)
 

@@ -7,9 +7,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import dash_mantine_components as dmc
 import pandas as pd
 from dash import html, no_update
 
+from analytics.errors import AftershockError
 from analytics.study.result import CROSS_SECTIONAL_TESTS, FEW_FIRMS, StudyResult
 from app.charts.base import SURVIVORSHIP_NOTE
 from app.charts.formatting import (
@@ -26,7 +28,13 @@ from app.dashboard.components import NUM_FORMAT, P_FORMAT, PCT_FORMAT, SIGN_CLAS
 from app.dashboard.state import MODELS, format_window
 from app.dashboard.views import aggregate_row, focus_window, key_with_placebo
 
-__all__ = ["dollar_headline", "grid_table", "significance_panel", "summary"]
+__all__ = [
+    "cross_section_tables",
+    "dollar_headline",
+    "grid_table",
+    "significance_panel",
+    "summary",
+]
 
 
 def summary(data: DashboardData, key: str | None) -> Any:
@@ -293,4 +301,82 @@ def significance_panel(
             ),
         ],
         className="tests-verdict",
+    )
+
+
+def cross_section_tables(
+    data: DashboardData, key: str | None, focus: str | None, tab: str | None = None
+) -> tuple[Any, Any]:
+    """The Cross-section tab's tables: each sector's tests and its comparison with the rest,
+    and the regression of the CARs on beta (see :meth:`DashboardData.cross_section`)."""
+    if tab is not None and tab != "xsec":
+        return no_update, no_update
+    try:
+        result = data.cross_section(key)
+    except AftershockError as exc:
+        return html.Div(str(exc), className="note"), None
+    if result is None:
+        return None, None
+    window = focus_window(result, focus)
+    return _group_table(result, window), _regression_table(result, window)
+
+
+def _group_table(result: StudyResult, window: str) -> Any:
+    groups = result.group_table
+    groups = groups[groups["window"] == window]
+    if groups.empty:
+        return None
+    p = groups.pivot_table(index="group", columns="test", values="p", aggfunc="first")
+    cs_p, grank_p = p["cs_t"].astype(float).to_dict(), p["grank_t"].astype(float).to_dict()
+    firms = groups.drop_duplicates("group").set_index("group")
+    n, caar = firms["n"].astype(int).to_dict(), firms["caar"].astype(float).to_dict()
+    diffs = result.group_differences
+    diffs = diffs[diffs["window"] == window].set_index("a")
+    compared = {
+        str(a): (pct(float(d), 2), format_p(float(welch)), format_p(float(perm)))
+        for a, d, welch, perm in zip(
+            diffs.index, diffs["diff"], diffs["p"], diffs["perm_p"], strict=True
+        )
+    }
+    body = [
+        [group, n[group], pct(caar[group], 2), format_p(cs_p[group]), format_p(grank_p[group]),
+         *compared.get(str(group), ("", "", ""))]
+        for group in sorted(caar, key=caar.__getitem__)
+    ]  # fmt: skip
+    head = ["Sector", "Firms", "CAAR", "cs t", "GRANK-T", "vs the rest", "Welch", "Permutation"]
+    caption = (
+        f"{window_label(window).capitalize()}: each sector's CAAR and p-values (fewer than "
+        f"{FEW_FIRMS} firms make the cs t unreliable), and its difference with the other firms."
+    )
+    return dmc.Table(
+        data={"head": head, "body": body, "caption": caption},
+        striped=True,
+        highlightOnHover=True,
+        captionSide="bottom",
+        className="cross-section-table",
+    )
+
+
+def _regression_table(result: StudyResult, window: str) -> Any:
+    terms = result.regression_table
+    terms = terms[terms["window"] == window]
+    if terms.empty:
+        return None
+    body = [
+        [str(term), signed_number(float(coef), 4), f"{float(se):.4f}", f"{float(t):.2f}",
+         format_p(float(p))]
+        for term, coef, se, t, p in zip(
+            terms["term"], terms["coef"], terms["se"], terms["t"], terms["p"], strict=True
+        )
+    ]  # fmt: skip
+    first = terms.iloc[0]
+    caption = (
+        f"OLS of the CARs {window_label(window)} on beta: n = {int(first['n'])}, "
+        f"R² = {float(first['r2']):.2f}, {first['cov_type']} standard errors."
+    )
+    return dmc.Table(
+        data={"head": ["Term", "Coefficient", "SE", "t", "p"], "body": body, "caption": caption},
+        striped=True,
+        captionSide="bottom",
+        className="cross-section-table",
     )

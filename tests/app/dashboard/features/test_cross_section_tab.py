@@ -10,11 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from dash import no_update
 
 from analytics.errors import SpecError
+from app.charts.formatting import format_p, pct, signed_number
 from app.charts.theme import INSIGNIFICANT_OPACITY
 from app.dashboard.cache import DashboardData
 from app.dashboard.features.results import render_chart
+from app.dashboard.features.results.panels import cross_section_tables
 from app.dashboard.state import DEFAULT_STATE
 
 WINDOW = "0:0"
@@ -126,3 +129,26 @@ def test_a_grouped_study_that_cannot_run_is_a_message(
     fig = _chart(data, "sector_groups", demo_key)
     assert fig.data == ()
     assert "needs the reference tables" in fig.layout.annotations[0].text
+
+
+def test_the_tables_hold_each_sector_and_the_regression(data: DashboardData, demo_key: str) -> None:
+    groups, regression = cross_section_tables(data, demo_key, WINDOW, "xsec")
+    firms = _included(data, demo_key)
+    means = firms.groupby("sector")["car"].agg(["mean", "size"]).sort_values("mean")
+    body = groups.data["body"]
+    assert [row[0] for row in body] == list(means.index)  # sorted by CAAR
+    for row, (sector, stats) in zip(body, means.iterrows(), strict=True):
+        assert row[1] == stats["size"] and row[2] == pct(stats["mean"], 2), sector
+    grouped = data.cross_section(demo_key)
+    diffs = grouped.group_differences.set_index(["window", "a"])
+    technology = next(row for row in body if row[0] == "Technology")
+    assert technology[7] == format_p(float(diffs.loc[(WINDOW, "Technology"), "perm_p"]))
+    firms = firms.dropna(subset=["beta"])
+    ols = sm.OLS(firms["car"].to_numpy(), sm.add_constant(firms["beta"].to_numpy())).fit(
+        cov_type="HC3"
+    )
+    const, beta = regression.data["body"]
+    assert const[0] == "const" and const[1] == signed_number(ols.params[0], 4)
+    assert beta[0] == "beta" and beta[1] == signed_number(ols.params[1], 4)
+    assert beta[2] == f"{ols.bse[1]:.4f}" and f"n = {len(firms)}" in regression.data["caption"]
+    assert cross_section_tables(data, demo_key, WINDOW, "prices") == (no_update, no_update)
