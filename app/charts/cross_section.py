@@ -5,6 +5,7 @@ dashboard's Cross-section tab from a study run with sector groups and a beta reg
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
@@ -15,7 +16,7 @@ from analytics.study.groups import REST
 from analytics.study.result import StudyResult
 from app.charts.base import base_figure, check_columns, empty_figure, in_window, is_ok, rgba
 from app.charts.formatting import format_p, pct, plain, window_label
-from app.charts.theme import INSIGNIFICANT_OPACITY, NEUTRAL, sign_color
+from app.charts.theme import INSIGNIFICANT_OPACITY, LINE_COLORS, NEUTRAL, sign_color
 
 __all__ = [
     "CROSS_SECTION_CHARTS",
@@ -41,7 +42,12 @@ def regression_points(result: StudyResult, *, window: str) -> pd.DataFrame:
 
 
 def regression_scatter(
-    points: pd.DataFrame, terms: pd.DataFrame, *, window: str, regressor: str
+    points: pd.DataFrame,
+    terms: pd.DataFrame,
+    *,
+    window: str,
+    regressor: str,
+    groups: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """CARs against one regressor, with the fitted line at the other regressors' means.
 
@@ -53,6 +59,9 @@ def regression_scatter(
         The result's ``regression_table`` (``window, term, coef, se, t, p, n``).
     window, regressor
         Window key, and the regressor on the x axis.
+    groups
+        Ticker → group (e.g. sector): one colour per group, named in the legend; without it the
+        points are coloured by the sign of their CAR.
     """
     title = f"CAR {window_label(window)} against {regressor}"
     check_columns(terms, ["window", "term", "coef", "t", "p", "n"], "regression_table")
@@ -73,15 +82,31 @@ def regression_scatter(
     )
     fig = base_figure(title, subtitle)
     x = used[regressor].to_numpy("float64")
-    fig.add_scatter(
-        x=x,
-        y=used["car"].to_numpy("float64"),
-        mode="markers",
-        name="firms",
-        text=[plain(t) for t in used["ticker"].astype(str)],
-        hovertemplate="%{text}<br>" + regressor + " %{x:.3f}<br>CAR %{y:.2%}<extra></extra>",
-        marker={"color": [sign_color(v) for v in used["car"]], "opacity": 0.75},
-    )
+    hover = "%{text}<br>" + regressor + " %{x:.3f}<br>CAR %{y:.2%}<extra>%{fullData.name}</extra>"
+    tickers = used["ticker"].astype(str)
+    if groups is None:
+        fig.add_scatter(
+            x=x,
+            y=used["car"].to_numpy("float64"),
+            mode="markers",
+            name="firms",
+            text=[plain(t) for t in tickers],
+            hovertemplate=hover,
+            marker={"color": [sign_color(v) for v in used["car"]], "opacity": 0.75},
+        )
+    else:
+        label = tickers.map(lambda t: groups.get(t) or "Unknown")
+        for i, group in enumerate(sorted(set(label))):
+            mine = (label == group).to_numpy()
+            fig.add_scatter(
+                x=x[mine],
+                y=used["car"].to_numpy("float64")[mine],
+                mode="markers",
+                name=plain(group),
+                text=[plain(t) for t in tickers[mine]],
+                hovertemplate=hover,
+                marker={"color": LINE_COLORS[i % len(LINE_COLORS)], "opacity": 0.85},
+            )
     others = [k for k in coef if k not in ("const", regressor)]
     level = coef.get("const", 0.0) + sum(coef[k] * float(used[k].mean()) for k in others)
     line = np.array([x.min(), x.max()])
@@ -92,18 +117,23 @@ def regression_scatter(
         name="fit",
         line={"color": NEUTRAL, "width": 2},
         hoverinfo="skip",
+        showlegend=False,
     )
     fig.update_layout(
         xaxis={"title": {"text": regressor}},
         yaxis={"title": {"text": f"CAR {window_label(window)}"}, "tickformat": ".0%"},
-        showlegend=False,
+        showlegend=groups is not None,
+        legend={"x": 1.01, "y": 1, "yanchor": "top", "font": {"size": 11}},
     )
     return fig
 
 
-def cross_section_chart(name: str, result: StudyResult, *, window: str) -> go.Figure:
+def cross_section_chart(
+    name: str, result: StudyResult, *, window: str, groups: Mapping[str, str] | None = None
+) -> go.Figure:
     """Chart ``name`` (one of :data:`CROSS_SECTION_CHARTS`) of a study run with
-    ``group_by="sector"`` and, when its model estimates a beta, ``regress=("beta",)``."""
+    ``group_by="sector"`` and, when its model estimates a beta, ``regress=("beta",)``;
+    ``groups`` (ticker → sector) colours the beta chart's firms."""
     if name == "sector_groups":
         if result.groups is None:
             return empty_figure("CAAR by sector", "This study is not grouped by sector")
@@ -119,7 +149,9 @@ def cross_section_chart(name: str, result: StudyResult, *, window: str) -> go.Fi
                 "CAR against beta", f"The {result.spec.model} model estimates no market beta"
             )
         points = regression_points(result, window=window)
-        return regression_scatter(points, result.regression_table, window=window, regressor="beta")
+        return regression_scatter(
+            points, result.regression_table, window=window, regressor="beta", groups=groups
+        )
     raise ValueError(f"unknown cross-section chart {name!r}; one of {CROSS_SECTION_CHARTS}")
 
 

@@ -79,7 +79,11 @@ def build_figure(
     if name not in CROSS_SECTION_CHARTS:
         return figures.chart(name, result, inputs, window=window)
     grouped = data.cross_section(key)
-    fig = cross_section_chart(name, grouped if grouped is not None else result, window=window)
+    shown = grouped if grouped is not None else result
+    sectors = (
+        None if inputs.sectors is None else {str(k): str(v) for k, v in inputs.sectors.items()}
+    )
+    fig = cross_section_chart(name, shown, window=window, groups=sectors)
     if inputs.source_line:
         add_source_line(fig, inputs.source_line)
     return fig

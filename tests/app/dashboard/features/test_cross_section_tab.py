@@ -83,8 +83,11 @@ def test_the_beta_line_is_the_ols_of_the_studys_cars_on_beta(
         cov_type="HC3", use_t=True
     )
     fig = _chart(data, "beta_regression", demo_key)
-    points, line = fig.data
-    assert len(points.x) == len(firms)
+    *points, line = fig.data
+    assert sum(len(p.x) for p in points) == len(firms)
+    # One colour per sector, each trace holding that sector's firms.
+    sectors = firms.groupby("sector")["ticker"].apply(set).to_dict()
+    assert {p.name: set(p.text) for p in points} == sectors
     slope = (line.y[1] - line.y[0]) / (line.x[1] - line.x[0])
     assert slope == pytest.approx(ols.params[1], rel=1e-9)
     assert line.y[0] == pytest.approx(ols.params[0] + ols.params[1] * line.x[0], rel=1e-9)
