@@ -8,11 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
 from analytics.errors import SpecError
-from app.cli.main import cli, main
-from tests.support import MARKET_DATA, REFERENCE
+from app.cli.main import main
 
 TESTS = (
     "cs_t",
@@ -29,19 +27,6 @@ TESTS = (
     "grank_t",
     "wilcoxon",
 )
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AFTERSHOCK_HOME", str(tmp_path / "store"))
-    monkeypatch.setenv("AFTERSHOCK_DATA", str(MARKET_DATA))
-    monkeypatch.setenv("AFTERSHOCK_REFERENCE", str(REFERENCE))
-    monkeypatch.setenv("AFTERSHOCK_OFFLINE", "1")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_json_contract(run, tmp_path: Path) -> None:

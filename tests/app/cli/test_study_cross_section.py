@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from app.cli.main import cli, main
-from tests.support import MARKET_DATA, REFERENCE
+from app.cli.main import main
 
 UNIVERSE = """ticker,date,theme,ai_exposure
 NVDA,2025-01-27,chips,0.9
@@ -24,19 +22,6 @@ KO,2025-01-27,staples,0.0
 PG,2025-01-27,staples,0.0
 WMT,2025-01-27,staples,0.1
 """
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AFTERSHOCK_HOME", str(tmp_path / "store"))
-    monkeypatch.setenv("AFTERSHOCK_DATA", str(MARKET_DATA))
-    monkeypatch.setenv("AFTERSHOCK_REFERENCE", str(REFERENCE))
-    monkeypatch.setenv("AFTERSHOCK_OFFLINE", "1")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

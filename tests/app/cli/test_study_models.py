@@ -10,26 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from typer.testing import CliRunner
 
 from analytics import calendar
-from app.cli.main import cli, main
-from tests.support import DEEPSEEK_PACK, MARKET_DATA, REFERENCE
+from app.cli.main import main
+from tests.support import DEEPSEEK_PACK, MARKET_DATA
 
 DAY0 = pd.Timestamp("2025-01-27")
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AFTERSHOCK_HOME", str(tmp_path / "store"))
-    monkeypatch.setenv("AFTERSHOCK_DATA", str(MARKET_DATA))
-    monkeypatch.setenv("AFTERSHOCK_REFERENCE", str(REFERENCE))
-    monkeypatch.setenv("AFTERSHOCK_OFFLINE", "1")
-
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def _study(run, tmp_path: Path, *flags: str) -> dict:
