@@ -188,10 +188,10 @@ def summarize(result: StudyResult) -> Summary:
     shown = [name for name in TEST_NOTES if name in set(tests["test"])]
     if shown:
         lines += ["", "Tests (two-sided p):"]
-        lines += [f"  {name:<12}{TEST_NOTES[name]}" for name in shown]
+        lines += [f"  {name:<14}{TEST_NOTES[name]}" for name in shown]
         if "placebo" in set(tests["test"]):
             lines.append(
-                f"  {'placebo':<12}CAAR against the CAARs of the same study on pseudo event "
+                f"  {'placebo':<14}CAAR against the CAARs of the same study on pseudo event "
                 "days (empirical p)"
             )
     lines += ["", "*** p < 0.01, ** p < 0.05, * p < 0.10"]

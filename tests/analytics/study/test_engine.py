@@ -497,6 +497,11 @@ def test_result_outputs(provider, tmp_path) -> None:
     summary = str(result.summary())
     assert str(result) == summary
     assert "Day 0: 2025-01-27" in summary and "NOPE" in summary and "patell_z" in summary
+    # The legend: every test name, then at least one space, then its note.
+    legend = summary.split("Tests (two-sided p):")[1].splitlines()
+    for name in (*TEST_NAMES, "placebo"):
+        line = next(row for row in legend if row.strip().startswith(name + " "))
+        assert line.startswith(f"  {name}  "), line
     html = result._repr_html_()
     assert html.startswith("<pre>Event study:") and "<table" in html and "patell_z" in html
     assert repr(result).startswith("<StudyResult market model, day 0 2025-01-27, 2/3 ")
