@@ -326,7 +326,7 @@ def _group_table(result: StudyResult, window: str) -> Any:
     groups = groups[groups["window"] == window]
     if groups.empty:
         return None
-    p = groups.pivot_table(index="group", columns="test", values="p", aggfunc="first")
+    p = groups.pivot(index="group", columns="test", values="p").reindex(columns=["cs_t", "grank_t"])
     cs_p, grank_p = p["cs_t"].astype(float).to_dict(), p["grank_t"].astype(float).to_dict()
     firms = groups.drop_duplicates("group").set_index("group")
     n, caar = firms["n"].astype(int).to_dict(), firms["caar"].astype(float).to_dict()
@@ -370,6 +370,12 @@ def _regression_table(result: StudyResult, window: str) -> Any:
         )
     ]  # fmt: skip
     first = terms.iloc[0]
+    if not math.isfinite(float(first["coef"])):
+        return html.Div(
+            f"Regression on beta {window_label(window)}: too few firms ({int(first['n'])}) "
+            "to fit it.",
+            className="note",
+        )
     caption = (
         f"OLS of the CARs {window_label(window)} on beta: n = {int(first['n'])}, "
         f"R² = {float(first['r2']):.2f}, {first['cov_type']} standard errors."

@@ -155,3 +155,18 @@ def test_the_tables_hold_each_sector_and_the_regression(data: DashboardData, dem
     assert beta[0] == "beta" and beta[1] == signed_number(ols.params[1], 4)
     assert beta[2] == f"{ols.bse[1]:.4f}" and f"n = {len(firms)}" in regression.data["caption"]
     assert cross_section_tables(data, demo_key, WINDOW, "prices") == (no_update, no_update)
+
+
+def test_a_universe_of_one_sector_and_few_firms_draws_and_says_so(data: DashboardData) -> None:
+    # Two firms of one sector: one group, nothing to compare it with, too few firms to fit.
+    state = replace(
+        DEFAULT_STATE, article=None, preset="custom", tickers=("TSM", "ASML"), placebo=0
+    )
+    key = data.run(state)
+    (bars,) = _chart(data, "sector_groups", key).data
+    (sector,) = bars.y
+    assert _chart(data, "beta_regression", key).layout.annotations[0].text.startswith("Too few")
+    groups, regression = cross_section_tables(data, key, WINDOW, "xsec")
+    assert [row[0] for row in groups.data["body"]] == [sector]
+    assert groups.data["body"][0][5:] == ["", "", ""]  # nothing to compare with
+    assert "too few firms (2)" in regression.children
