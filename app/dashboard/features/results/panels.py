@@ -276,7 +276,8 @@ def significance_panel(
     else:
         verdict = (
             f"{rejecting} of {available} tests reject “no effect” at 5%: the evidence is mixed; "
-            "tests robust to event clustering (Kolari–Pynnönen, portfolio) weigh most here."
+            "tests robust to event clustering (Kolari–Pynnönen, GRANK-T, portfolio, placebo) "
+            "weigh most here."
         )
     return html.Div(
         [
