@@ -258,7 +258,7 @@ def run_study(
             mean_pairwise_correlation(fit.resid[:, inside]),
             estimation_rank_sums(fit.resid[:, inside]),
         )
-        for inside in np.unique(included[included.any(axis=1)], axis=0)
+        for inside in {row.tobytes(): row for row in included if row.any()}.values()
     }
     tests = {
         key: window_tests(
