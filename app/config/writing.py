@@ -100,6 +100,8 @@ def study_entry(spec: StudySpec, name: str, *, comment: str | None = None) -> st
         f"returns = {toml_string(spec.returns)}",
         f"min_estimation = {spec.min_estimation}",
         f"placebo = {spec.placebo}",
+        f"bootstrap = {spec.bootstrap}",
+        f"standardization = {toml_string(spec.standardization)}",
     ]
     if spec.model == "dimson":
         lines.append(f"dimson_lags = {spec.dimson_lags}")

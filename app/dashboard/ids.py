@@ -19,6 +19,7 @@ __all__ = [
     "ARTICLE_UPLOAD",
     "ARTICLE_VIEW",
     "BENCHMARK",
+    "BOOTSTRAP",
     "CANCEL_BUTTON",
     "CHARTS",
     "CLAIMS_PANEL",
@@ -77,6 +78,7 @@ __all__ = [
     "SAVE_VIEW",
     "SAVE_VIEW_ALERT",
     "SAVE_VIEW_NAME",
+    "STANDARDIZATION",
     "STUDY_KEY",
     "SUMMARY",
     "TESTS_PANEL",
@@ -134,6 +136,8 @@ ESTIMATION_START: Final = "estimation-start"
 ESTIMATION_END: Final = "estimation-end"
 EVENT_WINDOWS: Final = "event-windows"
 PLACEBO: Final = "placebo"
+BOOTSTRAP: Final = "bootstrap"
+STANDARDIZATION: Final = "standardization"
 RUN_BUTTON: Final = "run-button"
 CANCEL_BUTTON: Final = "cancel-button"
 CONTROLS_ALERT: Final = "controls-alert"

@@ -37,6 +37,7 @@ from analytics.errors import SpecError
 from analytics.study.options import (
     DEFAULTS,
     ModelName,
+    Standardization,
     StudyOptions,
     Window,
     option_error,
@@ -50,6 +51,7 @@ from app.universes import DEEPSEEK_UNIVERSE, PRESETS
 
 __all__ = [
     "ALL_SECTORS",
+    "BOOTSTRAP_CHOICES",
     "CONTROL_LABELS",
     "DEEPSEEK_UNIVERSE",
     "DEFAULT_ARTICLE",
@@ -61,6 +63,7 @@ __all__ = [
     "PLACEBO_CHOICES",
     "PRESETS",
     "RESULT_TABS",
+    "STANDARDIZATIONS",
     "TIMING_LABELS",
     "WINDOW_CHOICES",
     "ViewState",
@@ -106,6 +109,15 @@ WINDOW_CHOICES: Final = ("0:0", "-1:1", "-5:5", "-10:10", "0:5")
 PLACEBO_CHOICES: Final[Mapping[int, str]] = {0: "Off", 200: "200 draws", 1000: "1000 draws"}
 """The placebo control's choices (draws → label); the CLI's default is among them."""
 
+BOOTSTRAP_CHOICES: Final[Mapping[int, str]] = {0: "Off", 999: "999 draws", 9999: "9,999 draws"}
+"""The wild bootstrap control's choices (draws → label); the CLI's default is among them."""
+
+STANDARDIZATIONS: Final[Mapping[str, str]] = {
+    "exact": "Exact CAR variance",
+    "sum_sar": "Sum of daily SARs / √L (ARC)",
+}
+"""The SCAR standardization control's choices (option value → label)."""
+
 RESULT_TABS: Final = ("prices", "abnormal", "caar", "sectors", "grid", "tests", "xsec")
 """The results tabs, as the ``tab`` link parameter names them."""
 
@@ -134,6 +146,10 @@ class ViewState:
     windows: tuple[Window, ...] = DEFAULTS.windows
     placebo: int = DEFAULTS.placebo
     """Placebo draws (one of :data:`PLACEBO_CHOICES`; 0: off), the CLI's default."""
+    bootstrap: int = DEFAULTS.bootstrap
+    """Wild bootstrap draws (one of :data:`BOOTSTRAP_CHOICES`; 0: off)."""
+    standardization: Standardization = DEFAULTS.standardization
+    """The SCAR of the Patell, BMP and GRANK tests (one of :data:`STANDARDIZATIONS`)."""
     show: Window | None = None
     """The window shown (charts, headline, tests); None: the first of ``windows``."""
     tab: str = "prices"
@@ -175,6 +191,8 @@ class ViewState:
                 estimation=self.estimation,
                 windows=self.windows,
                 placebo=self.placebo,
+                bootstrap=self.bootstrap,
+                standardization=self.standardization,
             )
         except ValidationError as exc:  # e.g. a link's windows overlap the default estimation
             raise option_error(exc) from None
@@ -199,6 +217,10 @@ CONTROL_LABELS: Final[Mapping[str, str]] = {
     "min_estimation": "the minimum of estimation returns",
     "windows": "Event windows",
     "placebo": "Placebo test",
+    "bootstrap": "Wild bootstrap",
+    "boot": "Wild bootstrap",
+    "standardization": "Standardized CARs",
+    "std": "Standardized CARs",
     "factors": "Normal-return model",
 }
 """Parameter names in the messages of :mod:`analytics` (and link keys) → the control's label."""
@@ -303,6 +325,8 @@ def from_controls(
     estimation_end: Any,
     windows: Iterable[str] | str | None,
     placebo: Any = DEFAULTS.placebo,
+    bootstrap: Any = DEFAULTS.bootstrap,
+    standardization: Any = DEFAULTS.standardization,
 ) -> ViewState:
     """Parse the raw control values; raises :class:`SpecError` naming the first bad control."""
     preset = _parse_choice(preset, PRESETS, name="universe")
@@ -325,18 +349,32 @@ def from_controls(
         estimation=_parse_estimation(estimation_start, estimation_end, parsed_windows),
         windows=parsed_windows,
         placebo=_parse_placebo(placebo),
+        bootstrap=_parse_bootstrap(bootstrap),
+        standardization=_parse_standardization(standardization),
     )
 
 
-def _parse_placebo(value: Any) -> int:
-    choices = ", ".join(str(n) for n in PLACEBO_CHOICES)
+def _parse_draws(value: Any, choices: Mapping[int, str], name: str) -> int:
+    listed = ", ".join(str(n) for n in choices)
     try:
         draws = int(str(value).strip())
     except ValueError:
         draws = -1
-    if draws not in PLACEBO_CHOICES:
-        raise SpecError(f"placebo: {str(value)[:40]!r} is not one of {choices} (0: off)")
+    if draws not in choices:
+        raise SpecError(f"{name}: {str(value)[:40]!r} is not one of {listed} (0: off)")
     return draws
+
+
+def _parse_placebo(value: Any) -> int:
+    return _parse_draws(value, PLACEBO_CHOICES, "placebo")
+
+
+def _parse_bootstrap(value: Any) -> int:
+    return _parse_draws(value, BOOTSTRAP_CHOICES, "bootstrap")
+
+
+def _parse_standardization(value: Any) -> Standardization:
+    return cast(Standardization, _parse_choice(value, STANDARDIZATIONS, name="standardization"))
 
 
 T = TypeVar("T")
@@ -369,12 +407,14 @@ LINK_PARAMETERS: Final = (
     "est",
     "windows",
     "placebo",
+    "boot",
+    "std",
     "show",
     "tab",
 )
 """The query-string keys :func:`to_query` writes and :func:`from_query` reads (``placebo``,
-``show``: the window shown and ``tab``: the results tab are written only when not the
-default)."""
+``boot``: the bootstrap draws, ``std``: the standardization, ``show``: the window shown and
+``tab``: the results tab are written only when not the default)."""
 
 _MAX_PROBLEM = 300
 
@@ -478,6 +518,10 @@ def from_query(search: str | None) -> tuple[ViewState, list[str]]:
         estimation=estimation,
         windows=windows,
         placebo=_lenient(params, "placebo", _parse_placebo, d.placebo, problems),
+        bootstrap=_lenient(params, "boot", _parse_bootstrap, d.bootstrap, problems),
+        standardization=_lenient(
+            params, "std", _parse_standardization, d.standardization, problems
+        ),
     )
     show = params["show"][-1].strip() if params.get("show") else None
     tab = params["tab"][-1].strip() if params.get("tab") else None
@@ -516,6 +560,10 @@ def to_query(state: ViewState) -> str:
     }
     if state.placebo != DEFAULTS.placebo:
         params["placebo"] = str(state.placebo)
+    if state.bootstrap != DEFAULTS.bootstrap:
+        params["boot"] = str(state.bootstrap)
+    if state.standardization != DEFAULTS.standardization:
+        params["std"] = state.standardization
     if state.shown != state.windows[0]:
         params["show"] = format_window(state.shown)
     if state.tab != "prices":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,21 @@ def test_changed_control_rewrites_the_url(data: DashboardData) -> None:
     assert out["search"] == to_query(ViewState(windows=((0, 0), (-10, 10))))
     assert out["controls"]["windows"] is no_update
     assert out["alert"] is None
+
+
+def test_the_test_options_are_controls_that_change_the_study(data: DashboardData) -> None:
+    out = _sync(data, ids.STANDARDIZATION, values={"standardization": "sum_sar", "bootstrap": "0"})
+    state = ViewState(standardization="sum_sar", bootstrap=0)
+    assert out["search"] == to_query(state) and "std=sum_sar" in out["search"]
+    # The study of that link uses them: the summed SCARs, and no bootstrap p.
+    result = data.result(data.run(replace(state, placebo=0)))
+    assert result is not None
+    assert result.spec.standardization == "sum_sar" and result.spec.bootstrap == 0
+    tests = result.tests
+    assert tests[tests["test"] == "boot_p"]["p"].isna().all()
+    page = _sync(data, None, search=out["search"])
+    assert page["controls"]["standardization"] == "sum_sar"
+    assert page["controls"]["bootstrap"] == "0"
 
 
 def test_unchanged_state_does_nothing(data: DashboardData) -> None:

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 
 from analytics.errors import SpecError
 from app.dashboard.state import (
+    BOOTSTRAP_CHOICES,
     DEEPSEEK_UNIVERSE,
     DEFAULT_STATE,
     LINK_PARAMETERS,
     MODELS,
     PRESETS,
+    STANDARDIZATIONS,
     ViewState,
     for_controls,
     format_window,
@@ -83,6 +85,8 @@ tickers_st = st.lists(
     # StudyOptions' rule: at least min_estimation (120) estimation sessions, as in the CLI.
     est_length=st.integers(120, 400),
     article=st.sampled_from([None, "deepseek-market-jolt.txt", "my article & notes.txt"]),
+    bootstrap=st.sampled_from(sorted(BOOTSTRAP_CHOICES)),
+    standardization=st.sampled_from(sorted(STANDARDIZATIONS)),
 )
 def test_query_round_trip(
     date: dt.date,
@@ -93,6 +97,8 @@ def test_query_round_trip(
     windows: list[tuple[int, int]],
     est_length: int,
     article: str | None,
+    bootstrap: int,
+    standardization: Any,
 ) -> None:
     if preset == "custom" and not tickers:
         tickers = ["NVDA"]
@@ -107,6 +113,8 @@ def test_query_round_trip(
         model=model,
         estimation=(end - est_length + 1, end),
         windows=tuple(windows),
+        bootstrap=bootstrap,
+        standardization=standardization,
     )
     assert from_query(to_query(state)) == (state, [])
 
@@ -144,7 +152,21 @@ def test_unknown_and_huge_link_parameters_are_reported_briefly() -> None:
     written = {
         part.split("=")[0] for part in to_query(ViewState(sector="x")).lstrip("?").split("&")
     }
-    assert written == set(LINK_PARAMETERS) - {"tickers", "placebo", "show", "tab"}
+    assert written == set(LINK_PARAMETERS) - {"tickers", "placebo", "boot", "std", "show", "tab"}
+
+
+def test_the_test_options_reach_the_study_and_bad_ones_are_reported() -> None:
+    state, problems = from_query("?std=sum_sar&boot=0")
+    assert problems == [] and (state.standardization, state.bootstrap) == ("sum_sar", 0)
+    options = state.options(["NVDA"])
+    assert (options.standardization, options.bootstrap) == ("sum_sar", 0)
+    state, problems = from_query("?std=median&boot=5")
+    assert (state.standardization, state.bootstrap) == ("exact", 999)
+    assert sorted(problems) == [
+        "link parameter boot='5' ignored: bootstrap: '5' is not one of 0, 999, 9999 (0: off)",
+        "link parameter std='median' ignored: standardization: 'median' is not one of exact, "
+        "sum_sar",
+    ]
 
 
 def test_blank_article_means_pasted_text() -> None:

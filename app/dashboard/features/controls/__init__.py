@@ -29,9 +29,11 @@ from app.dashboard.features.controls.jobs import placebo_job, run_job
 from app.dashboard.features.controls.tickers import add_typed_ticker, ticker_choices
 from app.dashboard.state import (
     ALL_SECTORS,
+    BOOTSTRAP_CHOICES,
     DEFAULT_STATE,
     PLACEBO_CHOICES,
     PRESETS,
+    STANDARDIZATIONS,
     TIMING_LABELS,
     WINDOW_CHOICES,
     ViewState,
@@ -75,6 +77,8 @@ CONTROLS: Mapping[str, str] = {
     "estimation_end": ids.ESTIMATION_END,
     "windows": ids.EVENT_WINDOWS,
     "placebo": ids.PLACEBO,
+    "bootstrap": ids.BOOTSTRAP,
+    "standardization": ids.STANDARDIZATION,
 }
 """Study controls: keyword of :func:`~app.dashboard.state.from_controls` → component id."""
 
@@ -195,6 +199,20 @@ def layout(
                         value=str(d.placebo),
                         allowDeselect=False,
                     ),
+                    dmc.Select(
+                        id=ids.STANDARDIZATION,
+                        label="Standardized CARs",
+                        data=[{"value": k, "label": v} for k, v in STANDARDIZATIONS.items()],
+                        value=d.standardization,
+                        allowDeselect=False,
+                    ),
+                    dmc.Select(
+                        id=ids.BOOTSTRAP,
+                        label="Wild bootstrap",
+                        data=[{"value": str(n), "label": v} for n, v in BOOTSTRAP_CHOICES.items()],
+                        value=str(d.bootstrap),
+                        allowDeselect=False,
+                    ),
                 ],
                 cols={"base": 1, "sm": 2},
                 spacing="sm",
@@ -230,6 +248,8 @@ def controls_of(state: ViewState) -> dict[str, Any]:
         "estimation_end": state.estimation[1],
         "windows": [format_window(w) for w in state.windows],
         "placebo": str(state.placebo),
+        "bootstrap": str(state.bootstrap),
+        "standardization": state.standardization,
     }
 
 

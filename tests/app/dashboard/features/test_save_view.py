@@ -62,6 +62,8 @@ SPEC = StudySpec.create(
     benchmark="QQQ",
     placebo=50,
     min_estimation=100,
+    bootstrap=0,
+    standardization="sum_sar",
 )
 
 
