@@ -21,6 +21,8 @@ windows = ["0:0", "-1:1", "-5:5"]
 returns = "simple"
 min_estimation = 120
 placebo = 200
+bootstrap = 999
+standardization = "exact"
 """
 
 from __future__ import annotations
