@@ -108,13 +108,7 @@ def layout(
                         maxDate="2030-12-31",
                         allowDeselect=False,
                     ),
-                    dmc.Select(
-                        id=ids.EVENT_TIMING,
-                        label="News arrived",
-                        data=[{"value": k, "label": v} for k, v in TIMING_LABELS.items()],
-                        value=d.timing,
-                        allowDeselect=False,
-                    ),
+                    _choices(ids.EVENT_TIMING, "News arrived", TIMING_LABELS, d.timing),
                     dmc.Select(
                         id=ids.MODEL,
                         label="Normal-return model",
@@ -122,13 +116,7 @@ def layout(
                         value=d.model,
                         allowDeselect=False,
                     ),
-                    dmc.Select(
-                        id=ids.UNIVERSE_PRESET,
-                        label="Universe",
-                        data=[{"value": k, "label": v} for k, v in PRESETS.items()],
-                        value=d.preset,
-                        allowDeselect=False,
-                    ),
+                    _choices(ids.UNIVERSE_PRESET, "Universe", PRESETS, d.preset),
                     dmc.Select(
                         id=ids.UNIVERSE_SECTOR,
                         label="S&P 500 sector",
@@ -192,27 +180,14 @@ def layout(
                         clearable=True,
                         className="windows-input",
                     ),
-                    dmc.Select(
-                        id=ids.PLACEBO,
-                        label="Placebo test",
-                        data=[{"value": str(n), "label": v} for n, v in PLACEBO_CHOICES.items()],
-                        value=str(d.placebo),
-                        allowDeselect=False,
+                    _choices(ids.PLACEBO, "Placebo test", PLACEBO_CHOICES, d.placebo),
+                    _choices(
+                        ids.STANDARDIZATION,
+                        "Standardized CARs",
+                        STANDARDIZATIONS,
+                        d.standardization,
                     ),
-                    dmc.Select(
-                        id=ids.STANDARDIZATION,
-                        label="Standardized CARs",
-                        data=[{"value": k, "label": v} for k, v in STANDARDIZATIONS.items()],
-                        value=d.standardization,
-                        allowDeselect=False,
-                    ),
-                    dmc.Select(
-                        id=ids.BOOTSTRAP,
-                        label="Wild bootstrap",
-                        data=[{"value": str(n), "label": v} for n, v in BOOTSTRAP_CHOICES.items()],
-                        value=str(d.bootstrap),
-                        allowDeselect=False,
-                    ),
+                    _choices(ids.BOOTSTRAP, "Wild bootstrap", BOOTSTRAP_CHOICES, d.bootstrap),
                 ],
                 cols={"base": 1, "sm": 2},
                 spacing="sm",
@@ -230,6 +205,17 @@ def layout(
         className="pane controls",
         withBorder=True,
         p="md",
+    )
+
+
+def _choices(component: str, label: str, choices: Mapping[Any, str], value: object) -> dmc.Select:
+    """A select of ``choices`` (option value → label; values shown as text), set to ``value``."""
+    return dmc.Select(
+        id=component,
+        label=label,
+        data=[{"value": str(k), "label": v} for k, v in choices.items()],
+        value=str(value),
+        allowDeselect=False,
     )
 
 
