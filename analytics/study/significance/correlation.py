@@ -3,9 +3,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["mean_pairwise_correlation"]
+__all__ = [
+    "CorrelationPlan",
+    "CorrelationSums",
+    "centred_residuals",
+    "correlation_from_sums",
+    "correlation_plan",
+    "correlation_sums",
+    "mean_pairwise_correlation",
+    "pattern_words",
+    "single_pairs",
+]
 
 _NAN = float("nan")
 
@@ -45,39 +57,106 @@ def _correlation_sums(
     return float(corr.sum()), int(keep.sum())
 
 
-def _patterns(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct columns of a ``(L, N)`` boolean array as ``(G, L)`` rows, and each column's row.
-
-    Columns are packed into 64-bit words and sorted with ``lexsort``: much faster than
-    ``np.unique(axis=...)``, which compares rows of booleans as opaque bytes.
-    """
+def pattern_words(valid: np.ndarray) -> np.ndarray:
+    """``(N, W)`` uint64: each column of a ``(L, N)`` boolean array packed into 64-bit words."""
     n_firms = valid.shape[1]
     packed = np.packbits(valid, axis=0)
-    padded = np.zeros((-(-packed.shape[0] // 8) * 8, n_firms), dtype=np.uint8)
+    padded = np.zeros((max(-(-packed.shape[0] // 8) * 8, 8), n_firms), dtype=np.uint8)
     padded[: packed.shape[0]] = packed
-    words = np.ascontiguousarray(padded.T).view(np.uint64)
+    return np.ascontiguousarray(padded.T).view(np.uint64)
+
+
+@dataclass(frozen=True, eq=False)
+class CorrelationPlan:
+    """How :func:`mean_pairwise_correlation` pairs a set of firms, fixed from their patterns of
+    valid days alone: the up to ``_MAX_GROUPS`` largest patterns shared by several firms become
+    groups, the other firms are paired one by one.
+
+    Attributes
+    ----------
+    days
+        ``(L, G)`` float: group g's valid days.
+    group_of
+        ``(N,)`` each firm's group, -1 for a firm paired one by one.
+    """
+
+    days: np.ndarray
+    group_of: np.ndarray
+
+
+def correlation_plan(words: np.ndarray, n_days: int) -> CorrelationPlan:
+    """The :class:`CorrelationPlan` of firms whose :func:`pattern_words` are ``words``.
+
+    Patterns are sorted with ``lexsort`` (much faster than ``np.unique(axis=...)``, which
+    compares rows of booleans as opaque bytes).
+    """
+    n_firms = words.shape[0]
     order = np.lexsort(words.T)
     ordered = words[order]
     starts = np.ones(n_firms, dtype=bool)
     starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
     pattern_of = np.empty(n_firms, dtype=np.intp)
     pattern_of[order] = np.cumsum(starts) - 1
-    return valid[:, order[starts]].T, pattern_of
+    sizes = np.bincount(pattern_of, minlength=int(starts.sum()))
+    largest = np.argsort(-sizes, kind="stable")
+    grouped = largest[sizes[largest] >= 2][:_MAX_GROUPS]
+    group_of = np.full(sizes.size, -1, dtype=np.intp)
+    group_of[grouped] = np.arange(grouped.size)
+    patterns = ordered[starts][grouped]
+    bits = np.unpackbits(np.ascontiguousarray(patterns).view(np.uint8), axis=1)[:, :n_days]
+    return CorrelationPlan(days=bits.T.astype(float), group_of=group_of[pattern_of])
 
 
-def _grouped_sums(
-    centred: np.ndarray, days: np.ndarray, members: list[np.ndarray]
-) -> tuple[float, int]:
-    """Sum and count of the correlations among firms grouped by their pattern of valid days.
+def centred_residuals(est_resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each firm's residuals less their mean over its valid days (0 elsewhere), and the valid
+    days. Centring limits cancellation in the sums of squares; a firm constant over all its
+    days becomes exactly zero so every pair with it is left out."""
+    x = np.asarray(est_resid, dtype=float)
+    valid = np.isfinite(x)
+    count = valid.sum(axis=0)
+    filled = np.where(valid, x, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(count, 1)
+    hi = np.where(valid, x, -np.inf).max(axis=0, initial=-np.inf)
+    lo = np.where(valid, x, np.inf).min(axis=0, initial=np.inf)
+    return np.where(valid & (hi > lo), x - mean, 0.0), valid
 
-    ``days`` is ``(L, G)``: group g's valid days. A firm i of group g paired with any firm of
-    group h shares the days ``c = days_g & days_h``, so its common-day sums ``s_ih``, ``q_ih``
-    and weight ``w_ih = 1 / sqrt(q_ih - s_ih² / n_gh)`` depend on h only, and the sum of the
-    pairs' correlations ``Σ_ij (x_i·x_j - s_ih s_jg / n_gh) w_ih w_jg`` factors into
-    ``A_gh · A_hg - B_gh B_hg / n_gh`` with ``A_gh = Σ_i w_ih x_i`` and ``B_gh = Σ_i w_ih s_ih``
-    (``x_i`` is zero off its valid days). Within a group, pairs i < j are half the square of
-    the sums less the diagonal.
-    """
+
+@dataclass(eq=False)
+class CorrelationSums:
+    """Additive sums behind :func:`mean_pairwise_correlation`: the weighted group sums of
+    :func:`correlation_sums` and the correlations of one-by-one firms with grouped ones. Sums of
+    disjoint chunks of firms add up (``+``) to the sums of their union."""
+
+    a: np.ndarray  # (G, G, L)
+    b: np.ndarray  # (G, G)
+    kept: np.ndarray  # (G, G)
+    self_a: np.ndarray  # (G,)
+    self_b: np.ndarray  # (G,)
+    total: float = 0.0
+    pairs: int = 0
+
+    def __add__(self, other: CorrelationSums) -> CorrelationSums:
+        return CorrelationSums(
+            self.a + other.a,
+            self.b + other.b,
+            self.kept + other.kept,
+            self.self_a + other.self_a,
+            self.self_b + other.self_b,
+            self.total + other.total,
+            self.pairs + other.pairs,
+        )
+
+
+def correlation_sums(
+    centred: np.ndarray,
+    group_of: np.ndarray,
+    days: np.ndarray,
+    singles: tuple[np.ndarray, np.ndarray],
+) -> CorrelationSums:
+    """:class:`CorrelationSums` of a chunk of firms: ``centred`` residuals ``(L, n)`` (see
+    :func:`centred_residuals`) and their groups; ``singles`` holds the centred residuals and
+    valid days of every one-by-one firm of the whole set, paired here with the chunk's grouped
+    firms (pairs among one-by-one firms are :func:`single_pairs`)."""
     n_days, n_groups = days.shape
     common = days.T @ days
     a = np.zeros((n_groups, n_groups, n_days))
@@ -85,8 +164,8 @@ def _grouped_sums(
     kept = np.zeros((n_groups, n_groups))
     self_a = np.zeros(n_groups)
     self_b = np.zeros(n_groups)
-    for g, firms in enumerate(members):
-        xg = centred[:, firms]
+    for g in np.unique(group_of[group_of >= 0]):
+        xg = centred[:, group_of == g]
         s = xg.T @ days
         q = (xg * xg).T @ days
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -98,20 +177,74 @@ def _grouped_sums(
         kept[g] = keep.sum(axis=0)
         self_a[g] = float(np.sum(q[:, g] * w[:, g] ** 2))
         self_b[g] = float(np.sum((s[:, g] * w[:, g]) ** 2))
+    grouped = group_of >= 0
+    cols = centred[:, grouped]
+    total, pairs = _block_pairs(*singles, cols, days[:, group_of[grouped]] > 0)
+    return CorrelationSums(a, b, kept, self_a, self_b, total, pairs)
+
+
+def _block_pairs(
+    xs: np.ndarray, ms: np.ndarray, xc: np.ndarray, mc: np.ndarray, *, later: bool = False
+) -> tuple[float, int]:
+    """Sum and count of the correlations of firms ``xs`` (centred, valid days ``ms``) with firms
+    ``xc`` (``mc``), in blocks of rows; with ``later``, the same firms and only pairs i < j."""
+    total, pairs = 0.0, 0
+    mc_f = mc.astype(float)
+    xc2 = xc * xc
+    for start in range(0, xs.shape[1], _BLOCK_SIZE):
+        stop = min(start + _BLOCK_SIZE, xs.shape[1])
+        rows, mrows = xs[:, start:stop], ms[:, start:stop].astype(float)
+        cols, cols2, mcols = (
+            (xc[:, start:], xc2[:, start:], mc_f[:, start:]) if later else (xc, xc2, mc_f)
+        )
+        pair = (
+            np.arange(cols.shape[1])[None, :] > np.arange(stop - start)[:, None]
+            if later
+            else np.ones((stop - start, cols.shape[1]), dtype=bool)
+        )
+        part_total, part_pairs = _correlation_sums(
+            mrows.T @ mcols,
+            rows.T @ mcols,
+            mrows.T @ cols,
+            (rows * rows).T @ mcols,
+            mrows.T @ cols2,
+            rows.T @ cols,
+            pair,
+        )
+        total += part_total
+        pairs += part_pairs
+    return total, pairs
+
+
+def single_pairs(xs: np.ndarray, ms: np.ndarray) -> tuple[float, int]:
+    """Sum and count of the correlations among one-by-one firms (pairs i < j)."""
+    return _block_pairs(xs, ms, xs, ms, later=True)
+
+
+def correlation_from_sums(
+    sums: CorrelationSums, days: np.ndarray, singles: tuple[float, int]
+) -> float:
+    """The mean pairwise correlation from the :class:`CorrelationSums` of every firm and
+    :func:`single_pairs`; NaN when no pair is left."""
+    common = days.T @ days
+    a, b, kept = sums.a, sums.b, sums.kept
+    n_groups = b.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        sums = np.einsum("ghl,hgl->gh", a, a) - np.where(common > 0, b * b.T / common, 0.0)
+        pair_sums = np.einsum("ghl,hgl->gh", a, a) - np.where(common > 0, b * b.T / common, 0.0)
     upper = np.triu_indices(n_groups, k=1)
-    total = float(sums[upper].sum())
+    total = float(pair_sums[upper].sum())
     pairs = int((kept * kept.T)[upper].sum())
     diagonal = np.arange(n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         within = 0.5 * (
             np.einsum("gl,gl->g", a[diagonal, diagonal], a[diagonal, diagonal])
-            - self_a
-            - np.where(np.diag(common) > 0, (np.diag(b) ** 2 - self_b) / np.diag(common), 0.0)
+            - sums.self_a
+            - np.where(np.diag(common) > 0, (np.diag(b) ** 2 - sums.self_b) / np.diag(common), 0.0)
         )
     own = np.diag(kept)
-    return total + float(within.sum()), pairs + int((own * (own - 1) // 2).sum())
+    total += float(within.sum()) + sums.total + singles[0]
+    pairs += int((own * (own - 1) // 2).sum()) + sums.pairs + singles[1]
+    return total / pairs if pairs else _NAN
 
 
 def mean_pairwise_correlation(est_resid: np.ndarray) -> float:
@@ -122,12 +255,13 @@ def mean_pairwise_correlation(est_resid: np.ndarray) -> float:
     common days or zero variance on them are left out; NaN when no pair is left.
 
     Real panels have few patterns of valid days (every day; every day since a listing), so
-    firms are grouped by pattern: for the up to ``_MAX_GROUPS`` largest patterns shared by
-    several firms, the correlations of all pairs between or within two groups sum to a few dot
-    products of weighted group sums (see :func:`_grouped_sums`), in time O(L N G). Firms with a
+    firms are grouped by pattern (:func:`correlation_plan`): for the up to ``_MAX_GROUPS``
+    largest patterns shared by several firms, the correlations of all pairs between or within
+    two groups sum to a few dot products of weighted group sums, in time O(L N G). Firms with a
     pattern of their own are paired with every later firm by masked matrix products in blocks
     of rows: memory O(block * N), time O(L N_single N). Both parts are exact; no N x N matrix
-    is formed.
+    is formed. The sums are additive over chunks of firms (:func:`correlation_sums`), which is
+    how the out-of-core engine gets the same ``r`` chunk by chunk.
 
     Parameters
     ----------
@@ -138,44 +272,9 @@ def mean_pairwise_correlation(est_resid: np.ndarray) -> float:
     ----------
     Kolari and Pynnönen (2010), section 2.
     """
-    x = np.asarray(est_resid, dtype=float)
-    valid = np.isfinite(x)
-    count = valid.sum(axis=0)
-    filled = np.where(valid, x, 0.0)
-    mean = filled.sum(axis=0) / np.maximum(count, 1)
-    # Centring limits cancellation in the sums of squares below; a firm constant over all its
-    # days becomes exactly zero so every pair with it is left out.
-    hi = np.where(valid, x, -np.inf).max(axis=0, initial=-np.inf)
-    lo = np.where(valid, x, np.inf).min(axis=0, initial=np.inf)
-    centred = np.where(valid & (hi > lo), x - mean, 0.0)
-
-    patterns, pattern_of = _patterns(valid)
-    sizes = np.bincount(pattern_of, minlength=len(patterns))
-    largest = np.argsort(-sizes, kind="stable")
-    grouped = largest[sizes[largest] >= 2][:_MAX_GROUPS]
-    members = [np.flatnonzero(pattern_of == g) for g in grouped]
-    total, pairs = _grouped_sums(centred, patterns[grouped].T.astype(float), members)
-
-    in_group = np.isin(pattern_of, grouped)
-    order = np.concatenate([np.flatnonzero(~in_group), np.flatnonzero(in_group)])
-    n_single = int((~in_group).sum())
-    xo = centred[:, order]
-    mo = valid[:, order].astype(float)
-    xo2 = xo * xo
-    for start in range(0, n_single, _BLOCK_SIZE):
-        stop = min(start + _BLOCK_SIZE, n_single)
-        rows, rows2, mrows = xo[:, start:stop], xo2[:, start:stop], mo[:, start:stop]
-        cols, cols2, mcols = xo[:, start:], xo2[:, start:], mo[:, start:]
-        later = np.arange(cols.shape[1])[None, :] > np.arange(stop - start)[:, None]
-        part_total, part_pairs = _correlation_sums(
-            mrows.T @ mcols,
-            rows.T @ mcols,
-            mrows.T @ cols,
-            rows2.T @ mcols,
-            mrows.T @ cols2,
-            rows.T @ cols,
-            later,
-        )
-        total += part_total
-        pairs += part_pairs
-    return total / pairs if pairs else _NAN
+    centred, valid = centred_residuals(est_resid)
+    plan = correlation_plan(pattern_words(valid), valid.shape[0])
+    single = plan.group_of < 0
+    xs, ms = centred[:, single], valid[:, single]
+    sums = correlation_sums(centred, plan.group_of, plan.days, (xs, ms))
+    return correlation_from_sums(sums, plan.days, single_pairs(xs, ms))

@@ -16,6 +16,15 @@ __all__ = [
     "estimation_rank_sums",
     "generalized_rank_t",
     "generalized_sign_z",
+    "median_sign_day_sums",
+    "median_sign_from_sums",
+    "positive_shares",
+    "rank_day_sums",
+    "rank_from_sums",
+    "rank_spread",
+    "rank_t_from_sums",
+    "rank_t_window_sums",
+    "sign_from_shares",
     "wilcoxon_test",
 ]
 
@@ -40,14 +49,27 @@ def generalized_sign_z(car: np.ndarray, est_resid: np.ndarray) -> TestResult:
     ----------
     Cowan (1992), section 2.2.
     """
-    c = np.asarray(car, dtype=float)
+    return sign_from_shares(car, positive_shares(est_resid))
+
+
+def positive_shares(est_resid: np.ndarray) -> np.ndarray:
+    """``(N,)``: each firm's share of positive estimation residuals over its valid days (NaN
+    without any): what :func:`generalized_sign_z` averages into ``p``."""
     e = np.asarray(est_resid, dtype=float)
-    null = "share of positive CARs = share of positive estimation residuals"
     valid = np.isfinite(e).sum(axis=0)
-    has = valid > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(valid > 0, (e > 0).sum(axis=0) / valid, np.nan)
+
+
+def sign_from_shares(car: np.ndarray, shares: np.ndarray) -> TestResult:
+    """:func:`generalized_sign_z` from the CARs and :func:`positive_shares` of the same firms."""
+    c = np.asarray(car, dtype=float)
+    share = np.asarray(shares, dtype=float)
+    null = "share of positive CARs = share of positive estimation residuals"
+    has = np.isfinite(share)
     if c.size == 0 or not has.any():
         return z_result(_NAN, null)
-    p = float(np.mean((e[:, has] > 0).sum(axis=0) / valid[has]))
+    p = float(np.mean(share[has]))
     if not 0 < p < 1:
         return z_result(_NAN, null)
     n = c.size
@@ -90,8 +112,15 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     Corrado (1989); Cowan (1992), section 2.3.
     """
     w = np.asarray(window_ar, dtype=float)
+    return rank_from_sums(*rank_day_sums(w, est_resid), window_days=w.shape[0])
+
+
+def rank_day_sums(window_ar: np.ndarray, est_resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(L_est + L_w,)`` sums over firms of Corrado's ``U_it`` per day, and the number of firms
+    with a value that day: additive over disjoint sets of firms (each firm ranks its own
+    values), so chunks of firms add up to the whole."""
+    w = np.asarray(window_ar, dtype=float)
     stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
-    null = "event-window ranks distributed as estimation-window ranks"
     valid = np.isfinite(stacked)
     n_days = stacked.shape[0]
     n_valid = valid.sum(axis=0)
@@ -110,17 +139,23 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     tied = np.flatnonzero(repeats.any(axis=0))
     u[:, tied] = (_rank_sums(stacked[:, tied]) + 2.0) / (2.0 * (n_valid[tied] + 1.0)) - 0.5
     u[row >= n_valid] = 0.0
-    day_sums = np.bincount(order.ravel(), weights=u.ravel(), minlength=n_days)
+    return np.bincount(order.ravel(), weights=u.ravel(), minlength=n_days), count
+
+
+def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int) -> TestResult:
+    """:func:`corrado_rank_z` from :func:`rank_day_sums` (the last ``window_days`` days are
+    the window's)."""
+    null = "event-window ranks distributed as estimation-window ranks"
     has = count > 0
     ubar = day_sums[has] / count[has]
-    in_window = has[n_days - w.shape[0] :]
+    in_window = has[has.size - window_days :]
     if not in_window.any():
         return z_result(_NAN, null)
     s_u = math.sqrt(float(np.mean(ubar * ubar)))
     if not s_u > 0:
         return z_result(_NAN, null)
     window_sum = float(ubar[ubar.size - int(in_window.sum()) :].sum())
-    return z_result(window_sum / (math.sqrt(w.shape[0]) * s_u), null)
+    return z_result(window_sum / (math.sqrt(window_days) * s_u), null)
 
 
 def estimation_rank_sums(est_resid: np.ndarray) -> np.ndarray:
@@ -169,8 +204,16 @@ def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestR
     Corrado and Zivney (1992), eq. (4)-(5); Cowan (1992), section 2.3.
     """
     w = np.asarray(window_ar, dtype=float)
+    return median_sign_from_sums(*median_sign_day_sums(w, est_resid), window_days=w.shape[0])
+
+
+def median_sign_day_sums(
+    window_ar: np.ndarray, est_resid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(L_est + L_w,)`` sums over firms of the Corrado-Zivney signs ``G_it`` per day, and the
+    number of firms with a value that day (additive over disjoint sets of firms)."""
+    w = np.asarray(window_ar, dtype=float)
     stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
-    null = "event-window ARs as often above their median as in the estimation window"
     valid = np.isfinite(stacked)
     n_valid = valid.sum(axis=0)
     ordered = np.sort(np.where(valid, stacked, np.inf), axis=0)
@@ -186,17 +229,24 @@ def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestR
         0.0,
     )
     signs = np.where(valid, np.sign(np.where(valid, stacked, 0.0) - median), 0.0)
-    count = valid.sum(axis=1)
+    return signs.sum(axis=1), valid.sum(axis=1)
+
+
+def median_sign_from_sums(
+    sign_sums: np.ndarray, count: np.ndarray, *, window_days: int
+) -> TestResult:
+    """:func:`corrado_zivney_sign_z` from :func:`median_sign_day_sums`."""
+    null = "event-window ARs as often above their median as in the estimation window"
     has = count > 0
-    gbar = signs.sum(axis=1)[has] / np.sqrt(count[has])
-    in_window = has[stacked.shape[0] - w.shape[0] :]
+    gbar = sign_sums[has] / np.sqrt(count[has])
+    in_window = has[has.size - window_days :]
     if not in_window.any():
         return z_result(_NAN, null)
     s_g = math.sqrt(float(np.mean(gbar * gbar)))
     if not s_g > 0:
         return z_result(_NAN, null)
     window_sum = float(gbar[gbar.size - int(in_window.sum()) :].sum())
-    return z_result(window_sum / (math.sqrt(w.shape[0]) * s_g), null)
+    return z_result(window_sum / (math.sqrt(window_days) * s_g), null)
 
 
 def generalized_rank_t(
@@ -235,33 +285,58 @@ def generalized_rank_t(
     ----------
     Kolari and Pynnönen (2011), section 3, eq. (12)-(17).
     """
-    s = np.asarray(scar, dtype=float)
     e = np.asarray(est_resid, dtype=float)
-    sd_i = np.asarray(sigma, dtype=float)
-    null = "generalized ranks of the window distributed as estimation-window ranks"
-    n = s.size
+    count = np.isfinite(e).sum(axis=1)
+    spread = rank_spread(scar, sigma)
+    if not spread > 0:
+        return rank_t_from_sums(count, np.zeros(count.size), 0.0, n=0)
+    sums = estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums, dtype=float)
+    level = (np.asarray(scar, dtype=float) / spread) * np.asarray(sigma, dtype=float)
+    shifts, u_0 = rank_t_window_sums(e, level)
+    return rank_t_from_sums(count, sums + shifts, u_0, n=len(level))
+
+
+def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
+    """GRANK-T's ``sd(SCAR)`` (ddof 1); NaN when the test is undefined for these firms (fewer
+    than two, a ``sigma_i`` that is not positive, or no spread)."""
+    s = np.asarray(scar, dtype=float)
+    if s.size < 2 or not np.all(np.asarray(sigma, dtype=float) > 0):
+        return _NAN
+    spread = float(np.std(s, ddof=1))
+    return spread if spread > 0 else _NAN
+
+
+def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, float]:
+    """What adding each firm's window value (``level_i = SCAR*_i sigma_i``, in residual units)
+    to its ranks adds to GRANK-T's estimation days, ``(L_est,)``, and the sum of the window's
+    ``U_i0``: additive over disjoint sets of firms once :func:`rank_spread` is known."""
+    e = np.asarray(est_resid, dtype=float)
     valid = np.isfinite(e)
     count = valid.sum(axis=1)
-    days = int((count > 0).sum()) + 1
-    if n < 2 or not np.all(sd_i > 0):
-        return t_result(_NAN, days - 2, null)
-    spread = float(np.std(s, ddof=1))
-    if not spread > 0:
-        return t_result(_NAN, days - 2, null)
-    sums = estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums, dtype=float)
     # Adding the window's value g_i to firm i's ranks: a residual above it moves up one rank,
     # one equal to it half a rank. Compared in residual units: g_i < e_it / sigma_i <=>
     # g_i sigma_i < e_it (NaN compares false).
-    level = (s / spread) * sd_i
     above = e > level
     equal = e == level
-    scale = 1.0 / (valid.sum(axis=0) + 2.0)
-    u_est = sums + above @ scale + 0.5 * (equal @ scale) - 0.5 * count
+    n_valid = valid.sum(axis=0)
+    scale = 1.0 / (n_valid + 2.0)
+    shifts = above @ scale + 0.5 * (equal @ scale) - 0.5 * count
     n_equal = equal.sum(axis=0)
-    n_below = valid.sum(axis=0) - above.sum(axis=0) - n_equal
+    n_below = n_valid - above.sum(axis=0) - n_equal
     u_0 = (1.0 + n_below + 0.5 * n_equal) * scale - 0.5
+    return shifts, float(u_0.sum())
+
+
+def rank_t_from_sums(count: np.ndarray, u_est: np.ndarray, u_0: float, *, n: int) -> TestResult:
+    """GRANK-T from the per-day firm counts and ``U`` sums of the estimation days
+    (:func:`estimation_rank_sums` plus :func:`rank_t_window_sums`) and the window's ``U`` sum
+    over its ``n`` firms; ``n = 0`` when :func:`rank_spread` is NaN."""
+    null = "generalized ranks of the window distributed as estimation-window ranks"
     has = count > 0
-    ubar = np.append(u_est[has] / count[has], float(np.mean(u_0)))
+    days = int(has.sum()) + 1
+    if n < 2:
+        return t_result(_NAN, days - 2, null)
+    ubar = np.append(u_est[has] / count[has], u_0 / n)
     weights = np.append(count[has] / n, 1.0)
     s_u = math.sqrt(float(np.sum(weights * ubar * ubar)) / days)
     if not s_u > 0:

@@ -15,8 +15,10 @@ __all__ = [
     "adjusted_patell_z",
     "bmp_t",
     "cross_sectional_t",
+    "day_sums",
     "kolari_pynnonen",
     "patell_z",
+    "portfolio_from_sums",
     "portfolio_t",
     "skewness_corrected_t",
 ]
@@ -186,13 +188,10 @@ def kolari_pynnonen(
     return t_result(_mean_over_sd(s) * _kp_factor(s.size, r), s.size - 1, null)
 
 
-def _daily_means(values: np.ndarray) -> np.ndarray:
-    """Mean over firms of each day (row) that has a value; days without one are dropped."""
+def day_sums(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per day (row): the sum of the finite values and their count; additive over firms."""
     valid = np.isfinite(values)
-    count = valid.sum(axis=1)
-    sums = np.where(valid, values, 0.0).sum(axis=1)
-    has = count > 0
-    return sums[has] / count[has]
+    return np.where(valid, values, 0.0).sum(axis=1), valid.sum(axis=1)
 
 
 def portfolio_t(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
@@ -214,13 +213,27 @@ def portfolio_t(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     Brown and Warner (1985), section 3 ("crude dependence adjustment").
     """
     w = np.asarray(window_ar, dtype=float)
-    aar_est = _daily_means(np.asarray(est_resid, dtype=float))
+    return portfolio_from_sums(
+        day_sums(np.asarray(est_resid, dtype=float)), day_sums(w), window_days=w.shape[0]
+    )
+
+
+def portfolio_from_sums(
+    estimation: tuple[np.ndarray, np.ndarray],
+    window: tuple[np.ndarray, np.ndarray],
+    *,
+    window_days: int,
+) -> TestResult:
+    """:func:`portfolio_t` from the :func:`day_sums` of the estimation residuals and of the
+    window's ARs."""
+    (est_sums, est_count), (win_sums, win_count) = estimation, window
+    aar_est = est_sums[est_count > 0] / est_count[est_count > 0]
     days = aar_est.size
     null = "CAAR = 0 (portfolio of the firms)"
-    aar_w = _daily_means(w)
+    aar_w = win_sums[win_count > 0] / win_count[win_count > 0]
     if days < 2 or aar_w.size == 0:
         return t_result(_NAN, days - 1, null)
     sd = float(np.std(aar_est, ddof=1))
     if not sd > 0:
         return t_result(_NAN, days - 1, null)
-    return t_result(float(aar_w.sum()) / (math.sqrt(w.shape[0]) * sd), days - 1, null)
+    return t_result(float(aar_w.sum()) / (math.sqrt(window_days) * sd), days - 1, null)

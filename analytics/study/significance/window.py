@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -11,24 +11,41 @@ import numpy as np
 from analytics.study.significance.bootstrap import BOOTSTRAP_DRAWS, wild_bootstrap
 from analytics.study.significance.correlation import mean_pairwise_correlation
 from analytics.study.significance.nonparametric import (
-    corrado_rank_z,
-    corrado_zivney_sign_z,
-    generalized_rank_t,
-    generalized_sign_z,
+    estimation_rank_sums,
+    median_sign_day_sums,
+    median_sign_from_sums,
+    positive_shares,
+    rank_day_sums,
+    rank_from_sums,
+    rank_spread,
+    rank_t_from_sums,
+    rank_t_window_sums,
+    sign_from_shares,
     wilcoxon_test,
 )
 from analytics.study.significance.parametric import (
     adjusted_patell_z,
     bmp_t,
     cross_sectional_t,
+    day_sums,
     kolari_pynnonen,
     patell_z,
-    portfolio_t,
+    portfolio_from_sums,
     skewness_corrected_t,
 )
 from analytics.study.significance.testresult import TestResult
 
-__all__ = ["CROSS_SECTIONAL_TESTS", "FEW_FIRMS", "TEST_NOTES", "WINDOW_TESTS", "window_tests"]
+__all__ = [
+    "CROSS_SECTIONAL_TESTS",
+    "FEW_FIRMS",
+    "TEST_NOTES",
+    "WINDOW_TESTS",
+    "WindowSums",
+    "combine_sums",
+    "window_sums",
+    "window_tests",
+    "window_tests_from_sums",
+]
 
 FEW_FIRMS = 10
 """A window with fewer included firms than this makes :data:`CROSS_SECTIONAL_TESTS` unreliable."""
@@ -175,24 +192,131 @@ def window_tests(
     if sigma is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.sqrt(np.nansum(e * e, axis=0) / np.asarray(dof, dtype=float))
+    sums = window_sums(
+        car=c, scar=scar, dof=dof, bhar=bhar, sigma=sigma, est_resid=e, window_ar=w,
+        rank_sums=rank_sums,
+    )  # fmt: skip
+    spread = rank_spread(scar, sigma)
+    shift = rank_t_window_sums(e, np.asarray(scar) / spread * sigma) if spread > 0 else None
+    return window_tests_from_sums(sums, rbar=rbar, rank_shift=shift, bootstrap=bootstrap, seed=seed)
+
+
+@dataclass(frozen=True, eq=False)
+class WindowSums:
+    """What :func:`window_tests_from_sums` needs of one window's firms: per-firm values, which
+    chunks of firms concatenate, and per-day sums, which they add (:func:`combine_sums`). Every
+    window test is a function of these, the mean residual correlation ``r`` and GRANK-T's
+    window ranks, so the out-of-core engine gets the in-memory statistics chunk by chunk."""
+
+    car: np.ndarray
+    scar: np.ndarray
+    dof: np.ndarray
+    bhar: np.ndarray | None
+    sigma: np.ndarray
+    shares: np.ndarray  # positive_shares
+    window_days: int
+    estimation: tuple[np.ndarray, np.ndarray]  # day_sums of the estimation residuals
+    window: tuple[np.ndarray, np.ndarray]  # day_sums of the window's ARs
+    ranks: tuple[np.ndarray, np.ndarray]  # rank_day_sums
+    signs: tuple[np.ndarray, np.ndarray]  # median_sign_day_sums
+    rank_sums: np.ndarray  # estimation_rank_sums
+
+
+def window_sums(
+    *,
+    car: np.ndarray,
+    scar: np.ndarray,
+    dof: np.ndarray,
+    bhar: np.ndarray | None,
+    sigma: np.ndarray,
+    est_resid: np.ndarray,
+    window_ar: np.ndarray,
+    rank_sums: np.ndarray | None = None,
+) -> WindowSums:
+    """The :class:`WindowSums` of a set of firms (arguments as :func:`window_tests`)."""
+    e = np.asarray(est_resid, dtype=float)
+    w = np.asarray(window_ar, dtype=float)
+    return WindowSums(
+        car=np.asarray(car, dtype=float),
+        scar=np.asarray(scar, dtype=float),
+        dof=np.asarray(dof, dtype=float),
+        bhar=None if bhar is None else np.asarray(bhar, dtype=float),
+        sigma=np.asarray(sigma, dtype=float),
+        shares=positive_shares(e),
+        window_days=w.shape[0],
+        estimation=day_sums(e),
+        window=day_sums(w),
+        ranks=rank_day_sums(w, e),
+        signs=median_sign_day_sums(w, e),
+        rank_sums=estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums),
+    )
+
+
+def combine_sums(parts: list[WindowSums]) -> WindowSums:
+    """The :class:`WindowSums` of the union of disjoint sets of firms of the same window."""
+
+    def cat(values: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(values)
+
+    def add(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        return sum(p[0] for p in pairs), sum(p[1] for p in pairs)  # type: ignore[return-value]
+
+    bhars = [p.bhar for p in parts]
+    return WindowSums(
+        car=cat([p.car for p in parts]),
+        scar=cat([p.scar for p in parts]),
+        dof=cat([p.dof for p in parts]),
+        bhar=None if any(b is None for b in bhars) else cat(bhars),  # type: ignore[arg-type]
+        sigma=cat([p.sigma for p in parts]),
+        shares=cat([p.shares for p in parts]),
+        window_days=parts[0].window_days,
+        estimation=add([p.estimation for p in parts]),
+        window=add([p.window for p in parts]),
+        ranks=add([p.ranks for p in parts]),
+        signs=add([p.signs for p in parts]),
+        rank_sums=sum(p.rank_sums for p in parts),  # type: ignore[arg-type]
+    )
+
+
+def window_tests_from_sums(
+    sums: WindowSums,
+    *,
+    rbar: float,
+    rank_shift: tuple[np.ndarray, float] | None,
+    bootstrap: int = BOOTSTRAP_DRAWS,
+    seed: int | None = 0,
+) -> dict[str, TestResult]:
+    """Every test of :func:`window_tests` from the window's :class:`WindowSums`, the mean
+    residual correlation ``rbar`` and GRANK-T's :func:`rank_t_window_sums` (None when
+    :func:`rank_spread` is NaN)."""
+    c, scar, dof = sums.car, sums.scar, sums.dof
+    n = c.size
+    no_resid = np.empty((0, n))
     skew = (
-        skewness_corrected_t(bhar)
-        if bhar is not None
+        skewness_corrected_t(sums.bhar)
+        if sums.bhar is not None
         else TestResult(stat=float("nan"), pvalue=float("nan"), null="mean BHAR = 0")
     )
+    count = sums.estimation[1]
+    grank = (
+        rank_t_from_sums(count, np.zeros(count.size), 0.0, n=0)
+        if rank_shift is None
+        else rank_t_from_sums(count, sums.rank_sums + rank_shift[0], rank_shift[1], n=n)
+    )
+    days = sums.window_days
     tests = {
         "cs_t": cross_sectional_t(c),
         "patell_z": patell_z(scar, dof),
-        "adj_patell_z": adjusted_patell_z(scar, dof, e, rbar=rbar),
+        "adj_patell_z": adjusted_patell_z(scar, dof, no_resid, rbar=rbar),
         "bmp_t": bmp_t(scar),
-        "kp_bmp_t": kolari_pynnonen(scar, e, rbar=rbar),
+        "kp_bmp_t": kolari_pynnonen(scar, no_resid, rbar=rbar),
         "skew_t": skew,
         "boot_p": wild_bootstrap(c, draws=bootstrap, seed=seed),
-        "portfolio_t": portfolio_t(w, e),
-        "gen_sign_z": generalized_sign_z(c, e),
-        "cz_sign_z": corrado_zivney_sign_z(w, e),
-        "corrado_z": corrado_rank_z(w, e),
-        "grank_t": generalized_rank_t(scar, e, sigma, rank_sums=rank_sums),
+        "portfolio_t": portfolio_from_sums(sums.estimation, sums.window, window_days=days),
+        "gen_sign_z": sign_from_shares(c, sums.shares),
+        "cz_sign_z": median_sign_from_sums(*sums.signs, window_days=days),
+        "corrado_z": rank_from_sums(*sums.ranks, window_days=days),
+        "grank_t": grank,
         "wilcoxon": wilcoxon_test(c),
     }
     return {name: replace(test, name=name) for name, test in tests.items()}

@@ -299,14 +299,15 @@ def test_kolari_pynnonen_with_shared_missing_patterns(
     patterns = {np.isnan(x[:, j]).tobytes() for j in range(x.shape[1])}
     assert len(patterns) == 6 + 6 + 1  # six shared, six unique, one complete
     monkeypatch.setattr(correlation, "_MAX_GROUPS", max_groups)
-    grouped_sums = correlation._grouped_sums
+    plan_of = correlation.correlation_plan
     groups: list[int] = []
 
-    def spy(centred: np.ndarray, days: np.ndarray, members: list[np.ndarray]) -> tuple[float, int]:
-        groups.append(len(members))
-        return grouped_sums(centred, days, members)
+    def spy(words: np.ndarray, n_days: int) -> correlation.CorrelationPlan:
+        plan = plan_of(words, n_days)
+        groups.append(plan.days.shape[1])
+        return plan
 
-    monkeypatch.setattr(correlation, "_grouped_sums", spy)
+    monkeypatch.setattr(correlation, "correlation_plan", spy)
     rbar = _brute_rbar(x)
     assert sig.mean_pairwise_correlation(x) == pytest.approx(rbar, rel=1e-12, abs=1e-14)
     assert groups == [min(7, max_groups)]  # the six shared patterns and the complete one
