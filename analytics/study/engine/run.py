@@ -4,25 +4,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from analytics import calendar
 from analytics.data.factors import ETF_PROXY_TICKERS
 from analytics.errors import InsufficientDataError
 from analytics.study.calendar_time import CalendarTime, daily_portfolio, portfolio_alpha
 from analytics.study.engine.core import (
-    OK,
-    SPIKE,
-    UNKNOWN,
-    bhar,
-    cars,
-    estimate,
     param_names,
-    standardized_cars,
-    window_slices,
 )
 from analytics.study.engine.cross_section import (
     group_labels,
@@ -31,19 +21,17 @@ from analytics.study.engine.cross_section import (
     regressor_table,
     subgroups,
 )
-from analytics.study.engine.dollars import cap_anchors, dollar_impact
-from analytics.study.engine.exclusions import firm_reasons, firm_status, window_status
+from analytics.study.engine.dollars import cap_anchors
 from analytics.study.engine.inputs import (
     RISK_FREE,
     Panel,
     PriceProvider,
     Progress,
-    load_panel,
-    symbols_known,
 )
 from analytics.study.engine.placebo import placebo_tests
+from analytics.study.engine.stage import firm_stage, span, study_result
 from analytics.study.options import FACTOR_MODELS
-from analytics.study.result import STATUS_OK, StudyResult
+from analytics.study.result import StudyResult
 from analytics.study.significance import (
     estimation_rank_sums,
     mean_pairwise_correlation,
@@ -56,22 +44,6 @@ from analytics.study.volume import AbnormalVolume, abnormal_volume
 __all__ = ["data_requirements", "run_study"]
 
 logger = logging.getLogger(__name__)
-
-
-def _span(
-    spec: StudySpec, day0: np.ndarray, anchors: pd.DataFrame | None
-) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last session the study reads (one price before the first return)."""
-    lags = spec.market_lags
-    back = spec.estimation[0] - 1 - lags + (spec.placebo_shifts[0] if spec.placebo else 0)
-    start = calendar.offset(pd.Timestamp(day0.min()), back)
-    end = calendar.offset(
-        pd.Timestamp(day0.max()), max(spec.event_span[1], spec.estimation[1] + lags)
-    )
-    if anchors is not None and anchors["cap_date"].notna().any():
-        start = min(start, pd.Timestamp(anchors["cap_date"].min()))
-        end = max(end, pd.Timestamp(anchors["cap_date"].max()))
-    return start, end
 
 
 def _relative(values: np.ndarray, day0_rows: np.ndarray, first: int, last: int) -> np.ndarray:
@@ -154,7 +126,7 @@ def data_requirements(
     events = spec.events.rename(columns={"date": "event_date"})
     day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
     anchors = None if market_caps is None else cap_anchors(events, market_caps)
-    start, end = _span(spec, day0, anchors)
+    start, end = span(spec, day0, anchors)
     extra: list[str] = []
     if spec.model == "capm":
         extra = [RISK_FREE]
@@ -210,37 +182,17 @@ def run_study(
         When the benchmark is not stored at all.
     """
     report = progress or (lambda step, fraction: None)
-    events = spec.events.rename(columns={"date": "event_date"})
-    day0 = events["day0"].to_numpy(dtype="datetime64[ns]")
-    anchors = None if market_caps is None else cap_anchors(events, market_caps)
-    start, end = _span(spec, day0, anchors)
     labels = group_labels(spec, sectors)
-    report("loading prices", 0.0)
-    panel, factor_names = load_panel(spec, prices, factors, start, end)
-    tickers = list(spec.tickers)
-    columns = pd.Index(tickers).get_indexer(pd.Index(events["ticker"])).astype(np.intp)
-    day0_rows = panel.sessions.searchsorted(day0)
-    report("estimating models", 0.2)
-    core = estimate(spec, panel, day0_rows, columns)
-    # A ticker with a price in the panel is stored; only the others need the (slower) coverage.
-    known = np.isfinite(panel.prices).any(axis=0)
-    if not known.all():
-        unseen = [t for t, seen in zip(tickers, known, strict=True) if not seen]
-        known[~known] = symbols_known(prices, unseen)
-    known = known[columns]
-    core = replace(core, code=np.where(known, core.code, UNKNOWN))
-    fit = core.fit
-    fitted = (core.code == OK) | (core.code == SPIKE)
-    expected = np.where(fitted, core.expected, np.nan)
-    ar = np.where(fitted, core.ar, np.nan)
-    var_ar = np.where(fitted, np.diagonal(fit.cov, axis1=1, axis2=2).T, np.nan)
-    window_rows = window_slices(spec)
-    car, complete = cars(spec, ar)
-    var_car = np.stack([fit.cov[:, rows, rows].sum(axis=(1, 2)) for rows in window_rows])
-    var_car = np.where(fitted, var_car, np.nan)
-    firm_reason, flags = firm_reasons(spec, core, panel.sessions.to_numpy(), day0_rows)
-    status = window_status(spec, core, firm_reason, complete)
-    included = status == STATUS_OK
+    stage = firm_stage(spec, prices, market_caps=market_caps, factors=factors, report=report)
+    day0, anchors, panel = stage.day0, stage.anchors, stage.panel
+    day0_rows, columns, fit = stage.day0_rows, stage.columns, stage.core.fit
+    ar, var_ar, window_rows = stage.ar, stage.var_ar, stage.window_rows
+    car, status, included, factor_names = (
+        stage.car,
+        stage.status,
+        stage.included,
+        stage.factor_names,
+    )
     if not included.any():
         reasons = sorted(set(status.ravel().tolist()))
         raise InsufficientDataError(
@@ -248,9 +200,7 @@ def run_study(
             f"{'; ...' if len(reasons) > 5 else ''}); check the tickers, dates and stored history"
         )
     report("testing", 0.4)
-    scar = standardized_cars(spec, car, var_car, ar, var_ar)
-    bhars = bhar(spec, core.ret, expected)
-    sigma = np.sqrt(np.where(fit.sigma2 > 0, fit.sigma2, np.nan))
+    scar, bhars, sigma = stage.scar, stage.bhar, stage.sigma
     # r̄ and the estimation ranks depend only on which firms a window includes, usually the
     # same in every window.
     shared = {
@@ -302,10 +252,9 @@ def run_study(
         if len(np.unique(day0)) > 1
         else {}
     )
-    params = np.where(fitted[:, None], fit.params, np.nan)
     regressors = regressor_table(
         spec,
-        params=params,
+        params=stage.params,
         param_names=param_names(spec, factor_names),
         market_value=market_values(panel, anchors, day0_rows, columns),
     )
@@ -324,45 +273,16 @@ def run_study(
         bhar=bhars,
         sigma=sigma,
     )
-    simple = np.expm1(core.ret) if spec.returns == "log" else core.ret
-    dollars, value_change = (
-        (np.full(car.shape, np.nan), np.full(car.shape, np.nan))
-        if anchors is None
-        else (
-            dollar_impact(spec, panel, anchors, day0_rows, columns, ar),
-            dollar_impact(spec, panel, anchors, day0_rows, columns, simple),
-        )
-    )
-    first, last = spec.event_span
-    rel_days = np.arange(first, last + 1)
+    dollars, value_change = stage.dollars()
     logger.info(
         "event study: %d firm-events, %s model, %d usable, day 0 %s..%s",
         len(day0), spec.model, int(included.any(axis=0).sum()),
         pd.Timestamp(day0.min()).date(), pd.Timestamp(day0.max()).date(),
     )  # fmt: skip
     report("done", 1.0)
-    return StudyResult(
-        spec=spec,
-        events=events[["event_id", "ticker", "event_date", "timing", "day0"]],
-        param_names=param_names(spec, factor_names),
-        params=params,
-        sigma=np.where(fitted, np.sqrt(np.where(fit.sigma2 >= 0, fit.sigma2, np.nan)), np.nan),
-        n_estimation=fit.n,
-        dof=np.where(fitted, fit.dof, np.nan),
-        firm_status=firm_status(firm_reason, status),
-        flags=flags,
-        rel_days=rel_days,
-        dates=panel.sessions.to_numpy()[day0_rows[None, :] + rel_days[:, None]],
-        ret=core.ret,
-        expected=expected,
-        ar=ar,
-        var_ar=var_ar,
-        car_array=car,
-        var_car=var_car,
-        scar_values=scar,
-        bhar=bhars,
+    return study_result(
+        stage,
         dollar_impact=dollars,
-        window_status=status,
         test_results=tests,
         placebo=placebo,
         value_change=value_change,
