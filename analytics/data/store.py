@@ -112,6 +112,11 @@ class PriceStore:
     def __repr__(self) -> str:
         return f"PriceStore({str(self._root)!r})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its path: a worker process (or a Dask worker on a shared filesystem)
+        opens the same store."""
+        return (_reopen, (self._root, self._lock_timeout))
+
     @property
     def root(self) -> Path:
         """The store directory."""
@@ -480,3 +485,7 @@ class PriceStore:
             return merged.drop_columns(["changed"]).cast(SCHEMA), changed
         except (duckdb.Error, pa.ArrowException) as exc:
             raise self._files.unreadable(Snapshot(0, {0: old}), exc) from exc
+
+
+def _reopen(root: Path, lock_timeout: float) -> PriceStore:
+    return PriceStore(root, lock_timeout=lock_timeout)

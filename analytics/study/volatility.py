@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["AbnormalVolatility", "abnormal_volatility"]
+__all__ = ["AbnormalVolatility", "abnormal_volatility", "volatility_from_sums", "volatility_sums"]
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,23 @@ def abnormal_volatility(
     """Abnormal volatility of ``window_ar`` ``(L, N)`` with prediction-error variances
     ``window_var_ar`` ``(L, N)`` and each firm's residual degrees of freedom ``dof`` ``(N,)``;
     firm-days with a missing value or a variance that is not positive are left out."""
+    return volatility_from_sums(*volatility_sums(window_ar, window_var_ar, dof))
+
+
+def volatility_sums(
+    window_ar: np.ndarray, window_var_ar: np.ndarray, dof: np.ndarray
+) -> tuple[float, int]:
+    """λ and its degrees of freedom for :func:`abnormal_volatility`: additive over firms."""
     scale = np.where(dof > 2, (dof - 2) / np.where(dof > 0, dof, 1), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         squares = window_ar**2 / window_var_ar * scale[None, :]
     usable = np.isfinite(squares) & (window_var_ar > 0)
-    df = int(usable.sum())
+    return float(squares[usable].sum()), int(usable.sum())
+
+
+def volatility_from_sums(lam: float, df: int) -> AbnormalVolatility:
+    """:func:`abnormal_volatility` from :func:`volatility_sums`."""
     if df == 0:
         return AbnormalVolatility(math.nan, math.nan, 0, math.nan)
-    lam = float(squares[usable].sum())
     tail = min(stats.chi2.cdf(lam, df), stats.chi2.sf(lam, df))
     return AbnormalVolatility(lam / df, lam, df, float(min(1.0, 2 * tail)))

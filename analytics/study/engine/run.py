@@ -41,7 +41,7 @@ from analytics.study.spec import StudySpec
 from analytics.study.volatility import abnormal_volatility
 from analytics.study.volume import AbnormalVolume, abnormal_volume
 
-__all__ = ["data_requirements", "run_study"]
+__all__ = ["calendar_regressors", "calendar_sums", "data_requirements", "run_study"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,33 +76,38 @@ def _volume_tests(
     }
 
 
-def _calendar_time(
-    spec: StudySpec,
-    panel: Panel,
-    day0_rows: np.ndarray,
-    columns: np.ndarray,
-    included: np.ndarray,
-) -> dict[str, CalendarTime]:
-    """Per window, the calendar-time portfolio of the included firm-events, regressed on the
-    model's regressors: the benchmark (market, CAPM in excess of the risk-free rate), nothing
-    (constant mean; market-adjusted, in excess of the benchmark) or the factors."""
+def calendar_regressors(spec: StudySpec, panel: Panel) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per session of ``panel``, what a calendar-time portfolio is regressed on: the benchmark
+    (market, CAPM in excess of the risk-free rate), nothing (constant mean; market-adjusted, in
+    excess of the benchmark) or the factors; and the risk-free rate subtracted, if any."""
     # A portfolio's return is the mean of its members' simple returns: log returns (and the
     # log risk-free rate) are turned back into simple ones; factor returns are simple already.
     simple = np.expm1 if spec.returns == "log" else np.asarray
     market = simple(panel.market)
     rf = simple(panel.rf)
-    regressors: np.ndarray = market[:, None]
-    risk_free: np.ndarray | None = None
     if spec.model == "capm":
-        regressors, risk_free = (market - rf)[:, None], rf
-    elif spec.model == "market_adjusted":
-        regressors, risk_free = np.zeros((len(market), 0)), market
-    elif spec.model == "constant_mean":
-        regressors = np.zeros((len(market), 0))
-    elif spec.model in FACTOR_MODELS:
-        regressors, risk_free = panel.factors, rf
+        return (market - rf)[:, None], rf
+    if spec.model == "market_adjusted":
+        return np.zeros((len(market), 0)), market
+    if spec.model == "constant_mean":
+        return np.zeros((len(market), 0)), None
+    if spec.model in FACTOR_MODELS:
+        return panel.factors, rf
+    return market[:, None], None
+
+
+def calendar_sums(
+    spec: StudySpec,
+    panel: Panel,
+    day0_rows: np.ndarray,
+    columns: np.ndarray,
+    included: np.ndarray,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per window, the :func:`daily_portfolio` sums and counts of its included firm-events on
+    the sessions of ``panel`` (additive over chunks of firm-events)."""
+    simple = np.expm1 if spec.returns == "log" else np.asarray
     n_sessions = len(panel.sessions)
-    portfolios = {}
+    sums = {}
     for key, (start, end), inside in zip(spec.window_keys, spec.windows, included, strict=True):
         if not inside.any():
             continue
@@ -111,9 +116,24 @@ def _calendar_time(
         cols = np.broadcast_to(columns[inside][None, :], rows.shape)
         valid = (rows >= 0) & (rows < n_sessions)
         values = simple(panel.returns[rows[valid], cols[valid]])
-        sums, counts = daily_portfolio(rows[valid], values, n_sessions)
-        portfolios[key] = portfolio_alpha(sums, counts, regressors, risk_free)
-    return portfolios
+        sums[key] = daily_portfolio(rows[valid], values, n_sessions)
+    return sums
+
+
+def _calendar_time(
+    spec: StudySpec,
+    panel: Panel,
+    day0_rows: np.ndarray,
+    columns: np.ndarray,
+    included: np.ndarray,
+) -> dict[str, CalendarTime]:
+    """Per window, the calendar-time portfolio of the included firm-events, regressed on
+    :func:`calendar_regressors`."""
+    regressors, risk_free = calendar_regressors(spec, panel)
+    return {
+        key: portfolio_alpha(sums, counts, regressors, risk_free)
+        for key, (sums, counts) in calendar_sums(spec, panel, day0_rows, columns, included).items()
+    }
 
 
 def data_requirements(

@@ -1,0 +1,605 @@
+"""The out-of-core engine: any number of firm-events in bounded memory, with the numbers of the
+in-memory engine.
+
+:func:`run_study_chunked` sorts the firm-events by day 0 and cuts them into chunks (one panel
+read each, spanning only the chunk's dates). Each chunk runs the firm stage of the in-memory
+engine (:func:`~analytics.study.engine.stage.firm_stage`), writes its per-firm tables to Parquet
+and its estimation residuals to a spill file, and returns small additive summaries. Two passes
+give every statistic exactly:
+
+1. per chunk: per-firm values (CAR, SCAR, BHAR, dof, sigma, share of positive residuals) and
+   per-day sums (:class:`~analytics.study.significance.window.WindowSums`: the portfolio t's
+   daily AR sums, Corrado's rank sums and Corrado-Zivney's sign sums, each firm ranking its own
+   values; GRANK-T's estimation ranks), AAR sums and the spread of cumulative ARs (Chan's
+   pairwise update), dollar totals, abnormal-volatility sums and calendar-time portfolio sums;
+2. once the cross-section is known: GRANK-T's window ranks need the spread of all SCARs, and
+   Kolari-Pynnönen's ``r`` the pattern plan of all firms' valid days, so each chunk's spilled
+   residuals are read again and their sums added
+   (:func:`~analytics.study.significance.correlation.correlation_sums`).
+
+The per-firm values kept in memory are a few floats per firm-event and window (1,000,000
+firm-events: some 100 MB), so the Wilcoxon test, the sign test's count and the wild bootstrap
+run on the whole cross-section, in the original event order (the bootstrap's draws are tied to
+positions). Chunks are pure functions of their inputs and write their files atomically under
+fixed names, so a chunk run twice (a retried Dask task) leaves the same files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analytics.errors import InsufficientDataError, SpecError
+from analytics.study.calendar_time import CalendarTime, portfolio_alpha
+from analytics.study.engine.inputs import PriceProvider
+from analytics.study.engine.run import calendar_regressors, calendar_sums
+from analytics.study.engine.stage import Stage, firm_stage, study_result
+from analytics.study.result import TEST_NAMES
+from analytics.study.significance import TestResult
+from analytics.study.significance.correlation import (
+    CorrelationSums,
+    centred_residuals,
+    correlation_from_sums,
+    correlation_plan,
+    correlation_sums,
+    pattern_words,
+    single_pairs,
+)
+from analytics.study.significance.nonparametric import rank_spread, rank_t_window_sums
+from analytics.study.significance.window import (
+    WindowSums,
+    combine_sums,
+    window_sums,
+    window_tests_from_sums,
+)
+from analytics.study.spec import StudySpec
+from analytics.study.volatility import AbnormalVolatility, volatility_from_sums, volatility_sums
+
+__all__ = [
+    "CHUNK_SIZE",
+    "ChunkPart",
+    "ChunkedResult",
+    "Mapper",
+    "plan_chunks",
+    "run_study_chunked",
+    "second_pass",
+    "study_chunk",
+]
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 25_000
+"""Firm-events per chunk: about 0.6 GiB of working memory each on a 250-day estimation window."""
+
+Mapper = Callable[[Callable[..., Any], Sequence[Any]], Iterable[Any]]
+"""Runs a function over a list of arguments and yields the results in order: the builtin
+``map`` (serial), a process pool's ``map`` or a Dask client's (:mod:`app.cluster`)."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Cumulative:
+    """Count, mean and sum of squared deviations per day of firms' cumulative ARs."""
+
+    n: int
+    mean: np.ndarray
+    m2: np.ndarray
+
+    def __add__(self, other: _Cumulative) -> _Cumulative:
+        if self.n == 0:
+            return other
+        if other.n == 0:
+            return self
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        return _Cumulative(
+            n,
+            self.mean + delta * (other.n / n),
+            self.m2 + other.m2 + delta * delta * (self.n * other.n / n),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkPart:
+    """What one chunk returns to the client: small, additive summaries (see the module)."""
+
+    index: int
+    positions: np.ndarray  # (n,) places of the chunk's firm-events in spec.firm_events
+    included: np.ndarray  # (n_win, n)
+    sums: dict[int, WindowSums]
+    words: dict[int, np.ndarray]  # pattern words of each window's included firms
+    aar: dict[int, tuple[np.ndarray, _Cumulative]]  # AR sums per day, cumulative ARs
+    totals: np.ndarray  # (n_win, 5): car, dollars, dollar firms, value change, change firms
+    volatility: dict[int, tuple[float, int]]
+    sessions: np.ndarray  # the chunk panel's sessions, for the calendar-time sums
+    calendar: dict[str, tuple[np.ndarray, np.ndarray]]
+    regressors: np.ndarray  # (T, k) calendar-time regressors on those sessions
+    risk_free: np.ndarray | None
+    n_rows: int  # rows written to windows-*.parquet
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` atomically (a retried chunk replaces, never duplicates)."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temp)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _spill(path: Path, values: np.ndarray) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npy")
+    os.close(handle)
+    try:
+        np.save(temp, values)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _chunk_spec(spec: StudySpec, positions: np.ndarray) -> StudySpec:
+    events = spec.firm_events
+    return replace(
+        spec,
+        firm_events=tuple(events[i] for i in positions),
+        covariates=tuple(
+            (name, tuple(values[i] for i in positions)) for name, values in spec.covariates
+        ),
+        dropped=(),
+    )
+
+
+def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict[int, np.ndarray], dict]:
+    fit = stage.core.fit
+    sums, words, aar = {}, {}, {}
+    for j, inside in enumerate(stage.included):
+        if not inside.any():
+            continue
+        e = fit.resid[:, inside]
+        w = stage.ar[stage.window_rows[j]][:, inside]
+        sums[j] = window_sums(
+            car=stage.car[j, inside], scar=stage.scar[j, inside], dof=fit.dof[inside],
+            bhar=stage.bhar[j, inside], sigma=stage.sigma[inside], est_resid=e, window_ar=w,
+        )  # fmt: skip
+        words[j] = pattern_words(np.isfinite(e))
+        cumulative = np.cumsum(w, axis=0)
+        mean = cumulative.mean(axis=1)
+        aar[j] = (
+            w.sum(axis=1),
+            _Cumulative(int(inside.sum()), mean, ((cumulative - mean[:, None]) ** 2).sum(axis=1)),
+        )
+    return sums, words, aar
+
+
+def study_chunk(
+    spec: StudySpec,
+    prices: PriceProvider,
+    folder: Path,
+    index: int,
+    positions: np.ndarray,
+    market_caps: pd.DataFrame | None = None,
+    factors: pd.DataFrame | None = None,
+) -> ChunkPart:
+    """Run chunk ``index`` (the firm-events ``positions`` of ``spec``): write its tables and
+    spill file under ``folder`` and return its :class:`ChunkPart`. Pure apart from those files."""
+    sub = _chunk_spec(spec, positions)
+    stage = firm_stage(sub, prices, market_caps=market_caps, factors=factors)
+    dollars, value_change = stage.dollars()
+    result = study_result(stage, dollar_impact=dollars, value_change=value_change,
+                          test_results={}, placebo={})  # fmt: skip
+    windows = result.windows
+    _write_table(result.firms, folder / f"firms-{index:05d}.parquet")
+    _write_table(windows, folder / f"windows-{index:05d}.parquet")
+    _write_table(result.excluded, folder / f"excluded-{index:05d}.parquet")
+    used = stage.included.any(axis=0)
+    _spill(folder / f"resid-{index:05d}.npy", stage.core.fit.resid[:, used])
+    sums, words, aar = _window_parts(stage)
+    included = stage.included
+    with_dollars = included & np.isfinite(dollars)
+    with_change = with_dollars & np.isfinite(value_change)
+    totals = np.column_stack(
+        [
+            np.where(included, stage.car, 0.0).sum(axis=1),
+            np.where(with_dollars, dollars, 0.0).sum(axis=1),
+            with_dollars.sum(axis=1),
+            np.where(with_change, value_change, 0.0).sum(axis=1),
+            with_change.sum(axis=1),
+        ]
+    )
+    volatility = {
+        j: volatility_sums(
+            stage.ar[stage.window_rows[j]][:, inside],
+            stage.var_ar[stage.window_rows[j]][:, inside],
+            stage.core.fit.dof[inside],
+        )
+        for j, inside in enumerate(included)
+        if inside.any()
+    }
+    regressors, risk_free = calendar_regressors(sub, stage.panel)
+    return ChunkPart(
+        index=index,
+        positions=positions,
+        included=included,
+        sums=sums,
+        words=words,
+        aar=aar,
+        totals=totals,
+        volatility=volatility,
+        sessions=stage.panel.sessions.to_numpy(),
+        calendar=calendar_sums(sub, stage.panel, stage.day0_rows, stage.columns, included),
+        regressors=regressors,
+        risk_free=risk_free,
+        n_rows=len(windows),
+    )
+
+
+def _residuals(folder: Path, part: ChunkPart, j: int) -> np.ndarray:
+    """The spilled estimation residuals of window ``j``'s included firms of ``part``."""
+    used = part.included.any(axis=0)
+    spilled = np.load(folder / f"resid-{part.index:05d}.npy", mmap_mode="r")
+    return np.asarray(spilled[:, part.included[j][used]])
+
+
+def second_pass(
+    folder: Path,
+    part: ChunkPart,
+    j: int,
+    group_of: np.ndarray,
+    days: np.ndarray,
+    singles: tuple[np.ndarray, np.ndarray],
+    level: np.ndarray | None,
+) -> tuple[CorrelationSums, tuple[np.ndarray, float] | None]:
+    """Window ``j``'s correlation sums and GRANK-T window ranks of one chunk."""
+    e = _residuals(folder, part, j)
+    centred, _ = centred_residuals(e)
+    corr = correlation_sums(centred, group_of, days, singles)
+    return corr, None if level is None else rank_t_window_sums(e, level)
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkedResult:
+    """What :func:`run_study_chunked` found: the aggregate tables in memory (as
+    :class:`~analytics.study.result.StudyResult` names them), the per-firm tables on disk.
+
+    Attributes
+    ----------
+    spec
+        The study's specification.
+    folder
+        Where ``firms-*.parquet``, ``windows-*.parquet`` and ``excluded-*.parquet`` are.
+    test_results, calendar_time, volatility
+        As :class:`~analytics.study.result.StudyResult` has them.
+    n_included
+        ``(n_win,)`` firm-events each window's tests ran on.
+    chunks, rows
+        How many chunks ran, and the rows of the ``windows`` tables they wrote.
+    """
+
+    spec: StudySpec
+    folder: Path
+    test_results: dict[str, dict[str, TestResult]]
+    calendar_time: dict[str, CalendarTime]
+    volatility: dict[str, AbnormalVolatility]
+    n_included: np.ndarray
+    aggregate: pd.DataFrame
+    aar: pd.DataFrame
+    chunks: int
+    rows: int
+
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """Per window and test: ``window, test, stat, p, n``."""
+        rows = [
+            (key, name, self.test_results.get(key, {}).get(name))
+            for key in self.spec.window_keys
+            for name in TEST_NAMES
+        ]
+        frame = pd.DataFrame(
+            {
+                "window": [r[0] for r in rows],
+                "test": [r[1] for r in rows],
+                "stat": [np.nan if r[2] is None else r[2].stat for r in rows],
+                "p": [np.nan if r[2] is None else r[2].pvalue for r in rows],
+            }
+        )
+        n = dict(zip(self.spec.window_keys, self.n_included, strict=True))
+        frame["n"] = frame["window"].map(n)
+        return frame.astype(
+            {"window": "string", "test": "string", "stat": "float64", "p": "float64", "n": "int64"}
+        )
+
+    def _read(self, kind: str) -> pd.DataFrame:
+        files = sorted(self.folder.glob(f"{kind}-*.parquet"))
+        return pq.read_table(files).to_pandas() if files else pd.DataFrame()
+
+    @property
+    def firms(self) -> pd.DataFrame:
+        """One row per firm-event, as :attr:`StudyResult.firms`, in event order."""
+        return self._read("firms").sort_values("event_id", kind="stable", ignore_index=True)
+
+    @property
+    def windows(self) -> pd.DataFrame:
+        """Per firm-event and window, as :attr:`StudyResult.windows`."""
+        frame = self._read("windows")
+        order = pd.Categorical(frame["window"], categories=list(self.spec.window_keys))
+        frame = frame.assign(_w=order.codes)
+        return frame.sort_values(["_w", "event_id"], kind="stable", ignore_index=True).drop(
+            columns="_w"
+        )
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Every exclusion, as :attr:`StudyResult.excluded` (without the spec's dropped inputs)."""
+        return self._read("excluded")
+
+    def __repr__(self) -> str:
+        return (
+            f"ChunkedResult({len(self.spec.firm_events):,} firm-events in {self.chunks} chunks, "
+            f"{self.spec.model} model, tables in {self.folder})"
+        )
+
+
+def plan_chunks(spec: StudySpec, chunk_size: int) -> list[np.ndarray]:
+    """Positions of the firm-events of each chunk: sorted by day 0, ``chunk_size`` at most."""
+    if chunk_size < 1:
+        raise SpecError(f"chunk_size: {chunk_size} must be a positive number of firm-events")
+    day0 = spec.events["day0"].to_numpy(dtype="datetime64[ns]")
+    order = np.argsort(day0, kind="stable")
+    return [order[i : i + chunk_size] for i in range(0, len(order), chunk_size)]
+
+
+def _check(spec: StudySpec) -> None:
+    for name, value, fix in (
+        ("placebo", spec.placebo, "placebo=0"),
+        ("group_by", spec.group_by, "group_by=None"),
+        ("regress", spec.regress, "regress=()"),
+    ):
+        if value:
+            raise SpecError(
+                f"{name}: the out-of-core engine runs no {name.replace('_', ' ')}; pass {fix} "
+                "or run the study in memory"
+            )
+
+
+def _combine_aar(spec: StudySpec, parts: list[ChunkPart], n: np.ndarray) -> pd.DataFrame:
+    frames = []
+    for j, (a, b) in enumerate(spec.windows):
+        days = np.arange(a, b + 1)
+        pieces = [p.aar[j] for p in parts if j in p.aar]
+        if pieces:
+            total = sum(p[0] for p in pieces)
+            spread = pieces[0][1]
+            for piece in pieces[1:]:
+                spread = spread + piece[1]
+            aar = total / n[j]
+            se = np.sqrt(spread.m2 / (spread.n - 1)) / np.sqrt(n[j]) if n[j] > 1 else np.nan
+        else:
+            aar, se = np.full(days.size, np.nan), np.nan
+        frames.append(
+            pd.DataFrame(
+                {
+                    "window": spec.window_keys[j],
+                    "day": days.astype("int64"),
+                    "n": int(n[j]),
+                    "aar": aar,
+                    "caar": np.cumsum(aar),
+                    "caar_se": se,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).astype({"window": "string", "n": "int64"})
+
+
+def _combine_calendar(spec: StudySpec, parts: list[ChunkPart]) -> dict[str, CalendarTime]:
+    sessions = np.unique(np.concatenate([p.sessions for p in parts]))
+    k = parts[0].regressors.shape[1]
+    regressors = np.full((sessions.size, k), np.nan)
+    risk_free = None if parts[0].risk_free is None else np.full(sessions.size, np.nan)
+    for p in parts:
+        # A chunk's first session has no return (no price before it); another chunk may.
+        at = np.searchsorted(sessions, p.sessions)
+        regressors[at] = np.where(np.isfinite(p.regressors), p.regressors, regressors[at])
+        if risk_free is not None and p.risk_free is not None:
+            risk_free[at] = np.where(np.isfinite(p.risk_free), p.risk_free, risk_free[at])
+    out = {}
+    for key in spec.window_keys:
+        sums, counts = np.zeros(sessions.size), np.zeros(sessions.size, dtype=np.int64)
+        for p in parts:
+            if key in p.calendar:
+                at = np.searchsorted(sessions, p.sessions)
+                sums[at] += p.calendar[key][0]
+                counts[at] += p.calendar[key][1]
+        if counts.any():
+            out[key] = portfolio_alpha(sums, counts, regressors, risk_free)
+    return out
+
+
+def _in_event_order(sums: WindowSums, positions: np.ndarray) -> WindowSums:
+    order = np.argsort(positions, kind="stable")
+    return replace(
+        sums,
+        car=sums.car[order],
+        scar=sums.scar[order],
+        dof=sums.dof[order],
+        bhar=None if sums.bhar is None else sums.bhar[order],
+        sigma=sums.sigma[order],
+        shares=sums.shares[order],
+    )
+
+
+def _window_tests(
+    spec: StudySpec, folder: Path, parts: list[ChunkPart], j: int, mapper: Mapper, rbar: dict
+) -> dict[str, TestResult]:
+    """Window ``j``'s tests from the chunks' sums and a second pass over their residuals."""
+    mine = [p for p in parts if j in p.sums]
+    sums = combine_sums([p.sums[j] for p in mine])
+    words = np.concatenate([p.words[j] for p in mine])
+    n_days = spec.estimation[1] - spec.estimation[0] + 1
+    plan = correlation_plan(words, n_days)
+    bounds = np.cumsum([0, *(p.sums[j].car.size for p in mine)])
+    spread = rank_spread(sums.scar, sums.sigma)
+    single = plan.group_of < 0
+    singles_x, singles_m = [], []
+    for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True):
+        if single[a:b].any():
+            centred, valid = centred_residuals(_residuals(folder, p, j)[:, single[a:b]])
+            singles_x.append(centred)
+            singles_m.append(valid)
+    singles = (
+        np.concatenate(singles_x, axis=1) if singles_x else np.zeros((n_days, 0)),
+        np.concatenate(singles_m, axis=1) if singles_m else np.zeros((n_days, 0), dtype=bool),
+    )
+    key = b"".join(p.included[j].tobytes() for p in parts)
+    levels = [None if not spread > 0 else p.sums[j].scar / spread * p.sums[j].sigma for p in mine]
+    tasks = [
+        (folder, p, j, plan.group_of[a:b], plan.days, singles, level)
+        for p, a, b, level in zip(mine, bounds[:-1], bounds[1:], levels, strict=True)
+    ]
+    corr: CorrelationSums | None = None
+    shift: tuple[np.ndarray, float] | None = None
+    for part_corr, part_shift in mapper(_second_pass_task, tasks):
+        corr = part_corr if corr is None else corr + part_corr
+        if part_shift is not None:
+            shift = (
+                part_shift
+                if shift is None
+                else (shift[0] + part_shift[0], shift[1] + part_shift[1])
+            )
+    assert corr is not None
+    if key not in rbar:
+        rbar[key] = correlation_from_sums(corr, plan.days, single_pairs(*singles))
+    positions = np.concatenate([p.positions[p.included[j]] for p in mine])
+    return window_tests_from_sums(
+        _in_event_order(sums, positions), rbar=rbar[key], rank_shift=shift,
+        bootstrap=spec.bootstrap, seed=spec.seed,
+    )  # fmt: skip
+
+
+def _second_pass_task(
+    task: tuple[Any, ...],
+) -> tuple[CorrelationSums, tuple[np.ndarray, float] | None]:
+    return second_pass(*task)
+
+
+def run_study_chunked(
+    spec: StudySpec,
+    prices: PriceProvider,
+    folder: Path | str,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    market_caps: pd.DataFrame | None = None,
+    factors: pd.DataFrame | None = None,
+    mapper: Mapper = map,
+    keep_spill: bool = False,
+) -> ChunkedResult:
+    """Run ``spec`` chunk by chunk with bounded memory; the numbers equal
+    :func:`~analytics.study.engine.run_study`'s.
+
+    Parameters
+    ----------
+    spec
+        The study; ``placebo``, ``group_by`` and ``regress`` must be off.
+    prices
+        The price provider; with a process pool or Dask ``mapper`` it must pickle (the store
+        does, as its path, which workers must see).
+    folder
+        Where the per-firm tables go (created; former tables in it are replaced).
+    chunk_size
+        Most firm-events per chunk (:data:`CHUNK_SIZE`).
+    market_caps, factors
+        As :func:`~analytics.study.engine.run_study` takes them.
+    mapper
+        How chunks run: ``map`` (here, one by one), a process pool's or a Dask client's.
+    keep_spill
+        Keep the residual spill files (``resid-*.npy``) instead of deleting them at the end.
+
+    Raises
+    ------
+    SpecError
+        A placebo, groups or regressors in ``spec``, or a ``chunk_size`` below 1.
+    InsufficientDataError
+        When no firm-event is usable in any window.
+    """
+    _check(spec)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in [*out.glob("*-[0-9][0-9][0-9][0-9][0-9].parquet"), *out.glob("resid-*.npy")]:
+        old.unlink()
+    chunks = plan_chunks(spec, chunk_size)
+    run_chunk = partial(_chunk_task, spec, prices, out, market_caps, factors)
+    parts = sorted(mapper(run_chunk, list(enumerate(chunks))), key=lambda p: p.index)
+    n = np.sum([p.included.sum(axis=1) for p in parts], axis=0)
+    if not n.any():
+        raise InsufficientDataError(
+            "no usable firm: every firm-event is excluded; check the tickers, dates and stored "
+            "history (the reasons are in the excluded tables of " + str(out) + ")"
+        )
+    rbar: dict[bytes, float] = {}
+    tests = {
+        key: _window_tests(spec, out, parts, j, mapper, rbar)
+        for j, key in enumerate(spec.window_keys)
+        if n[j]
+    }
+    totals = np.sum([p.totals for p in parts], axis=0)
+    aggregate = pd.DataFrame(
+        {
+            "window": pd.array(spec.window_keys, dtype="string"),
+            "n": n.astype("int64"),
+            "caar": np.where(n > 0, totals[:, 0] / np.maximum(n, 1), np.nan),
+            "dollar_impact_total": np.where(totals[:, 2] > 0, totals[:, 1], np.nan),
+            "dollar_impact_n": totals[:, 2].astype("int64"),
+            "value_change_total": np.where(totals[:, 4] > 0, totals[:, 3], np.nan),
+        }
+    )
+    volatility = {
+        key: volatility_from_sums(
+            sum(p.volatility[j][0] for p in parts if j in p.volatility),
+            sum(p.volatility[j][1] for p in parts if j in p.volatility),
+        )
+        for j, key in enumerate(spec.window_keys)
+        if n[j]
+    }
+    day0 = spec.events["day0"]
+    calendar = _combine_calendar(spec, parts) if day0.nunique() > 1 else {}
+    if not keep_spill:
+        for spilled in out.glob("resid-*.npy"):
+            spilled.unlink()
+    logger.info("out-of-core study: %d firm-events in %d chunks", len(day0), len(chunks))
+    return ChunkedResult(
+        spec=spec,
+        folder=out,
+        test_results=tests,
+        calendar_time=calendar,
+        volatility=volatility,
+        n_included=n,
+        aggregate=aggregate,
+        aar=_combine_aar(spec, parts, n),
+        chunks=len(chunks),
+        rows=sum(p.n_rows for p in parts),
+    )
+
+
+def _chunk_task(
+    spec: StudySpec,
+    prices: PriceProvider,
+    folder: Path,
+    market_caps: pd.DataFrame | None,
+    factors: pd.DataFrame | None,
+    job: tuple[int, np.ndarray],
+) -> ChunkPart:
+    index, positions = job
+    return study_chunk(spec, prices, folder, index, positions, market_caps, factors)
