@@ -48,6 +48,7 @@ from analytics.study.engine.stage import Stage, firm_stage, study_result
 from analytics.study.result import TEST_NAMES
 from analytics.study.significance import TestResult
 from analytics.study.significance.correlation import (
+    CorrelationPlan,
     CorrelationSums,
     centred_residuals,
     correlation_from_sums,
@@ -56,7 +57,11 @@ from analytics.study.significance.correlation import (
     pattern_words,
     single_pairs,
 )
-from analytics.study.significance.nonparametric import rank_spread, rank_t_window_sums
+from analytics.study.significance.nonparametric import (
+    estimation_rank_sums,
+    rank_spread,
+    rank_t_window_sums,
+)
 from analytics.study.significance.window import (
     WindowSums,
     combine_sums,
@@ -166,14 +171,17 @@ def _chunk_spec(spec: StudySpec, positions: np.ndarray) -> StudySpec:
 def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict[int, np.ndarray], dict]:
     fit = stage.core.fit
     sums, words, aar = {}, {}, {}
+    ranks: dict[bytes, np.ndarray] = {}  # windows with the same firms share their ranks
     for j, inside in enumerate(stage.included):
         if not inside.any():
             continue
         e = fit.resid[:, inside]
         w = stage.ar[stage.window_rows[j]][:, inside]
+        shared = ranks.setdefault(inside.tobytes(), estimation_rank_sums(e))
         sums[j] = window_sums(
             car=stage.car[j, inside], scar=stage.scar[j, inside], dof=fit.dof[inside],
             bhar=stage.bhar[j, inside], sigma=stage.sigma[inside], est_resid=e, window_ar=w,
+            rank_sums=shared,
         )  # fmt: skip
         words[j] = pattern_words(np.isfinite(e))
         cumulative = np.cumsum(w, axis=0)
@@ -262,11 +270,12 @@ def second_pass(
     days: np.ndarray,
     singles: tuple[np.ndarray, np.ndarray],
     level: np.ndarray | None,
-) -> tuple[CorrelationSums, tuple[np.ndarray, float] | None]:
-    """Window ``j``'s correlation sums and GRANK-T window ranks of one chunk."""
+    correlate: bool = True,
+) -> tuple[CorrelationSums | None, tuple[np.ndarray, float] | None]:
+    """Window ``j``'s correlation sums (if ``correlate``) and GRANK-T window ranks (if a
+    ``level`` is given) of one chunk."""
     e = _residuals(folder, part, j)
-    centred, _ = centred_residuals(e)
-    corr = correlation_sums(centred, group_of, days, singles)
+    corr = correlation_sums(centred_residuals(e)[0], group_of, days, singles) if correlate else None
     return corr, None if level is None else rank_t_window_sums(e, level)
 
 
@@ -441,46 +450,58 @@ def _in_event_order(sums: WindowSums, positions: np.ndarray) -> WindowSums:
     )
 
 
-def _window_tests(
-    spec: StudySpec, folder: Path, parts: list[ChunkPart], j: int, mapper: Mapper, rbar: dict
-) -> dict[str, TestResult]:
-    """Window ``j``'s tests from the chunks' sums and a second pass over their residuals."""
-    mine = [p for p in parts if j in p.sums]
-    sums = combine_sums([p.sums[j] for p in mine])
-    words = np.concatenate([p.words[j] for p in mine])
-    n_days = spec.estimation[1] - spec.estimation[0] + 1
-    plan = correlation_plan(words, n_days)
+def _correlation_inputs(
+    folder: Path, mine: list[ChunkPart], j: int, n_days: int
+) -> tuple[CorrelationPlan, tuple[np.ndarray, np.ndarray]]:
+    """The pattern plan of window ``j``'s firms and the residuals of its one-by-one firms."""
+    plan = correlation_plan(np.concatenate([p.words[j] for p in mine]), n_days)
     bounds = np.cumsum([0, *(p.sums[j].car.size for p in mine)])
-    spread = rank_spread(sums.scar, sums.sigma)
     single = plan.group_of < 0
-    singles_x, singles_m = [], []
+    singles_x, singles_m = [np.zeros((n_days, 0))], [np.zeros((n_days, 0), dtype=bool)]
     for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True):
         if single[a:b].any():
             centred, valid = centred_residuals(_residuals(folder, p, j)[:, single[a:b]])
             singles_x.append(centred)
             singles_m.append(valid)
-    singles = (
-        np.concatenate(singles_x, axis=1) if singles_x else np.zeros((n_days, 0)),
-        np.concatenate(singles_m, axis=1) if singles_m else np.zeros((n_days, 0), dtype=bool),
-    )
+    return plan, (np.concatenate(singles_x, axis=1), np.concatenate(singles_m, axis=1))
+
+
+def _window_tests(
+    spec: StudySpec, folder: Path, parts: list[ChunkPart], j: int, mapper: Mapper, rbar: dict
+) -> dict[str, TestResult]:
+    """Window ``j``'s tests from the chunks' sums and a second pass over their residuals
+    (``rbar`` caches ``r`` by the set of included firms, which windows often share)."""
+    mine = [p for p in parts if j in p.sums]
+    sums = combine_sums([p.sums[j] for p in mine])
+    n_days = spec.estimation[1] - spec.estimation[0] + 1
     key = b"".join(p.included[j].tobytes() for p in parts)
-    levels = [None if not spread > 0 else p.sums[j].scar / spread * p.sums[j].sigma for p in mine]
+    correlate = key not in rbar
+    plan, singles = (
+        _correlation_inputs(folder, mine, j, n_days)
+        if correlate
+        else (CorrelationPlan(np.zeros((n_days, 0)), np.zeros(len(sums.car), dtype=np.intp)),
+              (np.zeros((n_days, 0)), np.zeros((n_days, 0), dtype=bool)))
+    )  # fmt: skip
+    spread = rank_spread(sums.scar, sums.sigma)
+    bounds = np.cumsum([0, *(p.sums[j].car.size for p in mine)])
     tasks = [
-        (folder, p, j, plan.group_of[a:b], plan.days, singles, level)
-        for p, a, b, level in zip(mine, bounds[:-1], bounds[1:], levels, strict=True)
-    ]
+        (folder, p, j, plan.group_of[a:b], plan.days, singles,
+         p.sums[j].scar / spread * p.sums[j].sigma if spread > 0 else None, correlate)
+        for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True)
+    ]  # fmt: skip
     corr: CorrelationSums | None = None
     shift: tuple[np.ndarray, float] | None = None
-    for part_corr, part_shift in mapper(_second_pass_task, tasks):
-        corr = part_corr if corr is None else corr + part_corr
+    needed = correlate or spread > 0
+    for part_corr, part_shift in mapper(_second_pass_task, tasks) if needed else ():
+        if part_corr is not None:
+            corr = part_corr if corr is None else corr + part_corr
         if part_shift is not None:
             shift = (
                 part_shift
                 if shift is None
                 else (shift[0] + part_shift[0], shift[1] + part_shift[1])
             )
-    assert corr is not None
-    if key not in rbar:
+    if corr is not None:
         rbar[key] = correlation_from_sums(corr, plan.days, single_pairs(*singles))
     positions = np.concatenate([p.positions[p.included[j]] for p in mine])
     return window_tests_from_sums(
@@ -491,7 +512,7 @@ def _window_tests(
 
 def _second_pass_task(
     task: tuple[Any, ...],
-) -> tuple[CorrelationSums, tuple[np.ndarray, float] | None]:
+) -> tuple[CorrelationSums | None, tuple[np.ndarray, float] | None]:
     return second_pass(*task)
 
 
