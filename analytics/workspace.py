@@ -46,6 +46,7 @@ from analytics.data.store import PriceStore
 from analytics.data.sync import FetchReport, fetch
 from analytics.errors import AftershockError, InsufficientDataError, SourceError, SpecError
 from analytics.study.engine import PriceProvider, Progress, data_requirements, run_study
+from analytics.study.engine.chunked import CHUNK_SIZE, ChunkedResult, Mapper, run_study_chunked
 from analytics.study.reasons import explain_exclusions
 from analytics.study.result import StudyResult
 from analytics.study.spec import FACTOR_MODELS, StudySpec, window_key
@@ -427,6 +428,42 @@ class Workspace:
             if t != spec.benchmark
         }
         return explain_exclusions(result, known=self.known_tickers, last_stored=ends)
+
+    def run_chunked(
+        self,
+        spec: StudySpec,
+        *,
+        folder: Path | None = None,
+        chunk_size: int = CHUNK_SIZE,
+        mapper: Mapper = map,
+        fetch: bool = True,
+        fetched: Callable[[FetchReport], None] | None = None,
+        factors_file: Path | None = None,
+    ) -> ChunkedResult:
+        """Like :meth:`run`, out of core (see :mod:`analytics.study.engine.chunked`): the
+        per-firm tables go to ``folder``, by default a new folder under the store's
+        ``results/``. ``mapper`` runs the chunks (``map``, a process pool's or a Dask client's);
+        its workers open the store by its path."""
+        from_prices = spec.model == "etf_factors" and (factors_file or self.factors_file) is None
+        factors = None if from_prices else self.factors(spec, path=factors_file)
+        if fetch:
+            report = self.ensure_prices(spec)
+            if fetched is not None:
+                fetched(report)
+        if from_prices:
+            factors = self.factors(spec)
+        if folder is None:
+            root = getattr(self.store, "root", None)
+            if root is None:
+                raise SpecError("folder: this price provider has no store folder; pass a folder")
+            folder = Path(root) / "results" / f"study-{pd.Timestamp.now():%Y%m%d-%H%M%S-%f}"
+        try:
+            return run_study_chunked(
+                spec, self.store, folder, chunk_size=chunk_size, market_caps=self.market_caps,
+                factors=factors, mapper=mapper,
+            )  # fmt: skip
+        except InsufficientDataError as exc:
+            raise self._prices_end(spec) or exc from exc
 
     def volume(self, spec: StudySpec) -> pd.DataFrame | None:
         """The stored shares traded of the study's firms over its span, wide (dates × tickers);

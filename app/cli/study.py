@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from analytics.article_study import propose_study
 from analytics.data.sync import FetchReport
 from analytics.errors import DataError, SpecError
+from analytics.study.engine.chunked import CHUNK_SIZE, ChunkedResult
 from analytics.study.options import StudyOptions
+from analytics.study.serialize import plain, records
 from analytics.study.spec import StudySpec
 from analytics.workspace import Workspace
 from app.charts.reports import latex_tables, study_workbook
@@ -19,6 +23,7 @@ from app.cli import output
 from app.cli.files import check_directory_destination, check_file_destination, write_output
 from app.cli.news import read_article_source
 from app.cli.options import StoreOpt, build_spec, study_options
+from app.cluster import cluster_mapper
 from app.settings import load_settings, open_workspace
 
 __all__ = ["study"]
@@ -52,6 +57,32 @@ _LISTED = 20
 """Most tickers without prices named one per line; the rest are counted."""
 
 
+def _report_chunked(result: ChunkedResult, *, json_out: Path | None, csv_dir: Path | None) -> None:
+    """Print (or write) what an out-of-core study found; say where its per-firm tables are."""
+    tables = {"aggregate": result.aggregate, "tests": result.tests, "aar": result.aar}
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            write_output(csv_dir / f"{name}.csv", frame.to_csv(index=False), "--csv")
+        output.note(f"wrote aggregate.csv, tests.csv and aar.csv into {csv_dir}")
+    if json_out is not None:
+        document = {name: records(frame) for name, frame in tables.items()}
+        text = json.dumps(plain({**document, "tables": str(result.folder)}), indent=2)
+        write_output(json_out, text, "--json")
+        output.result(f"wrote {json_out}")
+    else:
+        with pd.option_context("display.width", 120, "display.max_columns", 10):
+            tests = result.tests
+            wide = tests.pivot(index="test", columns="window", values="p").reindex(
+                list(dict.fromkeys(tests["test"]))
+            )
+            output.result(
+                f"{result!r}\n\n{result.aggregate.to_string(index=False)}\n\n"
+                f"p-values by window:\n{wide[list(result.spec.window_keys)].to_string()}"
+            )
+    output.note(f"per-firm tables (Parquet): {result.folder}")
+
+
 @study_options
 def study(
     options: StudyOptions,
@@ -76,6 +107,23 @@ def study(
             "--article",
             help="Study what this article proposes (a text file or an http(s) address): its "
             "day 0, timing, universe and benchmark.",
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size",
+            min=1,
+            help="Run out of core, this many firm-events per chunk (default 25,000 with "
+            "--cluster); per-firm tables go to Parquet under the store's results/.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Run the chunks on Dask: local, local:N (a LocalCluster of N workers) or a "
+            "scheduler address tcp://HOST:8786. Implies out of core.",
         ),
     ] = None,
 ) -> None:
@@ -105,6 +153,16 @@ def study(
         if len(missing) > _LISTED:
             output.warning(f"… and {len(missing) - _LISTED:,} more tickers without prices")
 
+    if chunk_size is not None or cluster is not None:
+        for path, flag in ((xlsx_out, "--xlsx"), (latex_out, "--latex")):
+            if path is not None:
+                raise SpecError(f"{flag}: not written out of core; drop --chunk-size and --cluster")
+        with cluster_mapper(cluster) as mapper:
+            chunked = workspace.run_chunked(
+                spec, chunk_size=chunk_size or CHUNK_SIZE, mapper=mapper, fetched=warn_missing
+            )
+        _report_chunked(chunked, json_out=json_out, csv_dir=csv_dir)
+        return
     result = workspace.run(spec, fetched=warn_missing)
     if csv_dir is not None:
         try:
