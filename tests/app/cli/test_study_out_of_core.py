@@ -54,8 +54,8 @@ def test_chunked_study_equals_the_in_memory_one(run, events, tmp_path) -> None:
     np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), rtol=1e-12)
     folder = Path(parts["tables"])
     assert folder.parent.name == "results"
-    windows = pd.read_parquet(folder)
-    assert len(windows) > 0
+    windows = pd.concat(pd.read_parquet(f) for f in sorted(folder.glob("windows-*.parquet")))
+    assert len(windows) == 3 * len(pd.read_csv(events))
 
 
 def test_chunked_study_prints_its_tables_and_folder(run, events, tmp_path) -> None:
