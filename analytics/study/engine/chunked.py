@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
@@ -463,6 +464,10 @@ def _correlation_inputs(
             centred, valid = centred_residuals(_residuals(folder, p, j)[:, single[a:b]])
             singles_x.append(centred)
             singles_m.append(valid)
+    logger.info(
+        "window %d: %d patterns grouped, %d firms paired one by one",
+        j, plan.days.shape[1], int(single.sum()),
+    )  # fmt: skip
     return plan, (np.concatenate(singles_x, axis=1), np.concatenate(singles_m, axis=1))
 
 
@@ -562,7 +567,9 @@ def run_study_chunked(
         old.unlink()
     chunks = plan_chunks(spec, chunk_size)
     run_chunk = partial(_chunk_task, spec, prices, out, market_caps, factors)
+    began = time.perf_counter()
     parts = sorted(mapper(run_chunk, list(enumerate(chunks))), key=lambda p: p.index)
+    logger.info("first pass: %d chunks in %.1f s", len(chunks), time.perf_counter() - began)
     n = np.sum([p.included.sum(axis=1) for p in parts], axis=0)
     if not n.any():
         raise InsufficientDataError(
@@ -570,11 +577,12 @@ def run_study_chunked(
             "history (the reasons are in the excluded tables of " + str(out) + ")"
         )
     rbar: dict[bytes, float] = {}
-    tests = {
-        key: _window_tests(spec, out, parts, j, mapper, rbar)
-        for j, key in enumerate(spec.window_keys)
-        if n[j]
-    }
+    tests = {}
+    for j, key in enumerate(spec.window_keys):
+        if n[j]:
+            began = time.perf_counter()
+            tests[key] = _window_tests(spec, out, parts, j, mapper, rbar)
+            logger.info("second pass, window %s: %.1f s", key, time.perf_counter() - began)
     totals = np.sum([p.totals for p in parts], axis=0)
     aggregate = pd.DataFrame(
         {
