@@ -29,7 +29,9 @@ TICKERS = ["NVDA", "AMD", "AVGO", "MSFT", "GOOGL", "META", "ORCL", "TSM", "MU", 
 
 @pytest.fixture(scope="module")
 def prices(shared_dir: Path) -> MemoryPrices:
-    return MemoryPrices.from_long(pd.read_parquet(shared_dir / "market-data/deepseek-universe.parquet"))
+    return MemoryPrices.from_long(
+        pd.read_parquet(shared_dir / "market-data/deepseek-universe.parquet")
+    )
 
 
 @pytest.fixture(scope="module")

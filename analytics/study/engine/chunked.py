@@ -272,7 +272,7 @@ def second_pass(
     singles: tuple[np.ndarray, np.ndarray],
     level: np.ndarray | None,
     correlate: bool = True,
-) -> tuple[CorrelationSums | None, tuple[np.ndarray, float] | None]:
+) -> tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]:
     """Window ``j``'s correlation sums (if ``correlate``) and GRANK-T window ranks (if a
     ``level`` is given) of one chunk."""
     e = _residuals(folder, part, j)
@@ -495,7 +495,7 @@ def _window_tests(
         for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True)
     ]  # fmt: skip
     corr: CorrelationSums | None = None
-    shift: tuple[np.ndarray, float] | None = None
+    shift: tuple[np.ndarray, np.ndarray] | None = None
     needed = correlate or spread > 0
     for part_corr, part_shift in mapper(_second_pass_task, tasks) if needed else ():
         if part_corr is not None:
@@ -517,7 +517,7 @@ def _window_tests(
 
 def _second_pass_task(
     task: tuple[Any, ...],
-) -> tuple[CorrelationSums | None, tuple[np.ndarray, float] | None]:
+) -> tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]:
     return second_pass(*task)
 
 

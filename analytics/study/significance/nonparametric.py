@@ -92,6 +92,25 @@ def _rank_sums(ordered: np.ndarray) -> np.ndarray:
     return first
 
 
+def _twice_ranks_by_count(
+    ordered: np.ndarray, order: np.ndarray, n_valid: np.ndarray
+) -> np.ndarray:
+    """``(days, days + 1)``: per day (row of ``order``) and number ``T`` of a firm's valid
+    values, the sum over firms of twice their average ranks ``2 K`` (integers, so the sums are
+    exact in any order of firms and chunks of firms add up to the same bits). ``ordered`` holds
+    each column sorted ascending (missing values last), ``order`` the argsort that sorted it."""
+    n_days = ordered.shape[0]
+    row = np.arange(n_days)[:, None]
+    twice = np.broadcast_to(2.0 * (row + 1.0), ordered.shape).copy()
+    repeats = (ordered[1:] == ordered[:-1]) & (row[1:] < n_valid)
+    tied = np.flatnonzero(repeats.any(axis=0))
+    twice[:, tied] = _rank_sums(ordered[:, tied]) + 2.0
+    twice[row >= n_valid] = 0.0
+    cells = order * (n_days + 1) + n_valid[None, :]
+    sums = np.bincount(cells.ravel(), weights=twice.ravel(), minlength=n_days * (n_days + 1))
+    return sums.reshape(n_days, n_days + 1)
+
+
 def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     """Corrado's rank test in Cowan's window form, p-value from the normal.
 
@@ -116,13 +135,14 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
 
 
 def rank_day_sums(window_ar: np.ndarray, est_resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(L_est + L_w,)`` sums over firms of Corrado's ``U_it`` per day, and the number of firms
-    with a value that day: additive over disjoint sets of firms (each firm ranks its own
-    values), so chunks of firms add up to the whole."""
+    """Corrado's ranks per day, and the number of firms with a value that day: additive over
+    disjoint sets of firms (each firm ranks its own values), so chunks of firms add up to the
+    whole. The ranks are ``(L_est + L_w, L_est + L_w + 1)`` sums of twice the average rank
+    ``2 K_it`` per day and number ``T_i`` of the firm's values, integers summed exactly, so
+    the statistic does not depend on how the firms are chunked."""
     w = np.asarray(window_ar, dtype=float)
     stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
     valid = np.isfinite(stacked)
-    n_days = stacked.shape[0]
     n_valid = valid.sum(axis=0)
     count = valid.sum(axis=1)
     # Missing values become +inf: they sort after every valid value, and numpy's vectorized
@@ -131,15 +151,8 @@ def rank_day_sums(window_ar: np.ndarray, est_resid: np.ndarray) -> tuple[np.ndar
     stacked[~valid] = np.inf
     order = np.argsort(stacked, axis=0)
     stacked.sort(axis=0)
-    # U = K / (T + 1) - 1/2: K is the 1-based position, except among ties, rare in real
-    # residuals, whose columns get the average rank K = (first + last) / 2 + 1.
-    row = np.arange(n_days)[:, None]
-    u = (row + 1.0) / (n_valid + 1.0) - 0.5
-    repeats = (stacked[1:] == stacked[:-1]) & (row[1:] < n_valid)
-    tied = np.flatnonzero(repeats.any(axis=0))
-    u[:, tied] = (_rank_sums(stacked[:, tied]) + 2.0) / (2.0 * (n_valid[tied] + 1.0)) - 0.5
-    u[row >= n_valid] = 0.0
-    return np.bincount(order.ravel(), weights=u.ravel(), minlength=n_days), count
+    # U = K / (T + 1) - 1/2, K the average rank: summed per day as exact sums of 2K per T.
+    return _twice_ranks_by_count(stacked, order, n_valid), count
 
 
 def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int) -> TestResult:
@@ -147,7 +160,8 @@ def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int)
     the window's)."""
     null = "event-window ranks distributed as estimation-window ranks"
     has = count > 0
-    ubar = day_sums[has] / count[has]
+    per_count = 1.0 / (2.0 * (np.arange(day_sums.shape[1]) + 1.0))
+    ubar = (day_sums @ per_count - 0.5 * count)[has] / count[has]
     in_window = has[has.size - window_days :]
     if not in_window.any():
         return z_result(_NAN, null)
@@ -159,27 +173,21 @@ def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int)
 
 
 def estimation_rank_sums(est_resid: np.ndarray) -> np.ndarray:
-    """``(L_est,)``: per estimation day, ``sum_i K_it / (L_i + 2)`` over the firms with a value.
+    """``(L_est, L_est + 1)``: per estimation day and number ``L_i`` of a firm's valid
+    residuals, ``sum_i 2 K_it`` over the firms with a value (exact integer sums).
 
     ``K_it`` is the rank (average ranks for ties) of firm i's residual on day t among its
-    ``L_i`` valid residuals. :func:`generalized_rank_t` adds one value per firm (the window) to
-    these ranks; every window of a study shares them. One sort per column, as
-    :func:`corrado_rank_z` does it, and the scores are summed back to their days.
+    ``L_i`` valid residuals; GRANK-T scores it ``K_it / (L_i + 2)``. :func:`generalized_rank_t`
+    adds one value per firm (the window) to these ranks; every window of a study shares them.
+    One sort per column, as :func:`corrado_rank_z` does it.
     """
     x = np.array(est_resid, dtype=float)
     valid = np.isfinite(x)
-    n_days = x.shape[0]
     n_valid = valid.sum(axis=0)
     x[~valid] = np.inf
     order = np.argsort(x, axis=0)
     x.sort(axis=0)
-    row = np.arange(n_days)[:, None]
-    ranks = np.broadcast_to(row + 1.0, x.shape).copy()
-    repeats = (x[1:] == x[:-1]) & (row[1:] < n_valid)
-    tied = np.flatnonzero(repeats.any(axis=0))
-    ranks[:, tied] = (_rank_sums(x[:, tied]) + 2.0) / 2.0
-    scores = np.where(row < n_valid, ranks / (n_valid + 2.0), 0.0)
-    return np.bincount(order.ravel(), weights=scores.ravel(), minlength=n_days)
+    return _twice_ranks_by_count(x, order, n_valid)
 
 
 def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
@@ -289,7 +297,7 @@ def generalized_rank_t(
     count = np.isfinite(e).sum(axis=1)
     spread = rank_spread(scar, sigma)
     if not spread > 0:
-        return rank_t_from_sums(count, np.zeros(count.size), 0.0, n=0)
+        return rank_t_from_sums(count, np.zeros((0, 0)), np.zeros(0), n=0)
     sums = estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums, dtype=float)
     level = (np.asarray(scar, dtype=float) / spread) * np.asarray(sigma, dtype=float)
     shifts, u_0 = rank_t_window_sums(e, level)
@@ -306,36 +314,46 @@ def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
     return spread if spread > 0 else _NAN
 
 
-def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, float]:
+def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What adding each firm's window value (``level_i = SCAR*_i sigma_i``, in residual units)
-    to its ranks adds to GRANK-T's estimation days, ``(L_est,)``, and the sum of the window's
-    ``U_i0``: additive over disjoint sets of firms once :func:`rank_spread` is known."""
+    to its ranks adds to GRANK-T's estimation days, ``(L_est, L_est + 1)`` in the form of
+    :func:`estimation_rank_sums`, and the window's ranks ``2 K_i0`` summed per ``L_i``,
+    ``(L_est + 1,)``: additive over disjoint sets of firms once :func:`rank_spread` is known."""
     e = np.asarray(est_resid, dtype=float)
     valid = np.isfinite(e)
-    count = valid.sum(axis=1)
     # Adding the window's value g_i to firm i's ranks: a residual above it moves up one rank,
     # one equal to it half a rank. Compared in residual units: g_i < e_it / sigma_i <=>
     # g_i sigma_i < e_it (NaN compares false).
     above = e > level
     equal = e == level
     n_valid = valid.sum(axis=0)
-    scale = 1.0 / (n_valid + 2.0)
-    shifts = above @ scale + 0.5 * (equal @ scale) - 0.5 * count
+    n_days = e.shape[0]
+    # Per day and L_i, the exact integer sums of 2 x (ranks moved up), and per L_i those of
+    # 2 x (the window value's rank); the weights 1 / (2 (L_i + 2)) are applied at the end.
+    moved = 2.0 * above + equal
+    cells = np.arange(n_days)[:, None] * (n_days + 1) + n_valid[None, :]
+    shifts = np.bincount(cells.ravel(), weights=moved.ravel(), minlength=n_days * (n_days + 1))
     n_equal = equal.sum(axis=0)
     n_below = n_valid - above.sum(axis=0) - n_equal
-    u_0 = (1.0 + n_below + 0.5 * n_equal) * scale - 0.5
-    return shifts, float(u_0.sum())
+    u_0 = np.bincount(n_valid, weights=2.0 + 2.0 * n_below + n_equal, minlength=n_days + 1)
+    return shifts.reshape(n_days, n_days + 1), u_0
 
 
-def rank_t_from_sums(count: np.ndarray, u_est: np.ndarray, u_0: float, *, n: int) -> TestResult:
-    """GRANK-T from the per-day firm counts and ``U`` sums of the estimation days
-    (:func:`estimation_rank_sums` plus :func:`rank_t_window_sums`) and the window's ``U`` sum
-    over its ``n`` firms; ``n = 0`` when :func:`rank_spread` is NaN."""
+def rank_t_from_sums(
+    count: np.ndarray, ranks: np.ndarray, window: np.ndarray, *, n: int
+) -> TestResult:
+    """GRANK-T from the per-day firm counts, the ranks of the estimation days
+    (:func:`estimation_rank_sums` plus :func:`rank_t_window_sums`) and the window's ranks over
+    its ``n`` firms; ``n = 0`` when :func:`rank_spread` is NaN."""
     null = "generalized ranks of the window distributed as estimation-window ranks"
     has = count > 0
     days = int(has.sum()) + 1
     if n < 2:
         return t_result(_NAN, days - 2, null)
+    # U = K / (L_i + 2) - 1/2 (K among L_i + 1 values): the weight of each L_i's sum of 2 K.
+    weight = 1.0 / (2.0 * (np.arange(ranks.shape[1]) + 2.0))
+    u_est = ranks @ weight - 0.5 * count
+    u_0 = float(window @ weight) - 0.5 * n
     ubar = np.append(u_est[has] / count[has], u_0 / n)
     weights = np.append(count[has] / n, 1.0)
     s_u = math.sqrt(float(np.sum(weights * ubar * ubar)) / days)

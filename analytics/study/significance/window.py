@@ -282,7 +282,7 @@ def window_tests_from_sums(
     sums: WindowSums,
     *,
     rbar: float,
-    rank_shift: tuple[np.ndarray, float] | None,
+    rank_shift: tuple[np.ndarray, np.ndarray] | None,
     bootstrap: int = BOOTSTRAP_DRAWS,
     seed: int | None = 0,
 ) -> dict[str, TestResult]:
@@ -299,7 +299,7 @@ def window_tests_from_sums(
     )
     count = sums.estimation[1]
     grank = (
-        rank_t_from_sums(count, np.zeros(count.size), 0.0, n=0)
+        rank_t_from_sums(count, np.zeros((0, 0)), np.zeros(0), n=0)
         if rank_shift is None
         else rank_t_from_sums(count, sums.rank_sums + rank_shift[0], rank_shift[1], n=n)
     )

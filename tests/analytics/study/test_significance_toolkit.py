@@ -200,13 +200,14 @@ def test_generalized_rank_t_with_ties_nans_and_shared_rank_sums(seed: int) -> No
 def test_estimation_rank_sums_loop() -> None:
     data = _panel(7)
     est = data["est_resid"]
-    expected = np.zeros(est.shape[0])
+    # Per day and number L_i of valid residuals: the sum of twice the average ranks, exact.
+    expected = np.zeros((est.shape[0], est.shape[0] + 1))
     for i in range(est.shape[1]):
         values = _valid(est[:, i])
         for t, v in enumerate(est[:, i]):
             if not math.isnan(v):
-                expected[t] += _average_rank(v, values) / (len(values) + 2)
-    np.testing.assert_allclose(sig.estimation_rank_sums(est), expected, rtol=1e-12)
+                expected[t, len(values)] += 2 * _average_rank(v, values)
+    np.testing.assert_array_equal(sig.estimation_rank_sums(est), expected)
 
 
 def test_wild_bootstrap_against_a_loop(panel: Inputs) -> None:
