@@ -103,8 +103,8 @@ def test_a_killed_worker_is_retried_without_loss_or_duplication(
 
 def _run_flaky(task: tuple[Path, Callable[..., Any], Any]) -> Any:
     marker, function, job = task
-    # Only the chunk pass (jobs are (index, positions)) is made to die.
-    if isinstance(job, tuple) and len(job) == 2 and isinstance(job[1], np.ndarray):
+    # Only the chunk pass (jobs are (index, positions, spec)) is made to die.
+    if isinstance(job, tuple) and len(job) == 3 and isinstance(job[1], np.ndarray):
         return _dies_once(marker, function, job)
     return function(job)
 

@@ -196,7 +196,7 @@ def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict[int, np.nda
 
 
 def study_chunk(
-    spec: StudySpec,
+    sub: StudySpec,
     prices: PriceProvider,
     folder: Path,
     index: int,
@@ -204,9 +204,9 @@ def study_chunk(
     market_caps: pd.DataFrame | None = None,
     factors: pd.DataFrame | None = None,
 ) -> ChunkPart:
-    """Run chunk ``index`` (the firm-events ``positions`` of ``spec``): write its tables and
-    spill file under ``folder`` and return its :class:`ChunkPart`. Pure apart from those files."""
-    sub = _chunk_spec(spec, positions)
+    """Run chunk ``index``, the study ``sub`` of the firm-events at ``positions`` of the whole
+    study: write its tables and spill file under ``folder`` and return its
+    :class:`ChunkPart`. Pure apart from those files."""
     stage = firm_stage(sub, prices, market_caps=market_caps, factors=factors)
     dollars, value_change = stage.dollars()
     result = study_result(stage, dollar_impact=dollars, value_change=value_change,
@@ -257,16 +257,18 @@ def study_chunk(
     )
 
 
-def _residuals(folder: Path, part: ChunkPart, j: int) -> np.ndarray:
-    """The spilled estimation residuals of window ``j``'s included firms of ``part``."""
-    used = part.included.any(axis=0)
-    spilled = np.load(folder / f"resid-{part.index:05d}.npy", mmap_mode="r")
-    return np.asarray(spilled[:, part.included[j][used]])
+def _residuals(folder: Path, index: int, included: np.ndarray, j: int) -> np.ndarray:
+    """The spilled estimation residuals of window ``j``'s included firms of chunk ``index``
+    (``included`` is its :attr:`ChunkPart.included`)."""
+    used = included.any(axis=0)
+    spilled = np.load(folder / f"resid-{index:05d}.npy", mmap_mode="r")
+    return np.asarray(spilled[:, included[j][used]])
 
 
 def second_pass(
     folder: Path,
-    part: ChunkPart,
+    index: int,
+    included: np.ndarray,
     j: int,
     group_of: np.ndarray,
     days: np.ndarray,
@@ -275,8 +277,8 @@ def second_pass(
     correlate: bool = True,
 ) -> tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]:
     """Window ``j``'s correlation sums (if ``correlate``) and GRANK-T window ranks (if a
-    ``level`` is given) of one chunk."""
-    e = _residuals(folder, part, j)
+    ``level`` is given) of chunk ``index``."""
+    e = _residuals(folder, index, included, j)
     corr = correlation_sums(centred_residuals(e)[0], group_of, days, singles) if correlate else None
     return corr, None if level is None else rank_t_window_sums(e, level)
 
@@ -462,7 +464,9 @@ def _correlation_inputs(
     singles_x, singles_m = [np.zeros((n_days, 0))], [np.zeros((n_days, 0), dtype=bool)]
     for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True):
         if single[a:b].any():
-            centred, valid = centred_residuals(_residuals(folder, p, j)[:, single[a:b]])
+            centred, valid = centred_residuals(
+                _residuals(folder, p.index, p.included, j)[:, single[a:b]]
+            )
             singles_x.append(centred)
             singles_m.append(valid)
     logger.info(
@@ -491,7 +495,7 @@ def _window_tests(
     spread = rank_spread(sums.scar, sums.sigma)
     bounds = np.cumsum([0, *(p.sums[j].car.size for p in mine)])
     tasks = [
-        (folder, p, j, plan.group_of[a:b], plan.days, singles,
+        (folder, p.index, p.included, j, plan.group_of[a:b], plan.days, singles,
          p.sums[j].scar / spread * p.sums[j].sigma if spread > 0 else None, correlate)
         for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True)
     ]  # fmt: skip
@@ -567,9 +571,11 @@ def run_study_chunked(
     for old in [*out.glob("*-[0-9][0-9][0-9][0-9][0-9].parquet"), *out.glob("resid-*.npy")]:
         old.unlink()
     chunks = plan_chunks(spec, chunk_size)
-    run_chunk = partial(_chunk_task, spec, prices, out, market_caps, factors)
+    # Each task carries its own chunk's spec only, never the whole study's firm-events.
+    run_chunk = partial(_chunk_task, prices, out, market_caps, factors)
+    jobs = [(i, positions, _chunk_spec(spec, positions)) for i, positions in enumerate(chunks)]
     began = time.perf_counter()
-    parts = sorted(mapper(run_chunk, list(enumerate(chunks))), key=lambda p: p.index)
+    parts = sorted(mapper(run_chunk, jobs), key=lambda p: p.index)
     logger.info("first pass: %d chunks in %.1f s", len(chunks), time.perf_counter() - began)
     n = np.sum([p.included.sum(axis=1) for p in parts], axis=0)
     if not n.any():
@@ -624,12 +630,11 @@ def run_study_chunked(
 
 
 def _chunk_task(
-    spec: StudySpec,
     prices: PriceProvider,
     folder: Path,
     market_caps: pd.DataFrame | None,
     factors: pd.DataFrame | None,
-    job: tuple[int, np.ndarray],
+    job: tuple[int, np.ndarray, StudySpec],
 ) -> ChunkPart:
-    index, positions = job
-    return study_chunk(spec, prices, folder, index, positions, market_caps, factors)
+    index, positions, sub = job
+    return study_chunk(sub, prices, folder, index, positions, market_caps, factors)
