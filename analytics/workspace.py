@@ -368,6 +368,27 @@ class Workspace:
 
     # -- studies ---------------------------------------------------------------------------------
 
+    def _inputs(
+        self,
+        spec: StudySpec,
+        fetch: bool,
+        fetch_progress: FetchProgress | None,
+        fetched: Callable[[FetchReport], None] | None,
+        factors_file: Path | None,
+    ) -> pd.DataFrame | None:
+        """Fetch what ``spec`` lacks (if ``fetch``) and load its factors."""
+        # ETF-proxy factors are built from prices the fetch brings; the others are loaded first,
+        # so an unreachable library fails before a long fetch.
+        from_prices = spec.model == "etf_factors" and (factors_file or self.factors_file) is None
+        factors = None if from_prices else self.factors(spec, path=factors_file)
+        if fetch:
+            report = self.ensure_prices(spec, progress=fetch_progress)
+            if report.missing:
+                logger.info("no source had prices for %s", ", ".join(sorted(report.missing)))
+            if fetched is not None:
+                fetched(report)
+        return self.factors(spec) if from_prices else factors
+
     def run(
         self,
         spec: StudySpec,
@@ -395,18 +416,7 @@ class Workspace:
         factors_file
             A factor file for this study (else the workspace's ``factors_file``).
         """
-        # ETF-proxy factors are built from prices the fetch brings; the others are loaded first,
-        # so an unreachable library fails before a long fetch.
-        from_prices = spec.model == "etf_factors" and (factors_file or self.factors_file) is None
-        factors = None if from_prices else self.factors(spec, path=factors_file)
-        if fetch:
-            report = self.ensure_prices(spec, progress=fetch_progress)
-            if report.missing:
-                logger.info("no source had prices for %s", ", ".join(sorted(report.missing)))
-            if fetched is not None:
-                fetched(report)
-        if from_prices:
-            factors = self.factors(spec)
+        factors = self._inputs(spec, fetch, fetch_progress, fetched, factors_file)
         try:
             result = run_study(
                 spec,
@@ -444,14 +454,7 @@ class Workspace:
         per-firm tables go to ``folder``, by default a new folder under the store's
         ``results/``. ``mapper`` runs the chunks (``map``, a process pool's or a Dask client's);
         its workers open the store by its path."""
-        from_prices = spec.model == "etf_factors" and (factors_file or self.factors_file) is None
-        factors = None if from_prices else self.factors(spec, path=factors_file)
-        if fetch:
-            report = self.ensure_prices(spec)
-            if fetched is not None:
-                fetched(report)
-        if from_prices:
-            factors = self.factors(spec)
+        factors = self._inputs(spec, fetch, None, fetched, factors_file)
         if folder is None:
             root = getattr(self.store, "root", None)
             if root is None:
