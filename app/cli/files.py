@@ -6,15 +6,20 @@ checked before a study runs (so a bad destination costs nothing) and written ato
 
 from __future__ import annotations
 
-import io
+import codecs
 import os
+import re
 import select
 import stat
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from analytics.atomic import write_atomic
 from analytics.errors import DataError
@@ -33,7 +38,16 @@ UNIVERSE_MAX_BYTES = 100 * 2**20
 """Largest universe file read (100 MiB, some 5 million events); larger files are refused."""
 UNIVERSE_TIMEOUT_S = 10.0
 """How long a universe file that is a pipe (``<(...)``) may take to deliver its text."""
+_EVENT_COLUMNS = ("ticker", "date", "timing")
 _SNIFF_BYTES = 8192
+_TEXT_BLANK = re.compile(r"\s*")
+_TEXT_LINE = re.compile(r"[^\r\n]*")
+_END_ROW = "\0end of the universe file\0"
+"""A last line appended to a CSV universe before pyarrow reads it: a quote left open in the
+file swallows it (pyarrow, unlike pandas, takes such a quote to run to the end of the file)."""
+_SPACED_QUOTED_CELL = r'^[ \t]+"([^"]*)"[ \t]*$'
+# The line ends of str.splitlines, and the comma: what separates the tickers of a list.
+_TICKER_SEPARATORS = re.compile(r"[,\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _read_bounded(
@@ -100,8 +114,9 @@ def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
     """Read a universe file: a ticker list, or a ``ticker,date[,timing]`` event table.
 
     The file is UTF-8 text (a byte-order mark is allowed) of at most
-    :data:`UNIVERSE_MAX_BYTES`. Every row of an event table must have as many fields as its
-    header and a ticker and a date; an error names the first bad line.
+    :data:`UNIVERSE_MAX_BYTES`. Every row of an event table must have a ticker and a date, and
+    no more fields than its header; an error names the first bad row. An event table comes back
+    as text columns: see :func:`_event_frame`.
     """
     data = _read_bounded(path, limit=UNIVERSE_MAX_BYTES, timeout=UNIVERSE_TIMEOUT_S)
     try:
@@ -110,53 +125,177 @@ def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
         raise DataError(
             f"--universe-file: {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
         ) from exc
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
+    first = _TEXT_BLANK.match(text)
+    if first is None or first.end() == len(text):
         raise DataError(f"--universe-file: {path} is empty; list one ticker per line")
-    header = [h.strip().lower() for h in lines[0].split(",")]
-    if "ticker" in header and "date" in header:
-        return None, _event_table(text, path)
-    tickers = [t.strip() for line in lines for t in line.split(",") if t.strip()]
+    header = _TEXT_LINE.match(text, first.end())
+    # R and pyarrow quote the names of a header: "ticker","date".
+    names = [h.strip().strip('"').lower() for h in (header.group() if header else "").split(",")]
+    if "ticker" in names and "date" in names:
+        bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        offset = bom + len(text[: first.end()].encode("utf-8"))
+        return None, _csv_events(data, offset, path, header=names)
+    tokens = pc.utf8_trim_whitespace(pa.array(_TICKER_SEPARATORS.split(text), pa.string()))
+    tickers: list[str] = pc.filter(tokens, pc.not_equal(tokens, "")).to_pylist()
     if tickers and tickers[0].lower() == "ticker":
         tickers = tickers[1:]
     return tickers, None
 
 
-def _event_table(text: str, path: Path) -> pd.DataFrame:
-    """The ``ticker,date[,timing]`` rows of a universe file, every cell present."""
+class _OddRows:
+    """The rows pyarrow's CSV reader hands back because their field count is not the header's,
+    in file order (it reads with one thread): ``row.number`` counts the rows so far, the header
+    being row 1 and blank lines not counted.
+
+    Whitespace-only lines are skipped like blank ones, a short row is kept aside to be padded
+    with empty cells, a long row stops the read, and the end marker :data:`_END_ROW` (appended
+    to the text) is noted: a quote left open swallows it."""
+
+    def __init__(self) -> None:
+        self.blanks = 0
+        self.short: list[tuple[int, str]] = []
+        self.long: tuple[int, int, str] | None = None
+        self.ended = False
+
+    def __call__(self, row: pa_csv.InvalidRow) -> str:
+        data_row = (row.number or 0) - 1 - self.blanks
+        if row.text == _END_ROW:
+            self.ended = True
+        elif not row.text.strip():
+            self.blanks += 1
+        elif row.actual_columns < row.expected_columns:
+            missing = "," * (row.expected_columns - row.actual_columns)
+            self.short.append((data_row - 1, row.text + missing))
+        else:
+            self.long = (data_row, row.actual_columns, row.text)
+            return "error"
+        return "skip"
+
+
+def _csv_events(data: bytes, offset: int, path: Path, *, header: list[str]) -> pd.DataFrame:
+    """The event table of the CSV text ``data[offset:]``, parsed by pyarrow; ``header`` is its
+    first line split at every comma (for messages, and as many names as it can have).
+
+    Cells are text; blank lines are skipped, a row with fewer fields than the header gets empty
+    cells, one with more is refused (see :class:`_OddRows`). The header is read as the first
+    row, so its names are parsed as the cells are, then normalized by :func:`_event_frame`.
+    """
+    end = b"" if data.endswith((b"\n", b"\r")) else b"\n"
+    body = pa.py_buffer(b"".join([memoryview(data)[offset:], end, _END_ROW.encode(), b"\n"]))
+    odd = _OddRows()
+    options = {
+        "read_options": pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(len(header))},
+            strings_can_be_null=False,
+            null_values=[],
+        ),
+    }
     try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            skip_blank_lines=True,
+        table = pa_csv.read_csv(
+            body,
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=odd),
+            **options,
         )
-    except (ValueError, pd.errors.ParserError) as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    except pa.ArrowException as exc:
+        if odd.long is None:
+            raise _invalid_csv(path, exc) from exc
+        row, fields, text = odd.long
+        if _END_ROW not in text:  # else an open quote ran into the end marker: see below
+            quote = "; a quoted cell starts right after its comma" if '"' in text else ""
+            raise DataError(
+                f"--universe-file: {path}: rows have more fields than the header "
+                f"({', '.join(header)}): data row {row} has {fields} ({text[:60]!r}); remove "
+                f"the extra fields{quote}"
+            ) from exc
+    if not odd.ended:
         raise DataError(
-            f"--universe-file: {path} is not a valid CSV table ({detail}); give every row "
-            "the header's fields: ticker,date[,timing]"
-        ) from exc
-    if not isinstance(table.index, pd.RangeIndex):
-        raise DataError(
-            f"--universe-file: {path}: rows have more fields than the header "
-            f"({', '.join(map(str, table.columns))}); remove the extra fields"
+            f'--universe-file: {path}: a quoted cell (starting with ") is never closed, so it '
+            "runs to the end of the file; close its quote"
         )
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    present = [c for c in ("ticker", "date", "timing") if c in table.columns]
-    cells = {c: table[c].fillna("").astype(str).str.strip() for c in present}
-    blank = np.logical_or.reduce([(cells[c] == "").to_numpy() for c in present])
+    if odd.short:
+        # Each short row is whole (its quotes closed), so alone it reads as in the file.
+        padded = "\n".join(text for _, text in odd.short).encode("utf-8") + b"\n"
+        try:
+            fill = pa_csv.read_csv(
+                pa.py_buffer(padded),
+                parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                **options,
+            )
+        except pa.ArrowException as exc:
+            raise _invalid_csv(path, exc) from exc
+    names = [str(name) for name in table.slice(0, 1).to_pylist()[0].values()]
+    rows = table.slice(1)
+    if odd.short:
+        rows = _interleave(rows, fill, np.array([at for at, _ in odd.short], dtype=np.int64))
+    cells = rows.columns
+    if data.find(b' "', offset) >= 0 or data.find(b'\t"', offset) >= 0:
+        # pandas' skipinitialspace read `NVDA, "2025-01-27"` as a quoted cell; pyarrow keeps
+        # the quotes of a cell that does not start with them.
+        cells = [pc.replace_substring_regex(c, _SPACED_QUOTED_CELL, r"\1") for c in cells]
+    return _event_frame(names, cells, path)
+
+
+def _invalid_csv(path: Path, exc: Exception) -> DataError:
+    detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    return DataError(
+        f"--universe-file: {path} is not a valid CSV table ({detail}); give every row "
+        "the header's fields: ticker,date[,timing]"
+    )
+
+
+def _interleave(rows: pa.Table, fill: pa.Table, at: np.ndarray) -> pa.Table:
+    """``rows`` with the rows of ``fill`` put back at the (sorted, final) positions ``at``."""
+    total = rows.num_rows + fill.num_rows
+    taken = np.zeros(total, dtype=bool)
+    taken[at] = True
+    order = np.empty(total, dtype=np.int64)
+    order[~taken] = np.arange(rows.num_rows)
+    order[taken] = rows.num_rows + np.arange(fill.num_rows)
+    return pa.concat_tables([rows, fill.rename_columns(rows.column_names)]).take(order)
+
+
+def _column_names(raw: Sequence[str]) -> list[str]:
+    """Lower-case, stripped column names; a blank one is ``unnamed: i``, a repeat ``name.k``
+    (as pandas names them), so every column keeps a distinct name."""
+    names: list[str] = []
+    for i, name in enumerate(raw):
+        base = name.strip().lower() or f"unnamed: {i}"
+        unique, k = base, 0
+        while unique in names:
+            k += 1
+            unique = f"{base}.{k}"
+        names.append(unique)
+    return names
+
+
+def _event_frame(
+    raw_names: Sequence[str], columns: Sequence[pa.ChunkedArray], path: Path
+) -> pd.DataFrame:
+    """The event table of text ``columns`` named ``raw_names`` (nulls are empty cells).
+
+    Names are normalized by :func:`_column_names` and cells stripped; every ticker, date and
+    timing must be present, else the error names the first bad data row (1-based). The frame
+    has a ``RangeIndex`` and ``str`` columns (``""`` for an empty covariate), as
+    ``pd.read_csv(dtype=str, keep_default_na=False)`` gives.
+    """
+    names = _column_names(raw_names)
+    cells = {
+        name: pc.utf8_trim_whitespace(values.cast(pa.string()).fill_null(""))
+        for name, values in zip(names, columns, strict=True)
+    }
+    required = [c for c in _EVENT_COLUMNS if c in cells]
+    blank = np.zeros(len(next(iter(cells.values()), [])), dtype=bool)
+    for column in required:
+        blank |= pc.equal(cells[column], "").to_numpy(zero_copy_only=False)
     if blank.any():
         row = int(np.flatnonzero(blank)[0])
-        column = next(c for c in present if cells[c].iloc[row] == "")
+        column = next(c for c in required if cells[c][row].as_py() == "")
         raise DataError(
             f"--universe-file: {path}: data row {row + 1} has an empty {column} "
             f"({int(blank.sum()):,} rows with an empty cell); give every row a ticker and a date"
         )
-    for column, values in cells.items():
-        table[column] = values
-    return table
+    return pa.table(cells).to_pandas()
 
 
 def _first_existing(path: Path) -> Path:
