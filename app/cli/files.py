@@ -1,7 +1,8 @@
 """The command line's files: the universe file it reads, and the outputs it writes.
 
-A universe file is read with a size limit, a timeout for pipes and a binary check; outputs are
-checked before a study runs (so a bad destination costs nothing) and written atomically.
+A universe file (a ticker list, or an event table as CSV or Parquet) is read with a size limit, a
+timeout for pipes and a binary check that a Parquet file passes; outputs are checked before a
+study runs (so a bad destination costs nothing) and written atomically.
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from analytics.atomic import write_atomic
+from analytics.calendar import EXCHANGE_TZ
 from analytics.errors import DataError
 
 __all__ = [
+    "PARQUET_MAGIC",
     "UNIVERSE_MAX_BYTES",
+    "UNIVERSE_MAX_ROWS",
     "UNIVERSE_TIMEOUT_S",
     "check_directory_destination",
     "check_file_destination",
@@ -38,6 +43,13 @@ UNIVERSE_MAX_BYTES = 100 * 2**20
 """Largest universe file read (100 MiB, some 5 million events); larger files are refused."""
 UNIVERSE_TIMEOUT_S = 10.0
 """How long a universe file that is a pipe (``<(...)``) may take to deliver its text."""
+UNIVERSE_MAX_ROWS = UNIVERSE_MAX_BYTES // 4
+"""Most rows of a Parquet universe file: as many as a CSV file within :data:`UNIVERSE_MAX_BYTES`
+can hold (rows of ``A,1`` and a line end), however well the Parquet file compresses."""
+PARQUET_MAGIC = b"PAR1"
+"""The first (and last) bytes of a Parquet file."""
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_UNIVERSE_WHAT = "a text file of tickers, a CSV or a Parquet table"
 _EVENT_COLUMNS = ("ticker", "date", "timing")
 _SNIFF_BYTES = 8192
 _TEXT_BLANK = re.compile(r"\s*")
@@ -58,9 +70,13 @@ def _read_bounded(
     option: str = "--universe-file",
     what: str = "a text file of tickers",
     fix: str = "split the universe into smaller files",
+    binary_magic: bytes | None = None,
 ) -> bytes:
     """The bytes of ``path``, refusing binary data (judged on the first 8 KiB), more than
-    ``limit`` bytes, directories and devices, and a pipe that stays silent for ``timeout``."""
+    ``limit`` bytes, directories and devices, and a pipe that stays silent for ``timeout``.
+
+    Data that starts with ``binary_magic`` (any data for ``b""``) is binary by design and
+    passes the binary check; the other checks stay."""
     name = f"{option}: {path}"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -87,7 +103,10 @@ def _read_bounded(
             if not chunk:
                 break
             if size < _SNIFF_BYTES and b"\0" in chunk[: _SNIFF_BYTES - size]:
-                raise DataError(f"{name} holds binary data, not text; pass {what}")
+                # The magic has no NUL, so a NUL before its end already rules it out.
+                head = (b"".join(chunks) + chunk)[: len(binary_magic or b"")]
+                if binary_magic is None or head != binary_magic:
+                    raise DataError(f"{name} holds binary data, not text; pass {what}")
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
@@ -113,12 +132,23 @@ def read_text_file(path: Path, *, option: str, limit: int, what: str) -> bytes:
 def read_universe(path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
     """Read a universe file: a ticker list, or a ``ticker,date[,timing]`` event table.
 
-    The file is UTF-8 text (a byte-order mark is allowed) of at most
-    :data:`UNIVERSE_MAX_BYTES`. Every row of an event table must have a ticker and a date, and
-    no more fields than its header; an error names the first bad row. An event table comes back
-    as text columns: see :func:`_event_frame`.
+    The file is UTF-8 text (a byte-order mark is allowed) or a Parquet table (its first bytes
+    are ``PAR1``, or its name ends in ``.parquet`` or ``.pq``) of at most
+    :data:`UNIVERSE_MAX_BYTES`. Every row of an event table must have a ticker and a date, and a
+    text row no more fields than its header; an error names the first bad row. An event table
+    comes back as text columns, whatever the format: see :func:`_event_frame`.
     """
-    data = _read_bounded(path, limit=UNIVERSE_MAX_BYTES, timeout=UNIVERSE_TIMEOUT_S)
+    parquet_name = path.suffix.lower() in _PARQUET_SUFFIXES
+    data = _read_bounded(
+        path,
+        limit=UNIVERSE_MAX_BYTES,
+        timeout=UNIVERSE_TIMEOUT_S,
+        what=_UNIVERSE_WHAT,
+        # A name that says Parquet lets any bytes through: pyarrow then says what is wrong.
+        binary_magic=b"" if parquet_name else PARQUET_MAGIC,
+    )
+    if parquet_name or data.startswith(PARQUET_MAGIC):
+        return _parquet_universe(data, path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -276,8 +306,8 @@ def _event_frame(
 
     Names are normalized by :func:`_column_names` and cells stripped; every ticker, date and
     timing must be present, else the error names the first bad data row (1-based). The frame
-    has a ``RangeIndex`` and ``str`` columns (``""`` for an empty covariate), as
-    ``pd.read_csv(dtype=str, keep_default_na=False)`` gives.
+    has a ``RangeIndex`` and ``str`` columns (``""`` for an empty covariate), the same for a
+    CSV and a Parquet file of the same content.
     """
     names = _column_names(raw_names)
     cells = {
@@ -296,6 +326,96 @@ def _event_frame(
             f"({int(blank.sum()):,} rows with an empty cell); give every row a ticker and a date"
         )
     return pa.table(cells).to_pandas()
+
+
+def _parquet_universe(data: bytes, path: Path) -> tuple[list[str] | None, pd.DataFrame | None]:
+    """A Parquet universe: a table with ``ticker`` and ``date`` columns (any case), or a ticker
+    list (a lone ``ticker`` column); see :func:`_parquet_text` for the column types."""
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        rows = parquet.metadata.num_rows
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable_parquet(path, exc) from exc
+    if rows > UNIVERSE_MAX_ROWS:
+        raise DataError(
+            f"--universe-file: {path} holds {rows:,} rows, more than {UNIVERSE_MAX_ROWS:,}; "
+            "split the universe into smaller files"
+        )
+    try:
+        table = parquet.read()
+        # pandas stores a frame's index as a column; it is not part of the universe.
+        index = (table.schema.pandas_metadata or {}).get("index_columns", [])
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable_parquet(path, exc) from exc
+    table = table.drop_columns([c for c in index if isinstance(c, str) and c in table.column_names])
+    names = _column_names(table.column_names)
+    listed = ", ".join(names) or "none"
+    if "ticker" not in names:
+        raise DataError(
+            f"--universe-file: {path} has no ticker column (its columns: {listed}); name the "
+            "tickers' column ticker and the event dates' column date"
+        )
+    if "date" not in names and len(names) > 1:
+        raise DataError(
+            f"--universe-file: {path} has no date column (its columns: {listed}); add the "
+            "event dates as a date column, or keep only the ticker column for a ticker list"
+        )
+    columns = [
+        _parquet_text(values, name, path) for name, values in zip(names, table.columns, strict=True)
+    ]
+    if "date" not in names:
+        tickers = pc.utf8_trim_whitespace(columns[0].fill_null(""))
+        return pc.filter(tickers, pc.not_equal(tickers, "")).to_pylist(), None
+    return None, _event_frame(table.column_names, columns, path)
+
+
+def _unreadable_parquet(path: Path, exc: Exception) -> DataError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataError(
+        f"--universe-file: {path} is not a readable Parquet file ({detail}); write it again "
+        "(e.g. pandas DataFrame.to_parquet) or pass a CSV file"
+    )
+
+
+def _kind_of(kind: pa.DataType) -> str:
+    """``text``, ``date``, ``number`` (booleans too) or ``other``: what a Parquet column holds."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return "text"
+    if pa.types.is_null(kind):  # a column of nulls only: empty cells
+        return "text"
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        return "date"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "number"
+    return "number" if pa.types.is_boolean(kind) else "other"
+
+
+_PARQUET_KINDS = {
+    "ticker": ({"text"}, "store the tickers as text"),
+    "date": ({"text", "date"}, "store the dates as a date, timestamp or text (YYYY-MM-DD) column"),
+    "timing": ({"text"}, "store the timings as text (before_open, after_close)"),
+}
+_COVARIATE_KINDS = ({"text", "date", "number"}, "keep other columns to text, numbers or dates")
+
+
+def _parquet_text(values: pa.ChunkedArray, name: str, path: Path) -> pa.ChunkedArray:
+    """A Parquet column as the text a CSV file would hold (nulls stay null).
+
+    Tickers and timings must be text; dates text, dates or timestamps (an aware timestamp
+    takes its New York date, as :func:`analytics.calendar.parse_date` does); the other columns
+    may also be numbers or booleans. Dates and timestamps become ``YYYY-MM-DD``.
+    """
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    kind = values.type
+    allowed, fix = _PARQUET_KINDS.get(name, _COVARIATE_KINDS)
+    if _kind_of(kind) not in allowed:
+        raise DataError(f"--universe-file: {path}: column {name} holds {kind} values; {fix}")
+    if pa.types.is_timestamp(kind):
+        if kind.tz is not None:
+            values = pc.local_timestamp(values.cast(pa.timestamp(kind.unit, EXCHANGE_TZ)))
+        values = values.cast(pa.date32())
+    return values.cast(pa.string())
 
 
 def _first_existing(path: Path) -> Path:
