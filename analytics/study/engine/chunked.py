@@ -27,8 +27,6 @@ fixed names, so a chunk run twice (a retried Dask task) leaves the same files.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analytics.atomic import write_atomic
 from analytics.errors import InsufficientDataError, SpecError
 from analytics.study.calendar_time import CalendarTime, portfolio_alpha
 from analytics.study.engine.inputs import PriceProvider
@@ -137,25 +136,12 @@ class ChunkPart:
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` atomically (a retried chunk replaces, never duplicates)."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    write_atomic(path, lambda handle: pq.write_table(table, handle))
 
 
 def _spill(path: Path, values: np.ndarray) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npy")
-    os.close(handle)
-    try:
-        np.save(temp, values)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda handle: np.save(handle, values))
 
 
 def _chunk_spec(spec: StudySpec, positions: np.ndarray) -> StudySpec:
