@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,8 +27,12 @@ _LOCAL = re.compile(r"local(?::(\d+))?")
 def dask_mapper(client: Any) -> Mapper:
     """A :data:`~analytics.study.engine.chunked.Mapper` that runs on ``client``'s cluster."""
 
-    def run(function: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
-        return list(client.gather(client.map(function, list(items), pure=False)))
+    def run(function: Callable[..., Any], items: Iterable[Any]) -> Iterator[Any]:
+        # Results in order, each let go once taken: the client never holds them all.
+        futures = client.map(function, list(items), pure=False)
+        futures.reverse()
+        while futures:
+            yield futures.pop().result()
 
     return run
 

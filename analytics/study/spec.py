@@ -316,6 +316,27 @@ class StudySpec:
                 f"{_available((SECTOR,), names)}"
             )
 
+    def subset(self, positions: Sequence[int] | np.ndarray) -> StudySpec:
+        """The same study on the firm-events at ``positions`` (distinct places in
+        :attr:`firm_events`), without the dropped inputs. A part of a valid spec is valid, so
+        nothing is checked again: the out-of-core engine cuts a million firm-events into
+        chunks in well under a second."""
+        at = np.asarray(positions, dtype=np.intp)
+        part = object.__new__(StudySpec)
+        for name in self.__dataclass_fields__:
+            object.__setattr__(part, name, getattr(self, name))
+        object.__setattr__(part, "firm_events", tuple(self.firm_events[i] for i in at.tolist()))
+        object.__setattr__(
+            part,
+            "covariates",
+            tuple(
+                (name, tuple(values[i] for i in at.tolist())) for name, values in self.covariates
+            ),
+        )
+        object.__setattr__(part, "dropped", ())
+        part.__dict__["_events"] = self._events.iloc[at].reset_index(drop=True)
+        return part
+
     @property
     def covariate_frame(self) -> pd.DataFrame:
         """The covariates as a table: one row per firm-event, one text column per covariate."""

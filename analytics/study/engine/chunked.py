@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ CHUNK_SIZE = 10_000
 """Firm-events per chunk: some 0.3 GiB of working memory on a 240-day estimation window; larger
 chunks were no faster on the US pack (one panel read per chunk is cheap on a warm store)."""
 
-Mapper = Callable[[Callable[..., Any], Sequence[Any]], Iterable[Any]]
+Mapper = Callable[[Callable[..., Any], Iterable[Any]], Iterable[Any]]
 """Runs a function over a list of arguments and yields the results in order: the builtin
 ``map`` (serial), a process pool's ``map`` or a Dask client's (:mod:`app.cluster`)."""
 
@@ -134,6 +134,61 @@ class ChunkPart:
     n_rows: int  # rows written to windows-*.parquet
 
 
+_NONE = np.zeros(0)
+
+
+def _firm_values(sums: WindowSums) -> WindowSums:
+    """``sums`` without its per-day sums (empty arrays in their place)."""
+    empty = (_NONE, _NONE)
+    return replace(sums, estimation=empty, window=empty, ranks=empty, signs=empty,
+                   rank_sums=_NONE)  # fmt: skip
+
+
+def _day_sums(sums: WindowSums) -> WindowSums:
+    """``sums`` without its per-firm values (empty arrays in their place)."""
+    bhar = None if sums.bhar is None else _NONE
+    return replace(sums, car=_NONE, scar=_NONE, dof=_NONE, bhar=bhar, sigma=_NONE, shares=_NONE)
+
+
+@dataclass(eq=False)
+class _Fold:
+    """The chunks' summaries, added up as they arrive in chunk order (so every float sum is
+    the one of a serial run): the client keeps the per-firm values and the running per-day
+    sums, never a chunk's per-day sums (the rank sums alone are ~1 MB per window)."""
+
+    parts: list[ChunkPart] = field(default_factory=list)  # with per-firm values only
+    days: dict[int, WindowSums] = field(default_factory=dict)
+    aar: dict[int, tuple[np.ndarray, _Cumulative]] = field(default_factory=dict)
+
+    def add(self, part: ChunkPart) -> None:
+        if part.index != len(self.parts):
+            raise RuntimeError(f"chunk {part.index} arrived as chunk {len(self.parts)}")
+        for j, sums in part.sums.items():
+            day = _day_sums(sums)
+            self.days[j] = day if j not in self.days else combine_sums([self.days[j], day])
+        for j, (total, spread) in part.aar.items():
+            before = self.aar.get(j)
+            self.aar[j] = (total, spread) if before is None else (before[0] + total,
+                                                                   before[1] + spread)  # fmt: skip
+        slim = {j: _firm_values(sums) for j, sums in part.sums.items()}
+        self.parts.append(replace(part, sums=slim, aar={}))
+
+    def window(self, j: int) -> WindowSums:
+        """Window ``j``'s sums over every chunk, per-firm values in chunk order."""
+        mine = [p.sums[j] for p in self.parts if j in p.sums]
+        total = self.days[j]
+        bhars = [m.bhar for m in mine if m.bhar is not None]
+        return replace(
+            total,
+            car=np.concatenate([m.car for m in mine]),
+            scar=np.concatenate([m.scar for m in mine]),
+            dof=np.concatenate([m.dof for m in mine]),
+            bhar=None if total.bhar is None else np.concatenate(bhars),
+            sigma=np.concatenate([m.sigma for m in mine]),
+            shares=np.concatenate([m.shares for m in mine]),
+        )
+
+
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` atomically (a retried chunk replaces, never duplicates)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -142,18 +197,6 @@ def _write_table(frame: pd.DataFrame, path: Path) -> None:
 
 def _spill(path: Path, values: np.ndarray) -> None:
     write_atomic(path, lambda handle: np.save(handle, values))
-
-
-def _chunk_spec(spec: StudySpec, positions: np.ndarray) -> StudySpec:
-    events = spec.firm_events
-    return replace(
-        spec,
-        firm_events=tuple(events[i] for i in positions),
-        covariates=tuple(
-            (name, tuple(values[i] for i in positions)) for name, values in spec.covariates
-        ),
-        dropped=(),
-    )
 
 
 def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict[int, np.ndarray], dict]:
@@ -374,16 +417,12 @@ def _check(spec: StudySpec) -> None:
             )
 
 
-def _combine_aar(spec: StudySpec, parts: list[ChunkPart], n: np.ndarray) -> pd.DataFrame:
+def _combine_aar(spec: StudySpec, fold: _Fold, n: np.ndarray) -> pd.DataFrame:
     frames = []
     for j, (a, b) in enumerate(spec.windows):
         days = np.arange(a, b + 1)
-        pieces = [p.aar[j] for p in parts if j in p.aar]
-        if pieces:
-            total = sum(p[0] for p in pieces)
-            spread = pieces[0][1]
-            for piece in pieces[1:]:
-                spread = spread + piece[1]
+        if j in fold.aar:
+            total, spread = fold.aar[j]
             aar = total / n[j]
             se = np.sqrt(spread.m2 / (spread.n - 1)) / np.sqrt(n[j]) if n[j] > 1 else np.nan
         else:
@@ -463,12 +502,13 @@ def _correlation_inputs(
 
 
 def _window_tests(
-    spec: StudySpec, folder: Path, parts: list[ChunkPart], j: int, mapper: Mapper, rbar: dict
+    spec: StudySpec, folder: Path, fold: _Fold, j: int, mapper: Mapper, rbar: dict
 ) -> dict[str, TestResult]:
     """Window ``j``'s tests from the chunks' sums and a second pass over their residuals
     (``rbar`` caches ``r`` by the set of included firms, which windows often share)."""
+    parts = fold.parts
     mine = [p for p in parts if j in p.sums]
-    sums = combine_sums([p.sums[j] for p in mine])
+    sums = fold.window(j)
     n_days = spec.estimation[1] - spec.estimation[0] + 1
     key = b"".join(p.included[j].tobytes() for p in parts)
     correlate = key not in rbar
@@ -559,9 +599,12 @@ def run_study_chunked(
     chunks = plan_chunks(spec, chunk_size)
     # Each task carries its own chunk's spec only, never the whole study's firm-events.
     run_chunk = partial(_chunk_task, prices, out, market_caps, factors)
-    jobs = [(i, positions, _chunk_spec(spec, positions)) for i, positions in enumerate(chunks)]
+    jobs = ((i, positions, spec.subset(positions)) for i, positions in enumerate(chunks))
     began = time.perf_counter()
-    parts = sorted(mapper(run_chunk, jobs), key=lambda p: p.index)
+    fold = _Fold()
+    for part in mapper(run_chunk, jobs):
+        fold.add(part)
+    parts = fold.parts
     logger.info("first pass: %d chunks in %.1f s", len(chunks), time.perf_counter() - began)
     n = np.sum([p.included.sum(axis=1) for p in parts], axis=0)
     if not n.any():
@@ -574,7 +617,7 @@ def run_study_chunked(
     for j, key in enumerate(spec.window_keys):
         if n[j]:
             began = time.perf_counter()
-            tests[key] = _window_tests(spec, out, parts, j, mapper, rbar)
+            tests[key] = _window_tests(spec, out, fold, j, mapper, rbar)
             logger.info("second pass, window %s: %.1f s", key, time.perf_counter() - began)
     totals = np.sum([p.totals for p in parts], axis=0)
     aggregate = pd.DataFrame(
@@ -609,7 +652,7 @@ def run_study_chunked(
         volatility=volatility,
         n_included=n,
         aggregate=aggregate,
-        aar=_combine_aar(spec, parts, n),
+        aar=_combine_aar(spec, fold, n),
         chunks=len(chunks),
         rows=sum(p.n_rows for p in parts),
     )

@@ -238,3 +238,32 @@ def test_events_table_is_built_once_and_private() -> None:
     same = StudySpec.create(tickers="NVDA AMD", date="2025-01-27")
     assert same == spec and hash(same) == hash(spec)
     assert "_events" not in {f.name for f in dataclasses.fields(spec)}
+
+
+def test_subset_equals_the_validated_spec_of_the_same_firm_events() -> None:
+    table = pd.DataFrame(
+        {
+            "ticker": ["NVDA", "AMD", "SPY", "AVGO", "TSM", "NVDA"],
+            "date": ["2025-01-27", "2025-01-24", "2025-01-27", "2024-08-02", "2024-08-01", "2024-08-02"],
+            "timing": ["before_open", "after_close", "before_open", "during_session", "after_close", "before_open"],
+            "sector": ["tech", "tech", "", "semis", "semis", "tech"],
+        }
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpecWarning)
+        spec = StudySpec.create(events=table, model="market", bootstrap=99)
+    assert spec.dropped  # the benchmark given as a firm
+    positions = np.array([3, 0, 2])
+    part = spec.subset(positions)
+    checked = dataclasses.replace(
+        spec,
+        firm_events=tuple(spec.firm_events[i] for i in positions),
+        covariates=tuple((n, tuple(v[i] for i in positions)) for n, v in spec.covariates),
+        dropped=(),
+    )
+    for field in dataclasses.fields(StudySpec):
+        assert getattr(part, field.name) == getattr(checked, field.name), field.name
+    pd.testing.assert_frame_equal(part.events, checked.events)
+    assert part.events["event_id"].tolist() == [spec.firm_events[i].event_id for i in positions]
+    expected = spec.covariate_frame.iloc[positions].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.covariate_frame, expected)
