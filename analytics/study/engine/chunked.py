@@ -525,18 +525,9 @@ def _window_tests(
          p.sums[j].scar / spread * p.sums[j].sigma if spread > 0 else None, correlate)
         for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True)
     ]  # fmt: skip
-    corr: CorrelationSums | None = None
-    shift: tuple[np.ndarray, np.ndarray] | None = None
     needed = correlate or spread > 0
-    for part_corr, part_shift in mapper(_second_pass_task, tasks) if needed else ():
-        if part_corr is not None:
-            corr = part_corr if corr is None else corr + part_corr
-        if part_shift is not None:
-            shift = (
-                part_shift
-                if shift is None
-                else (shift[0] + part_shift[0], shift[1] + part_shift[1])
-            )
+    batches = [tasks[a:b] for a, b in _batch_bounds(len(tasks))] if needed else []
+    corr, shift = _added(mapper(_second_pass_batch, batches))
     if corr is not None:
         rbar[key] = correlation_from_sums(corr, plan.days, single_pairs(*singles))
     positions = np.concatenate([p.positions[p.included[j]] for p in mine])
@@ -546,10 +537,38 @@ def _window_tests(
     )  # fmt: skip
 
 
-def _second_pass_task(
-    task: tuple[Any, ...],
-) -> tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]:
-    return second_pass(*task)
+SECOND_PASS_BATCHES = 8
+"""Tasks of the second pass: each adds the sums of a run of chunks, so that few (G, G, L)
+correlation sums travel back to the client (28 MB each for 121 patterns of 240 days). A fixed
+number, so the order of every float sum is the same here, in a pool and on a cluster."""
+
+
+def _batch_bounds(n: int) -> list[tuple[int, int]]:
+    edges = np.linspace(0, n, min(n, SECOND_PASS_BATCHES) + 1).round().astype(int)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
+
+
+PassSums = tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]
+
+
+def _added(results: Iterable[PassSums]) -> PassSums:
+    """The sums of second-pass results, added in their order."""
+    corr: CorrelationSums | None = None
+    shift: tuple[np.ndarray, np.ndarray] | None = None
+    for part_corr, part_shift in results:
+        if part_corr is not None:
+            corr = part_corr if corr is None else corr + part_corr
+        if part_shift is not None:
+            shift = (
+                part_shift
+                if shift is None
+                else (shift[0] + part_shift[0], shift[1] + part_shift[1])
+            )
+    return corr, shift
+
+
+def _second_pass_batch(tasks: list[tuple[Any, ...]]) -> PassSums:
+    return _added(second_pass(*task) for task in tasks)
 
 
 def run_study_chunked(

@@ -277,3 +277,20 @@ def test_sigma_defaults_to_the_ols_identity() -> None:
     sigma = np.sqrt(np.nansum(e * e, axis=0) / data["dof"])
     given = window_tests(**{**data, "sigma": sigma})["grank_t"]
     assert window_tests(**{k: v for k, v in data.items() if k != "sigma"})["grank_t"] == given
+
+
+def test_flipped_sums_in_blocks_equal_the_sign_product(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tables built a few byte columns at a time, looked up a few draws at a time.
+    from analytics.study.significance import bootstrap
+
+    rng = np.random.default_rng(11)
+    u = rng.normal(size=1_003)
+    signs = bootstrap.rademacher_signs(37, u.size, seed=2)
+    bits = np.unpackbits(signs, axis=1, bitorder="little")[:, : u.size]
+    expected = (2.0 * bits - 1.0) @ u
+    whole = bootstrap._flipped_sums(u, signs)
+    monkeypatch.setattr(bootstrap, "_TABLE_BYTES", 7)
+    monkeypatch.setattr(bootstrap, "_BLOCK_CELLS", 50)
+    blocked = bootstrap._flipped_sums(u, signs)
+    np.testing.assert_allclose(whole, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(blocked, expected, rtol=0, atol=1e-12)

@@ -244,8 +244,10 @@ def test_subset_equals_the_validated_spec_of_the_same_firm_events() -> None:
     table = pd.DataFrame(
         {
             "ticker": ["NVDA", "AMD", "SPY", "AVGO", "TSM", "NVDA"],
-            "date": ["2025-01-27", "2025-01-24", "2025-01-27", "2024-08-02", "2024-08-01", "2024-08-02"],
-            "timing": ["before_open", "after_close", "before_open", "during_session", "after_close", "before_open"],
+            "date": ["2025-01-27", "2025-01-24", "2025-01-27", "2024-08-02", "2024-08-01",
+                     "2024-08-02"],
+            "timing": ["before_open", "after_close", "before_open", "during_session",
+                       "after_close", "before_open"],
             "sector": ["tech", "tech", "", "semis", "semis", "tech"],
         }
     )  # fmt: skip
