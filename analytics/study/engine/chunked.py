@@ -14,8 +14,11 @@ give every statistic exactly:
    pairwise update), dollar totals, abnormal-volatility sums and calendar-time portfolio sums;
 2. once the cross-section is known: GRANK-T's window ranks need the spread of all SCARs, and
    Kolari-Pynnönen's ``r`` the pattern plan of all firms' valid days, so each chunk's spilled
-   residuals are read again and their sums added
-   (:func:`~analytics.study.significance.correlation.correlation_sums`).
+   residuals are read again, once for every window: the group sums of all its firms
+   (:func:`~analytics.study.significance.correlation.grouped_sums`) less those of the few a
+   window leaves out, and the one-by-one firms' pairs per window
+   (:func:`~analytics.study.significance.correlation.single_grouped_pairs`), added over
+   chunks in :data:`SECOND_PASS_BATCHES` batches.
 
 The per-firm values kept in memory are a few floats per firm-event and window (1,000,000
 firm-events: some 100 MB), so the Wilcoxon test, the sign test's count and the wild bootstrap
@@ -53,8 +56,9 @@ from analytics.study.significance.correlation import (
     centred_residuals,
     correlation_from_sums,
     correlation_plan,
-    correlation_sums,
+    grouped_sums,
     pattern_words,
+    single_grouped_pairs,
     single_pairs,
 )
 from analytics.study.significance.nonparametric import (
@@ -123,7 +127,7 @@ class ChunkPart:
     positions: np.ndarray  # (n,) places of the chunk's firm-events in spec.firm_events
     included: np.ndarray  # (n_win, n)
     sums: dict[int, WindowSums]
-    words: dict[int, np.ndarray]  # pattern words of each window's included firms
+    words: np.ndarray  # pattern words of the firms used in any window (the spilled ones)
     aar: dict[int, tuple[np.ndarray, _Cumulative]]  # AR sums per day, cumulative ARs
     totals: np.ndarray  # (n_win, 5): car, dollars, dollar firms, value change, change firms
     volatility: dict[int, tuple[float, int]]
@@ -199,9 +203,9 @@ def _spill(path: Path, values: np.ndarray) -> None:
     write_atomic(path, lambda handle: np.save(handle, values))
 
 
-def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict[int, np.ndarray], dict]:
+def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict]:
     fit = stage.core.fit
-    sums, words, aar = {}, {}, {}
+    sums, aar = {}, {}
     ranks: dict[bytes, np.ndarray] = {}  # windows with the same firms share their ranks
     for j, inside in enumerate(stage.included):
         if not inside.any():
@@ -214,14 +218,13 @@ def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict[int, np.nda
             bhar=stage.bhar[j, inside], sigma=stage.sigma[inside], est_resid=e, window_ar=w,
             rank_sums=shared,
         )  # fmt: skip
-        words[j] = pattern_words(np.isfinite(e))
         cumulative = np.cumsum(w, axis=0)
         mean = cumulative.mean(axis=1)
         aar[j] = (
             w.sum(axis=1),
             _Cumulative(int(inside.sum()), mean, ((cumulative - mean[:, None]) ** 2).sum(axis=1)),
         )
-    return sums, words, aar
+    return sums, aar
 
 
 def study_chunk(
@@ -246,7 +249,7 @@ def study_chunk(
     _write_table(result.excluded, folder / f"excluded-{index:05d}.parquet")
     used = stage.included.any(axis=0)
     _spill(folder / f"resid-{index:05d}.npy", stage.core.fit.resid[:, used])
-    sums, words, aar = _window_parts(stage)
+    sums, aar = _window_parts(stage)
     included = stage.included
     with_dollars = included & np.isfinite(dollars)
     with_change = with_dollars & np.isfinite(value_change)
@@ -274,7 +277,7 @@ def study_chunk(
         positions=positions,
         included=included,
         sums=sums,
-        words=words,
+        words=pattern_words(np.isfinite(stage.core.fit.resid[:, used])),
         aar=aar,
         totals=totals,
         volatility=volatility,
@@ -286,30 +289,57 @@ def study_chunk(
     )
 
 
-def _residuals(folder: Path, index: int, included: np.ndarray, j: int) -> np.ndarray:
-    """The spilled estimation residuals of window ``j``'s included firms of chunk ``index``
-    (``included`` is its :attr:`ChunkPart.included`)."""
-    used = included.any(axis=0)
-    spilled = np.load(folder / f"resid-{index:05d}.npy", mmap_mode="r")
-    return np.asarray(spilled[:, included[j][used]])
+PassSums = tuple[CorrelationSums, tuple[np.ndarray, np.ndarray] | None]
+"""A window's correlation sums and GRANK-T window rank sums from the second pass."""
+
+
+def _spilled(folder: Path, index: int) -> np.ndarray:
+    """Chunk ``index``'s spilled estimation residuals: its firms used in any window."""
+    return np.load(folder / f"resid-{index:05d}.npy")
 
 
 def second_pass(
     folder: Path,
     index: int,
-    included: np.ndarray,
-    j: int,
+    inside: np.ndarray,
     group_of: np.ndarray,
     days: np.ndarray,
-    singles: tuple[np.ndarray, np.ndarray],
-    level: np.ndarray | None,
-    correlate: bool = True,
-) -> tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]:
-    """Window ``j``'s correlation sums (if ``correlate``) and GRANK-T window ranks (if a
-    ``level`` is given) of chunk ``index``."""
-    e = _residuals(folder, index, included, j)
-    corr = correlation_sums(centred_residuals(e)[0], group_of, days, singles) if correlate else None
-    return corr, None if level is None else rank_t_window_sums(e, level)
+    singles: tuple[np.ndarray, np.ndarray, np.ndarray],
+    levels: dict[int, np.ndarray | None],
+) -> dict[int, PassSums]:
+    """The correlation sums and GRANK-T window ranks of chunk ``index``, per window ``j`` of
+    ``levels`` (its GRANK-T levels, None when the rank spread is undefined).
+
+    ``inside`` is ``(n_win, u)``: which of the chunk's spilled firms each window includes;
+    ``group_of`` their groups in the plan of every spilled firm of the study; ``singles``
+    the centred residuals, valid days and windows ``(n_win, S)`` of its one-by-one firms.
+    The group sums are computed once for all spilled firms; a window lacking a few of them
+    subtracts theirs (they add, so this is exact up to rounding), or adds its own when it
+    lacks most.
+    """
+    e = _spilled(folder, index)
+    centred, _ = centred_residuals(e)
+    everyone = grouped_sums(centred, group_of, days)
+    grouped = group_of >= 0
+    xs, ms, single_windows = singles
+    windows = sorted(levels)
+    totals, pairs = single_grouped_pairs(
+        xs, ms, centred[:, grouped], days[:, group_of[grouped]] > 0,
+        single_windows[windows], inside[windows][:, grouped],
+    )  # fmt: skip
+    out: dict[int, PassSums] = {}
+    for k, j in enumerate(windows):
+        mine = inside[j]
+        if mine.all():
+            sums = everyone
+        elif 2 * mine.sum() >= mine.size:
+            sums = everyone - grouped_sums(centred[:, ~mine], group_of[~mine], days)
+        else:
+            sums = grouped_sums(centred[:, mine], group_of[mine], days)
+        sums = replace(sums, total=float(totals[k]), pairs=int(pairs[k]))
+        level = levels[j]
+        out[j] = (sums, None if level is None else rank_t_window_sums(e[:, mine], level))
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -480,61 +510,26 @@ def _in_event_order(sums: WindowSums, positions: np.ndarray) -> WindowSums:
 
 
 def _correlation_inputs(
-    folder: Path, mine: list[ChunkPart], j: int, n_days: int
-) -> tuple[CorrelationPlan, tuple[np.ndarray, np.ndarray]]:
-    """The pattern plan of window ``j``'s firms and the residuals of its one-by-one firms."""
-    plan = correlation_plan(np.concatenate([p.words[j] for p in mine]), n_days)
-    bounds = np.cumsum([0, *(p.sums[j].car.size for p in mine)])
+    folder: Path, parts: list[ChunkPart], n_days: int
+) -> tuple[CorrelationPlan, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The pattern plan of every spilled firm (used in any window), and the centred residuals,
+    valid days and windows of its one-by-one firms."""
+    plan = correlation_plan(np.concatenate([p.words for p in parts]), n_days)
+    bounds = np.cumsum([0, *(p.words.shape[0] for p in parts)])
     single = plan.group_of < 0
-    singles_x, singles_m = [np.zeros((n_days, 0))], [np.zeros((n_days, 0), dtype=bool)]
-    for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True):
+    xs, ms = [np.zeros((n_days, 0))], [np.zeros((n_days, 0), dtype=bool)]
+    windows = [np.zeros((len(parts[0].included), 0), dtype=bool)]
+    for p, a, b in zip(parts, bounds[:-1], bounds[1:], strict=True):
         if single[a:b].any():
-            centred, valid = centred_residuals(
-                _residuals(folder, p.index, p.included, j)[:, single[a:b]]
-            )
-            singles_x.append(centred)
-            singles_m.append(valid)
+            centred, valid = centred_residuals(_spilled(folder, p.index)[:, single[a:b]])
+            xs.append(centred)
+            ms.append(valid)
+            windows.append(p.included[:, p.included.any(axis=0)][:, single[a:b]])
     logger.info(
-        "window %d: %d patterns grouped, %d firms paired one by one",
-        j, plan.days.shape[1], int(single.sum()),
-    )  # fmt: skip
-    return plan, (np.concatenate(singles_x, axis=1), np.concatenate(singles_m, axis=1))
-
-
-def _window_tests(
-    spec: StudySpec, folder: Path, fold: _Fold, j: int, mapper: Mapper, rbar: dict
-) -> dict[str, TestResult]:
-    """Window ``j``'s tests from the chunks' sums and a second pass over their residuals
-    (``rbar`` caches ``r`` by the set of included firms, which windows often share)."""
-    parts = fold.parts
-    mine = [p for p in parts if j in p.sums]
-    sums = fold.window(j)
-    n_days = spec.estimation[1] - spec.estimation[0] + 1
-    key = b"".join(p.included[j].tobytes() for p in parts)
-    correlate = key not in rbar
-    plan, singles = (
-        _correlation_inputs(folder, mine, j, n_days)
-        if correlate
-        else (CorrelationPlan(np.zeros((n_days, 0)), np.zeros(len(sums.car), dtype=np.intp)),
-              (np.zeros((n_days, 0)), np.zeros((n_days, 0), dtype=bool)))
-    )  # fmt: skip
-    spread = rank_spread(sums.scar, sums.sigma)
-    bounds = np.cumsum([0, *(p.sums[j].car.size for p in mine)])
-    tasks = [
-        (folder, p.index, p.included, j, plan.group_of[a:b], plan.days, singles,
-         p.sums[j].scar / spread * p.sums[j].sigma if spread > 0 else None, correlate)
-        for p, a, b in zip(mine, bounds[:-1], bounds[1:], strict=True)
-    ]  # fmt: skip
-    needed = correlate or spread > 0
-    batches = [tasks[a:b] for a, b in _batch_bounds(len(tasks))] if needed else []
-    corr, shift = _added(mapper(_second_pass_batch, batches))
-    if corr is not None:
-        rbar[key] = correlation_from_sums(corr, plan.days, single_pairs(*singles))
-    positions = np.concatenate([p.positions[p.included[j]] for p in mine])
-    return window_tests_from_sums(
-        _in_event_order(sums, positions), rbar=rbar[key], rank_shift=shift,
-        bootstrap=spec.bootstrap, seed=spec.seed,
-    )  # fmt: skip
+        "%d patterns grouped, %d firms paired one by one", plan.days.shape[1], int(single.sum())
+    )
+    singles = (np.concatenate(xs, axis=1), np.concatenate(ms, axis=1))
+    return plan, (*singles, np.concatenate(windows, axis=1))
 
 
 SECOND_PASS_BATCHES = 8
@@ -548,27 +543,66 @@ def _batch_bounds(n: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
 
 
-PassSums = tuple[CorrelationSums | None, tuple[np.ndarray, np.ndarray] | None]
-
-
-def _added(results: Iterable[PassSums]) -> PassSums:
-    """The sums of second-pass results, added in their order."""
-    corr: CorrelationSums | None = None
-    shift: tuple[np.ndarray, np.ndarray] | None = None
-    for part_corr, part_shift in results:
-        if part_corr is not None:
-            corr = part_corr if corr is None else corr + part_corr
-        if part_shift is not None:
-            shift = (
-                part_shift
-                if shift is None
-                else (shift[0] + part_shift[0], shift[1] + part_shift[1])
+def _added(results: Iterable[dict[int, PassSums]]) -> dict[int, PassSums]:
+    """Per window, the sums of second-pass results, added in their order."""
+    total: dict[int, PassSums] = {}
+    for result in results:
+        for j, (corr, shift) in result.items():
+            if j not in total:
+                total[j] = (corr, shift)
+                continue
+            before_corr, before_shift = total[j]
+            total[j] = (
+                before_corr + corr,
+                shift
+                if before_shift is None or shift is None
+                else (before_shift[0] + shift[0], before_shift[1] + shift[1]),
             )
-    return corr, shift
+    return total
 
 
-def _second_pass_batch(tasks: list[tuple[Any, ...]]) -> PassSums:
+def _second_pass_batch(tasks: list[tuple[Any, ...]]) -> dict[int, PassSums]:
     return _added(second_pass(*task) for task in tasks)
+
+
+def _all_window_tests(
+    spec: StudySpec, folder: Path, fold: _Fold, n: np.ndarray, mapper: Mapper
+) -> dict[str, dict[str, TestResult]]:
+    """Every window's tests from the chunks' sums and one second pass over their residuals,
+    which gives each window's correlation sums and GRANK-T window ranks."""
+    parts = fold.parts
+    windows = [j for j in range(len(spec.windows)) if n[j]]
+    n_days = spec.estimation[1] - spec.estimation[0] + 1
+    plan, singles = _correlation_inputs(folder, parts, n_days)
+    sums = {j: fold.window(j) for j in windows}
+    spreads = {j: rank_spread(sums[j].scar, sums[j].sigma) for j in windows}
+    bounds = np.cumsum([0, *(p.words.shape[0] for p in parts)])
+    tasks = []
+    for p, a, b in zip(parts, bounds[:-1], bounds[1:], strict=True):
+        inside = p.included[:, p.included.any(axis=0)]
+        levels = {
+            j: p.sums[j].scar / spreads[j] * p.sums[j].sigma if spreads[j] > 0 else None
+            for j in windows
+            if j in p.sums
+        }
+        if levels:
+            tasks.append((folder, p.index, inside, plan.group_of[a:b], plan.days, singles, levels))
+    began = time.perf_counter()
+    batches = [tasks[a:b] for a, b in _batch_bounds(len(tasks))]
+    added = _added(mapper(_second_pass_batch, batches))
+    logger.info("second pass: %d chunks in %.1f s", len(tasks), time.perf_counter() - began)
+    tests = {}
+    for j in windows:
+        corr, shift = added[j]
+        mine = singles[2][j]
+        pairs = single_pairs(singles[0][:, mine], singles[1][:, mine])
+        rbar = correlation_from_sums(corr, plan.days, pairs)
+        positions = np.concatenate([p.positions[p.included[j]] for p in parts if j in p.sums])
+        tests[spec.window_keys[j]] = window_tests_from_sums(
+            _in_event_order(sums[j], positions), rbar=rbar, rank_shift=shift,
+            bootstrap=spec.bootstrap, seed=spec.seed,
+        )  # fmt: skip
+    return tests
 
 
 def run_study_chunked(
@@ -631,13 +665,7 @@ def run_study_chunked(
             "no usable firm: every firm-event is excluded; check the tickers, dates and stored "
             "history (the reasons are in the excluded tables of " + str(out) + ")"
         )
-    rbar: dict[bytes, float] = {}
-    tests = {}
-    for j, key in enumerate(spec.window_keys):
-        if n[j]:
-            began = time.perf_counter()
-            tests[key] = _window_tests(spec, out, fold, j, mapper, rbar)
-            logger.info("second pass, window %s: %.1f s", key, time.perf_counter() - began)
+    tests = _all_window_tests(spec, out, fold, n, mapper)
     totals = np.sum([p.totals for p in parts], axis=0)
     aggregate = pd.DataFrame(
         {

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,8 +14,10 @@ __all__ = [
     "correlation_from_sums",
     "correlation_plan",
     "correlation_sums",
+    "grouped_sums",
     "mean_pairwise_correlation",
     "pattern_words",
+    "single_grouped_pairs",
     "single_pairs",
 ]
 
@@ -29,7 +31,7 @@ _BLOCK_SIZE = 256
 _MAX_GROUPS = 256
 
 
-def _correlation_sums(
+def _correlations(
     n: np.ndarray,
     sx_r: np.ndarray,
     sx_c: np.ndarray,
@@ -37,8 +39,9 @@ def _correlation_sums(
     sxx_c: np.ndarray,
     cross: np.ndarray,
     pair: np.ndarray,
-) -> tuple[float, int]:
-    """Sum and count of the defined correlations among ``pair`` from common-day sums.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The defined correlations among ``pair`` (0 elsewhere) and where they are defined, from
+    common-day sums.
 
     Arguments broadcast to ``(rows, columns)``: common days ``n``, sums of each firm's residuals
     (``sx``) and squares (``sxx``) over them, and the cross-product sums ``cross``.
@@ -53,8 +56,8 @@ def _correlation_sums(
             & (var_r > _REL_ZERO_VARIANCE * sxx_r)
             & (var_c > _REL_ZERO_VARIANCE * sxx_c)
         )
-        corr = cov[keep] / np.sqrt((var_r * var_c)[keep])
-    return float(corr.sum()), int(keep.sum())
+        corr = np.where(keep, cov / np.sqrt(np.where(keep, var_r * var_c, 1.0)), 0.0)
+    return corr, keep
 
 
 def pattern_words(valid: np.ndarray) -> np.ndarray:
@@ -146,17 +149,22 @@ class CorrelationSums:
             self.pairs + other.pairs,
         )
 
+    def __sub__(self, other: CorrelationSums) -> CorrelationSums:
+        """The sums of this set of firms without the firms of ``other``, a subset of it."""
+        return CorrelationSums(
+            self.a - other.a,
+            self.b - other.b,
+            self.kept - other.kept,
+            self.self_a - other.self_a,
+            self.self_b - other.self_b,
+            self.total - other.total,
+            self.pairs - other.pairs,
+        )
 
-def correlation_sums(
-    centred: np.ndarray,
-    group_of: np.ndarray,
-    days: np.ndarray,
-    singles: tuple[np.ndarray, np.ndarray],
-) -> CorrelationSums:
-    """:class:`CorrelationSums` of a chunk of firms: ``centred`` residuals ``(L, n)`` (see
-    :func:`centred_residuals`) and their groups; ``singles`` holds the centred residuals and
-    valid days of every one-by-one firm of the whole set, paired here with the chunk's grouped
-    firms (pairs among one-by-one firms are :func:`single_pairs`)."""
+
+def grouped_sums(centred: np.ndarray, group_of: np.ndarray, days: np.ndarray) -> CorrelationSums:
+    """The weighted group sums of a chunk of firms: ``centred`` residuals ``(L, n)`` (see
+    :func:`centred_residuals`) and their groups (-1: paired one by one, left out here)."""
     n_days, n_groups = days.shape
     common = days.T @ days
     a = np.zeros((n_groups, n_groups, n_days))
@@ -177,48 +185,74 @@ def correlation_sums(
         kept[g] = keep.sum(axis=0)
         self_a[g] = float(np.sum(q[:, g] * w[:, g] ** 2))
         self_b[g] = float(np.sum((s[:, g] * w[:, g]) ** 2))
+    return CorrelationSums(a, b, kept, self_a, self_b)
+
+
+def correlation_sums(
+    centred: np.ndarray,
+    group_of: np.ndarray,
+    days: np.ndarray,
+    singles: tuple[np.ndarray, np.ndarray],
+) -> CorrelationSums:
+    """:class:`CorrelationSums` of a chunk of firms: ``centred`` residuals ``(L, n)`` (see
+    :func:`centred_residuals`) and their groups; ``singles`` holds the centred residuals and
+    valid days of every one-by-one firm of the whole set, paired here with the chunk's grouped
+    firms (pairs among one-by-one firms are :func:`single_pairs`)."""
+    sums = grouped_sums(centred, group_of, days)
     grouped = group_of >= 0
-    cols = centred[:, grouped]
-    total, pairs = _block_pairs(*singles, cols, days[:, group_of[grouped]] > 0)
-    return CorrelationSums(a, b, kept, self_a, self_b, total, pairs)
+    everyone = np.ones((1, singles[0].shape[1]), dtype=bool)
+    total, pairs = single_grouped_pairs(
+        *singles, centred[:, grouped], days[:, group_of[grouped]] > 0,
+        everyone, np.ones((1, int(grouped.sum())), dtype=bool),
+    )  # fmt: skip
+    return replace(sums, total=float(total[0]), pairs=int(pairs[0]))
 
 
-def _block_pairs(
-    xs: np.ndarray, ms: np.ndarray, xc: np.ndarray, mc: np.ndarray, *, later: bool = False
-) -> tuple[float, int]:
-    """Sum and count of the correlations of firms ``xs`` (centred, valid days ``ms``) with firms
-    ``xc`` (``mc``), in blocks of rows; with ``later``, the same firms and only pairs i < j."""
-    total, pairs = 0.0, 0
+def single_grouped_pairs(
+    xs: np.ndarray,
+    ms: np.ndarray,
+    xc: np.ndarray,
+    mc: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and count of the correlations of one-by-one firms ``xs`` (centred, valid days ``ms``)
+    with firms ``xc`` (``mc``), for each of several subsets: subset k pairs the firms where
+    ``rows[k]`` (of ``xs``) with those where ``cols[k]`` (of ``xc``) are true."""
+    totals, pairs = np.zeros(rows.shape[0]), np.zeros(rows.shape[0], dtype=np.int64)
     mc_f = mc.astype(float)
     xc2 = xc * xc
+    everything = np.ones((1, 1), dtype=bool)
     for start in range(0, xs.shape[1], _BLOCK_SIZE):
         stop = min(start + _BLOCK_SIZE, xs.shape[1])
-        rows, mrows = xs[:, start:stop], ms[:, start:stop].astype(float)
-        cols, cols2, mcols = (
-            (xc[:, start:], xc2[:, start:], mc_f[:, start:]) if later else (xc, xc2, mc_f)
-        )
-        pair = (
-            np.arange(cols.shape[1])[None, :] > np.arange(stop - start)[:, None]
-            if later
-            else np.ones((stop - start, cols.shape[1]), dtype=bool)
-        )
-        part_total, part_pairs = _correlation_sums(
-            mrows.T @ mcols,
-            rows.T @ mcols,
-            mrows.T @ cols,
-            (rows * rows).T @ mcols,
-            mrows.T @ cols2,
-            rows.T @ cols,
-            pair,
-        )
-        total += part_total
-        pairs += part_pairs
-    return total, pairs
+        block, mblock = xs[:, start:stop], ms[:, start:stop].astype(float)
+        corr, keep = _correlations(
+            mblock.T @ mc_f, block.T @ mc_f, mblock.T @ xc, (block * block).T @ mc_f,
+            mblock.T @ xc2, block.T @ xc, everything,
+        )  # fmt: skip
+        picked = rows[:, start:stop].astype(float)
+        totals += ((picked @ corr) * cols).sum(axis=1)
+        pairs += np.rint(((picked @ keep.astype(float)) * cols).sum(axis=1)).astype(np.int64)
+    return totals, pairs
 
 
 def single_pairs(xs: np.ndarray, ms: np.ndarray) -> tuple[float, int]:
     """Sum and count of the correlations among one-by-one firms (pairs i < j)."""
-    return _block_pairs(xs, ms, xs, ms, later=True)
+    total, pairs = 0.0, 0
+    ms_f = ms.astype(float)
+    xs2 = xs * xs
+    for start in range(0, xs.shape[1], _BLOCK_SIZE):
+        stop = min(start + _BLOCK_SIZE, xs.shape[1])
+        rows, mrows = xs[:, start:stop], ms_f[:, start:stop]
+        cols, cols2, mcols = xs[:, start:], xs2[:, start:], ms_f[:, start:]
+        later = np.arange(cols.shape[1])[None, :] > np.arange(stop - start)[:, None]
+        corr, keep = _correlations(
+            mrows.T @ mcols, rows.T @ mcols, mrows.T @ cols, (rows * rows).T @ mcols,
+            mrows.T @ cols2, rows.T @ cols, later,
+        )  # fmt: skip
+        total += float(corr.sum())
+        pairs += int(keep.sum())
+    return total, pairs
 
 
 def correlation_from_sums(

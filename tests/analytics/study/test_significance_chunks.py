@@ -97,3 +97,44 @@ def test_chunked_correlation_equals_the_pairwise_definition() -> None:
             both = np.isfinite(e[:, i]) & np.isfinite(e[:, j])
             brute.append(np.corrcoef(e[both, i], e[both, j])[0, 1])
     assert corr.mean_pairwise_correlation(e) == pytest.approx(np.mean(brute), rel=1e-12)
+
+
+def _brute_r(e: np.ndarray) -> float:
+    pairs = []
+    for i, j in itertools.combinations(range(e.shape[1]), 2):
+        both = np.isfinite(e[:, i]) & np.isfinite(e[:, j])
+        if both.sum() >= 2 and np.std(e[both, i]) > 0 and np.std(e[both, j]) > 0:
+            pairs.append(np.corrcoef(e[both, i], e[both, j])[0, 1])
+    return float(np.mean(pairs))
+
+
+def test_subsets_of_firms_share_one_plan_and_one_pass() -> None:
+    # The out-of-core second pass: one plan for every firm, each window's firms a subset whose
+    # group sums are those of all firms less the left-out ones, one-by-one pairs masked.
+    e = _panel(9, 40)["est_resid"]
+    centred, valid = corr.centred_residuals(e)
+    plan = corr.correlation_plan(corr.pattern_words(valid), e.shape[0])
+    single = plan.group_of < 0
+    assert single.sum() >= 5 and (plan.group_of >= 0).sum() >= 20
+    rng = np.random.default_rng(2)
+    subsets = np.ones((3, e.shape[1]), dtype=bool)
+    subsets[1, rng.choice(e.shape[1], 4, replace=False)] = False  # a few left out
+    subsets[2] = rng.random(e.shape[1]) < 0.3  # most left out
+    grouped = plan.group_of >= 0
+    totals, pairs = corr.single_grouped_pairs(
+        centred[:, single], valid[:, single], centred[:, grouped],
+        plan.days[:, plan.group_of[grouped]] > 0, subsets[:, single], subsets[:, grouped],
+    )  # fmt: skip
+    everyone = corr.grouped_sums(centred, plan.group_of, plan.days)
+    for k, mine in enumerate(subsets):
+        left = ~mine
+        less = everyone - corr.grouped_sums(centred[:, left], plan.group_of[left], plan.days)
+        own = corr.grouped_sums(centred[:, mine], plan.group_of[mine], plan.days)
+        for name in ("a", "b", "kept", "self_a", "self_b"):
+            np.testing.assert_allclose(getattr(less, name), getattr(own, name), atol=1e-15)
+        sums = corr.CorrelationSums(less.a, less.b, less.kept, less.self_a, less.self_b,
+                                    float(totals[k]), int(pairs[k]))  # fmt: skip
+        r = corr.correlation_from_sums(
+            sums, plan.days, corr.single_pairs(centred[:, single & mine], valid[:, single & mine])
+        )
+        assert r == pytest.approx(_brute_r(e[:, mine]), rel=1e-12)
