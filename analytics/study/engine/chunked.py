@@ -549,11 +549,12 @@ def _added(results: Iterable[dict[int, PassSums]]) -> dict[int, PassSums]:
     for result in results:
         for j, (corr, shift) in result.items():
             if j not in total:
-                total[j] = (corr, shift)
+                total[j] = (corr.copy(), shift)  # added to in place: windows may share arrays
                 continue
             before_corr, before_shift = total[j]
+            before_corr += corr
             total[j] = (
-                before_corr + corr,
+                before_corr,
                 shift
                 if before_shift is None or shift is None
                 else (before_shift[0] + shift[0], before_shift[1] + shift[1]),

@@ -149,6 +149,19 @@ class CorrelationSums:
             self.pairs + other.pairs,
         )
 
+    def __iadd__(self, other: CorrelationSums) -> CorrelationSums:
+        """Add ``other`` in place (the out-of-core engine's running sums: no new arrays)."""
+        for name in ("a", "b", "kept", "self_a", "self_b"):
+            getattr(self, name).__iadd__(getattr(other, name))
+        self.total += other.total
+        self.pairs += other.pairs
+        return self
+
+    def copy(self) -> CorrelationSums:
+        return CorrelationSums(self.a.copy(), self.b.copy(), self.kept.copy(),
+                               self.self_a.copy(), self.self_b.copy(), self.total,
+                               self.pairs)  # fmt: skip
+
     def __sub__(self, other: CorrelationSums) -> CorrelationSums:
         """The sums of this set of firms without the firms of ``other``, a subset of it."""
         return CorrelationSums(
