@@ -71,6 +71,32 @@ _MAX_CACHED_RESULTS = 500
 _TICKER_NAME_CHARS = 28
 
 
+NO_DATA_PACK = (
+    "No data pack is configured, so only the store and Yahoo Finance can serve prices: set "
+    "AFTERSHOCK_DATA to a folder of price files (make run uses ../shared/market-data)"
+)
+_NAMED = 8
+
+
+def missing_lines(missing: dict[str, str]) -> list[str]:
+    """One line per reason tickers were left without prices, naming the first few of them.
+
+    >>> missing_lines({"B": "offline", "A": "offline", "C": "not in the data"})
+    ['2 tickers (A, B): offline', '1 ticker (C): not in the data']
+    """
+    by_reason: dict[str, list[str]] = {}
+    for ticker, reason in sorted(missing.items()):
+        by_reason.setdefault(reason, []).append(ticker)
+    lines = []
+    for reason, tickers in by_reason.items():
+        named = ", ".join(tickers[:_NAMED])
+        if len(tickers) > _NAMED:
+            named += f" and {len(tickers) - _NAMED} more"
+        noun = "ticker" if len(tickers) == 1 else "tickers"
+        lines.append(f"{len(tickers)} {noun} ({named}): {reason}")
+    return lines
+
+
 @dataclass(frozen=True, kw_only=True)
 class Prepared:
     """A study ready to run or render: its spec and the key of its result."""
@@ -432,10 +458,13 @@ class DashboardData:
         except AftershockError as exc:
             lines = [f"The demo's prices could not be fetched: {exc}"]
         else:
-            missing = [f"{t}: {reason}" for t, reason in sorted(report.missing.items())]
+            missing = missing_lines(report.missing)
+            if missing and self.settings.data_pack is None:
+                missing.insert(0, NO_DATA_PACK)
             # A failed source matters only when it left prices missing: offline, Yahoo is
             # asked for sessions no source has (e.g. before a listing) and fails harmlessly.
-            lines = [*missing, *report.errors] if missing else []
+            reasons = set(report.missing.values())
+            lines = [*missing, *(e for e in report.errors if e not in reasons)] if missing else []
             if report.errors and not missing:
                 logger.info("demo prices complete; a source failed: %s", "; ".join(report.errors))
             try:

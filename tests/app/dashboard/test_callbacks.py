@@ -551,8 +551,25 @@ def test_demo_banner_only_when_prices_are_missing(
         # The pack has every demo ticker; Yahoo failing for pre-listing sessions is harmless.
         assert lines == []
     else:
-        assert any("unreachable" in line for line in lines)
-        assert any(line.startswith("NVDA: ") for line in lines)
+        # One line per reason, not one per ticker: every demo ticker failed the same way.
+        reasons = [line for line in lines if "unreachable" in line]
+        assert len(reasons) == 1
+        n = len(data.prepare(DEFAULT_STATE).spec.tickers) + 1  # the benchmark too
+        assert reasons[0].startswith(f"{n} tickers (") and " more): " in reasons[0]
+
+
+def test_no_data_pack_is_named_once_in_the_demo_banner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        store=tmp_path, data_pack=None, news=NEWS, reference=REFERENCE, offline=False
+    )
+    data = DashboardData(settings)
+    data.workspace().sources = (_Unreachable(),)
+    lines = data.prepare_demo()
+    assert lines[0].startswith("No data pack is configured") and "AFTERSHOCK_DATA" in lines[0]
+    assert sum("unreachable" in line for line in lines) == 1
+    assert len(lines) <= 3  # the pack, the one reason, the study that could not run
 
 
 def test_a_link_sets_the_window_shown_and_the_tab(data: DashboardData) -> None:
