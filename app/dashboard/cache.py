@@ -19,7 +19,7 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -78,7 +78,7 @@ NO_DATA_PACK = (
 _NAMED = 8
 
 
-def missing_lines(missing: dict[str, str]) -> list[str]:
+def missing_lines(missing: Mapping[str, str]) -> list[str]:
     """One line per reason tickers were left without prices, naming the first few of them.
 
     >>> missing_lines({"B": "offline", "A": "offline", "C": "not in the data"})
