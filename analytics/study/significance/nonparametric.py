@@ -314,6 +314,19 @@ def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
     return spread if spread > 0 else _NAN
 
 
+def _column_sums_by_count(values: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+    """``(days, days + 1)`` float: per row, the sum of the integer ``values`` of the columns
+    with each number of valid values. Integer sums, so exact in any order of the firms."""
+    n_days = values.shape[0]
+    out = np.zeros((n_days, n_days + 1))
+    if values.shape[1] == 0:
+        return out
+    order = np.argsort(n_valid, kind="stable")
+    counts, starts = np.unique(n_valid[order], return_index=True)
+    out[:, counts] = np.add.reduceat(values[:, order], starts, axis=1, dtype=np.int64)
+    return out
+
+
 def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What adding each firm's window value (``level_i = SCAR*_i sigma_i``, in residual units)
     to its ranks adds to GRANK-T's estimation days, ``(L_est, L_est + 1)`` in the form of
@@ -330,13 +343,12 @@ def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.nda
     n_days = e.shape[0]
     # Per day and L_i, the exact integer sums of 2 x (ranks moved up), and per L_i those of
     # 2 x (the window value's rank); the weights 1 / (2 (L_i + 2)) are applied at the end.
-    moved = 2.0 * above + equal
-    cells = np.arange(n_days)[:, None] * (n_days + 1) + n_valid[None, :]
-    shifts = np.bincount(cells.ravel(), weights=moved.ravel(), minlength=n_days * (n_days + 1))
+    moved = 2 * above.view(np.int8) + equal.view(np.int8)
+    shifts = _column_sums_by_count(moved, n_valid)
     n_equal = equal.sum(axis=0)
     n_below = n_valid - above.sum(axis=0) - n_equal
     u_0 = np.bincount(n_valid, weights=2.0 + 2.0 * n_below + n_equal, minlength=n_days + 1)
-    return shifts.reshape(n_days, n_days + 1), u_0
+    return shifts, u_0
 
 
 def rank_t_from_sums(
