@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -306,9 +307,10 @@ def second_pass(
     days: np.ndarray,
     singles: tuple[np.ndarray, np.ndarray, np.ndarray],
     levels: dict[int, np.ndarray | None],
-) -> dict[int, PassSums]:
+) -> Iterator[tuple[int, PassSums]]:
     """The correlation sums and GRANK-T window ranks of chunk ``index``, per window ``j`` of
-    ``levels`` (its GRANK-T levels, None when the rank spread is undefined).
+    ``levels`` (its GRANK-T levels, None when the rank spread is undefined), one window after
+    the other (so that only one window's sums are made at a time).
 
     ``inside`` is ``(n_win, u)``: which of the chunk's spilled firms each window includes;
     ``group_of`` their groups in the plan of every spilled firm of the study; ``singles``
@@ -327,7 +329,6 @@ def second_pass(
         xs, ms, centred[:, grouped], days[:, group_of[grouped]] > 0,
         single_windows[windows], inside[windows][:, grouped],
     )  # fmt: skip
-    out: dict[int, PassSums] = {}
     for k, j in enumerate(windows):
         mine = inside[j]
         if mine.all():
@@ -338,8 +339,7 @@ def second_pass(
             sums = grouped_sums(centred[:, mine], group_of[mine], days)
         sums = replace(sums, total=float(totals[k]), pairs=int(pairs[k]))
         level = levels[j]
-        out[j] = (sums, None if level is None else rank_t_window_sums(e[:, mine], level))
-    return out
+        yield j, (sums, None if level is None else rank_t_window_sums(e[:, mine], level))
 
 
 @dataclass(frozen=True, eq=False)
@@ -543,27 +543,26 @@ def _batch_bounds(n: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
 
 
-def _added(results: Iterable[dict[int, PassSums]]) -> dict[int, PassSums]:
-    """Per window, the sums of second-pass results, added in their order."""
+def _added(results: Iterable[tuple[int, PassSums]]) -> dict[int, PassSums]:
+    """Per window ``j``, the sums of second-pass results ``(j, sums)``, added in their order."""
     total: dict[int, PassSums] = {}
-    for result in results:
-        for j, (corr, shift) in result.items():
-            if j not in total:
-                total[j] = (corr.copy(), shift)  # added to in place: windows may share arrays
-                continue
-            before_corr, before_shift = total[j]
-            before_corr += corr
-            total[j] = (
-                before_corr,
-                shift
-                if before_shift is None or shift is None
-                else (before_shift[0] + shift[0], before_shift[1] + shift[1]),
-            )
+    for j, (corr, shift) in results:
+        if j not in total:
+            total[j] = (corr.copy(), shift)  # added to in place: windows may share arrays
+            continue
+        before_corr, before_shift = total[j]
+        before_corr += corr
+        total[j] = (
+            before_corr,
+            shift
+            if before_shift is None or shift is None
+            else (before_shift[0] + shift[0], before_shift[1] + shift[1]),
+        )
     return total
 
 
 def _second_pass_batch(tasks: list[tuple[Any, ...]]) -> dict[int, PassSums]:
-    return _added(second_pass(*task) for task in tasks)
+    return _added(chain.from_iterable(second_pass(*task) for task in tasks))
 
 
 def _all_window_tests(
@@ -590,7 +589,7 @@ def _all_window_tests(
             tasks.append((folder, p.index, inside, plan.group_of[a:b], plan.days, singles, levels))
     began = time.perf_counter()
     batches = [tasks[a:b] for a, b in _batch_bounds(len(tasks))]
-    added = _added(mapper(_second_pass_batch, batches))
+    added = _added(chain.from_iterable(r.items() for r in mapper(_second_pass_batch, batches)))
     logger.info("second pass: %d chunks in %.1f s", len(tasks), time.perf_counter() - began)
     tests = {}
     for j in windows:
