@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["CACHE_BYTES", "DecodedFile", "clear", "decoded"]
+__all__ = ["CACHE_BYTES", "DecodedFile", "clear", "decoded", "shrink"]
 
 CACHE_BYTES: Final = 2 * 2**30
 """Memory the decoded files of a process may take."""
@@ -107,6 +107,17 @@ def decoded(path: Path) -> DecodedFile:
             _, dropped = _cache.popitem(last=False)
             total -= dropped.nbytes
     return fresh
+
+
+def shrink(limit: int) -> None:
+    """Drop the least recently used decoded files until the rest take at most ``limit`` bytes
+    (the most recent file stays): the out-of-core engine, which reads its chunks in date
+    order, never needs an older year again."""
+    with _lock:
+        total = sum(f.nbytes for f in _cache.values())
+        while total > limit and len(_cache) > 1:
+            _, dropped = _cache.popitem(last=False)
+            total -= dropped.nbytes
 
 
 def clear() -> None:

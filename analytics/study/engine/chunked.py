@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analytics.atomic import write_atomic
+from analytics.data import decoded
 from analytics.errors import InsufficientDataError, SpecError
 from analytics.study.calendar_time import CalendarTime, portfolio_alpha
 from analytics.study.engine.inputs import PriceProvider
@@ -92,6 +93,10 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 10_000
 """Firm-events per chunk: some 0.3 GiB of working memory on a 240-day estimation window; larger
 chunks were no faster on the US pack (one panel read per chunk is cheap on a warm store)."""
+
+CHUNK_CACHE_BYTES = 128 * 2**20
+"""Decoded price files a process keeps between chunks (some three years of the US pack):
+chunks run in date order, so older years are not read again."""
 
 Mapper = Callable[[Callable[..., Any], Iterable[Any]], Iterable[Any]]
 """Runs a function over a list of arguments and yields the results in order: the builtin
@@ -713,4 +718,6 @@ def _chunk_task(
     job: tuple[int, np.ndarray, StudySpec],
 ) -> ChunkPart:
     index, positions, sub = job
-    return study_chunk(sub, prices, folder, index, positions, market_caps, factors)
+    part = study_chunk(sub, prices, folder, index, positions, market_caps, factors)
+    decoded.shrink(CHUNK_CACHE_BYTES)
+    return part

@@ -96,6 +96,12 @@ def test_the_cache_keeps_within_its_budget(tmp_path: Path, monkeypatch: pytest.M
     for path in paths:
         decoded.decoded(path)
     assert [Path(key[0]) for key in decoded._cache] == paths[1:]  # the oldest dropped
+    decoded.decoded(paths[1])  # now the most recent
+    decoded.shrink(one + 1)
+    assert [Path(key[0]) for key in decoded._cache] == [paths[1]]
+    decoded.shrink(0)
+    assert [Path(key[0]) for key in decoded._cache] == [paths[1]]  # the most recent stays
+    decoded.clear()
 
 
 def test_a_damaged_file_is_one_store_error(tmp_path: Path) -> None:
