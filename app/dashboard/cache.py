@@ -58,7 +58,7 @@ from app.dashboard.state import (
 )
 from app.settings import Settings, open_workspace
 
-__all__ = ["DashboardData", "Prepared", "Progress"]
+__all__ = ["DashboardData", "Prepared", "Progress", "missing_lines"]
 
 logger = logging.getLogger(__name__)
 
