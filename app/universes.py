@@ -13,6 +13,7 @@ __all__ = ["DEEPSEEK_SECTORS", "DEEPSEEK_UNIVERSE", "PRESETS"]
 PRESETS: Final[Mapping[str, str]] = {
     "deepseek": "DeepSeek: AI & power",
     "sp500": "S&P 500 by sector",
+    "allus": "All US stocks",
     "custom": "Custom",
 }
 

@@ -47,6 +47,7 @@ from analytics.study.spec import INVALID_TICKER, SECTOR, SpecWarning, StudySpec
 from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs
+from app.dashboard.market import MarketUniverse
 from app.dashboard.security import private_directory
 from app.dashboard.state import (
     DEEPSEEK_UNIVERSE,
@@ -132,6 +133,8 @@ class DashboardData:
         self._inputs: OrderedDict[str, ChartInputs] = OrderedDict()
         self._proposals: OrderedDict[str, ArticleProposal | None] = OrderedDict()
         self._news_events: tuple[str, tuple[ArticleEvent, ...]] | None = None
+        self.market = MarketUniverse(self.workspace, settings.reference)
+        """The "All US stocks" members of a view (:mod:`app.dashboard.market`)."""
         # Why a news or reference folder could not be read (shown in the page's banner).
         self.problems: list[str] = []
 
@@ -488,7 +491,8 @@ class DashboardData:
                 f"event date: {state.date:%a %d %b %Y}{moved} is in the future: there are no "
                 f"prices yet; pick a date up to today ({today:%d %b %Y})"
             )
-        members = list(universe(state, self.sector_members))
+        market = self.market.members(state) if state.preset == "allus" else ()
+        members = list(universe(state, self.sector_members, market))
         # The benchmark stays in: the spec drops it with the reason the Excluded panel shows.
         if not [t for t in members if t != state.benchmark]:
             raise SpecError(
@@ -542,6 +546,11 @@ class DashboardData:
         Raises the engine's :class:`AftershockError` when the study cannot run.
         """
         say = progress or (lambda text: None)
+        if fetch and state.preset == "allus":
+            # The universe is read from the store: its prices come first. They cover every
+            # member, so only added tickers are left to check.
+            self.market.ensure(state, progress=say)
+            fetch = bool(state.tickers)
         spec = self.prepare(state if placebo else replace(state, placebo=0)).spec
         if fetch:
             say(f"Checking prices of {len(spec.tickers)} tickers")

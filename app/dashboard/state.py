@@ -571,11 +571,24 @@ def to_query(state: ViewState) -> str:
     return "?" + urlencode(params, safe=":,^")
 
 
-def universe(state: ViewState, sector_members: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+def universe(
+    state: ViewState,
+    sector_members: Mapping[str, Sequence[str]],
+    market: Sequence[str] = (),
+) -> tuple[str, ...]:
     """The study's tickers: the preset's members followed by the added tickers, de-duplicated.
 
-    ``sector_members`` maps an S&P 500 sector to its tickers (from the reference snapshot).
+    ``sector_members`` maps an S&P 500 sector to its tickers (from the reference snapshot);
+    ``market`` is the "All US stocks" universe of the view's event
+    (:func:`analytics.data.market.market_universe`). The cap of :data:`MAX_TICKERS` is on what
+    a person lists, so that universe is not held to it (its added tickers are).
     """
+    if state.preset == "allus":
+        if len(state.tickers) > MAX_TICKERS:
+            raise SpecError(
+                f"tickers: {len(state.tickers)} tickers is too many; use at most {MAX_TICKERS}"
+            )
+        return tuple(dict.fromkeys((*market, *state.tickers)))
     if state.preset == "deepseek":
         base: Sequence[str] = tuple(DEEPSEEK_UNIVERSE)
     elif state.preset == "sp500" and state.sector == ALL_SECTORS:
