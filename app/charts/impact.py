@@ -25,7 +25,7 @@ from app.charts.base import (
 from app.charts.formatting import format_usd, pct, plain, value_words, window_label
 from app.charts.theme import DIVERGING_SCALE, FONT_SIZE, sign_color
 
-__all__ = ["dollar_impact_bar", "sector_treemap"]
+__all__ = ["TREEMAP_FIRMS", "dollar_impact_bar", "sector_treemap", "treemap_tiles"]
 
 
 def _ok_window_rows(windows: pd.DataFrame, window: str, value: str) -> pd.DataFrame:
@@ -46,12 +46,66 @@ def _known_value(values: pd.Series) -> str:
     return f"{text} (+{missing} without)" if missing else text
 
 
+TREEMAP_FIRMS = 200
+"""Firms the sector treemap draws one by one; beyond them, one tile per sector holds the rest."""
+
+
+def _tile_value(value: float, unknown: int, *, median: float, others: bool) -> str:
+    """A firm tile's market value, or an ``others`` tile's known sum and how many lack one."""
+    if not others:
+        known = np.isfinite(value)
+        return format_usd(value) if known else f"n/a (drawn at the median, {format_usd(median)})"
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{format_usd(value)} (+{unknown:,} without)" if unknown else format_usd(value)
+
+
+def treemap_tiles(leaves: pd.DataFrame, max_firms: int) -> pd.DataFrame:
+    """The firm tiles of the treemap: every firm of ``leaves`` when they are at most
+    ``max_firms``, else the ``max_firms`` largest (known market value first, then size, then
+    ticker) and, per sector, one ``others`` tile of the rest.
+
+    ``leaves`` has one row per firm: ``sector``, ``ticker``, ``car``, ``size`` and ``value``
+    (the known market value, NaN when none). An ``others`` tile has the sum of its firms'
+    sizes and known values (NaN when none is known), the size-weighted mean of their CARs,
+    its firm count in ``firms``, how many of them have no market value in ``unknown`` and
+    ``ticker`` None.
+    """
+    out = leaves.assign(firms=1, unknown=leaves["value"].isna().astype("int64"))
+    if len(leaves) <= max_firms:
+        return out
+    order = np.lexsort(
+        (
+            leaves["ticker"].to_numpy(dtype=str),
+            -leaves["size"].to_numpy(dtype="float64"),
+            -leaves["value"].fillna(-np.inf).to_numpy(dtype="float64"),
+        )
+    )
+    shown = np.zeros(len(leaves), dtype=bool)
+    shown[order[:max_firms]] = True
+    rest = out[~shown]
+    by_sector = rest.assign(weighted=rest["car"] * rest["size"]).groupby("sector", sort=True)
+    others = pd.DataFrame(
+        {
+            "size": by_sector["size"].sum(),
+            "weighted": by_sector["weighted"].sum(),
+            "value": by_sector["value"].sum(min_count=1),
+            "firms": by_sector["firms"].sum(),
+            "unknown": by_sector["unknown"].sum(),
+        }
+    )
+    others["car"] = others.pop("weighted") / others["size"]
+    others = others.reset_index().assign(ticker=None)
+    return pd.concat([out[shown], others[out.columns]], ignore_index=True)
+
+
 def sector_treemap(
     windows: pd.DataFrame,
     sectors: pd.Series,
     market_caps: pd.Series,
     *,
     window: str,
+    max_firms: int = TREEMAP_FIRMS,
 ) -> go.Figure:
     """Treemap of CAR by sector and firm, sized by market value, colored red/blue around 0.
 
@@ -67,12 +121,18 @@ def sector_treemap(
         with no known value at all, every firm has the same size.
     window
         Window key.
+    max_firms
+        With more firms, the ``max_firms`` largest are drawn one by one and the others of each
+        sector as one tile ("1,234 more firms", see :func:`treemap_tiles`); a click on a sector
+        opens it (plotly's drill-down; the path bar above leads back).
 
     Returns
     -------
     go.Figure
         One treemap trace; sector tiles hold the size-weighted mean CAR of their firms.
     """
+    if max_firms < 1:
+        raise SpecError(f"max_firms={max_firms!r} must be at least 1, e.g. {TREEMAP_FIRMS}")
     title = f"CAR {window_label(window)} by sector and firm"
     rows = _ok_window_rows(windows, window, "car")
     if rows.empty:
@@ -117,28 +177,46 @@ def sector_treemap(
     total = float(sector_size.sum())
     total_car = float(weighted.sum() / total)
     sector_names = [plain(s) for s in sector_size.index]
-    leaf_sectors = [plain(s) for s in leaves["sector"]]
-    leaf_tickers = [plain(t) for t in leaves["ticker"]]
+    tiles = treemap_tiles(leaves, max_firms)
+    grouped = tiles["ticker"].isna().to_numpy()
+    leaf_sectors = [plain(s) for s in tiles["sector"]]
+    leaf_tickers = [
+        f"{n:,} more firms" if more else plain(t)
+        for t, n, more in zip(tiles["ticker"], tiles["firms"], grouped, strict=True)
+    ]
     ids = [
         "all",
         *(f"all/{s}" for s in sector_names),
-        *(f"all/{s}/{t}" for s, t in zip(leaf_sectors, leaf_tickers, strict=True)),
+        *(
+            f"all/{s}/{'others' if more else t}"
+            for s, t, more in zip(leaf_sectors, leaf_tickers, grouped, strict=True)
+        ),
     ]
     labels = ["All firms", *sector_names, *leaf_tickers]
     parents = ["", *("all" for _ in sector_names), *(f"all/{s}" for s in leaf_sectors)]
-    sizes = np.concatenate([[total], sector_size.to_numpy(), leaves["size"].to_numpy()])
-    colors = np.concatenate([[total_car], sector_car.to_numpy(), leaves["car"].to_numpy()])
-    groups = [leaves, *(leaves[leaves["sector"] == s] for s in sector_size.index)]
-    mv = [_known_value(g["value"]) for g in groups] + [
-        format_usd(v) if np.isfinite(v) else f"n/a (drawn at the median, {format_usd(median)})"
-        for v in leaves["value"]
+    sizes = np.concatenate([[total], sector_size.to_numpy(), tiles["size"].to_numpy()])
+    colors = np.concatenate([[total_car], sector_car.to_numpy(), tiles["car"].to_numpy()])
+    by_sector = dict(iter(leaves.groupby("sector", sort=True)["value"]))
+    mv = [
+        _known_value(leaves["value"]),
+        *(_known_value(by_sector[s]) for s in sector_size.index),
+        *(
+            _tile_value(v, int(unknown), median=median, others=bool(more))
+            for v, unknown, more in zip(
+                tiles["value"].astype("float64"), tiles["unknown"], grouped, strict=True
+            )
+        ),
     ]
     # Firms under 0.25% of the map get no label (hover still tells): their text would be
     # shrunk below legibility.
-    legible = np.concatenate(
-        [np.ones(1 + len(sector_size), bool), leaves["size"] / total >= 0.0025]
-    )
-    fig = base_figure(title, " · ".join([f"{len(leaves)} firms", size_label, *notes]))
+    legible = np.concatenate([np.ones(1 + len(sector_size), bool), tiles["size"] / total >= 0.0025])
+    aggregated = bool(grouped.any())
+    if aggregated:
+        notes.append(
+            f"the {max_firms} largest firms shown, the rest of each sector as one tile; "
+            "click a sector to open it"
+        )
+    fig = base_figure(title, " · ".join([f"{len(leaves):,} firms", size_label, *notes]))
     fig.add_treemap(
         ids=ids,
         labels=labels,
@@ -163,7 +241,8 @@ def sector_treemap(
         ),
         textfont={"size": FONT_SIZE},
         tiling={"pad": 2},
-        pathbar={"visible": False},
+        # The path bar leads back from a sector opened by a click (shown when aggregated).
+        pathbar={"visible": aggregated, "thickness": 22},
         sort=True,
         name="",
     )

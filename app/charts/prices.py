@@ -15,7 +15,13 @@ from app.charts.base import base_figure, empty_figure
 from app.charts.formatting import plain
 from app.charts.theme import BENCHMARK_COLOR, FONT_SIZE, MUTED, NEUTRAL
 
-__all__ = ["price_paths"]
+__all__ = ["BAND_ABOVE", "BAND_QUANTILES", "price_bands", "price_paths"]
+
+BAND_ABOVE = 600
+"""With more firms than this, the price chart draws quantile bands instead of firm lines."""
+BAND_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+"""The bands' quantiles: 5–95%, 25–75% and the median."""
+BAND_COLOR = "rgba(33, 102, 172, {})"
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -61,6 +67,57 @@ def _add_news(
     )
 
 
+def price_bands(normalized: pd.DataFrame) -> pd.DataFrame:
+    """Per session (row), the :data:`BAND_QUANTILES` of the firms' rebased prices (columns),
+    over the firms with a price that session (linear interpolation, as ``DataFrame.quantile``);
+    one column per quantile, all-NaN where no firm has a price."""
+    values = normalized.to_numpy(dtype="float64")
+    out = np.full((len(values), len(BAND_QUANTILES)), np.nan)
+    priced = ~np.isnan(values).all(axis=1)
+    if priced.any():
+        out[priced] = np.nanquantile(values[priced], BAND_QUANTILES, axis=1).T
+    return pd.DataFrame(out, index=normalized.index, columns=list(BAND_QUANTILES))
+
+
+def _add_bands(fig: go.Figure, bands: pd.DataFrame, rel: np.ndarray, dates: np.ndarray) -> None:
+    """The 5–95% and 25–75% bands (filled between their bounds) and the median line."""
+    for (lo, hi), opacity in (((0.05, 0.95), 0.15), ((0.25, 0.75), 0.3)):
+        name = f"{lo:.0%}–{hi:.0%} of firms"
+        fig.add_scatter(
+            x=rel,
+            y=bands[lo].to_numpy(),
+            mode="lines",
+            line={"width": 0},
+            legendgroup=name,
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        fig.add_scatter(
+            x=rel,
+            y=bands[hi].to_numpy(),
+            name=name,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=BAND_COLOR.format(opacity),
+            legendgroup=name,
+            customdata=np.stack([bands[lo].to_numpy(), dates], axis=-1),
+            hovertemplate=(
+                f"<b>{name}</b> %{{customdata[0]:.1f}}–%{{y:.1f}}<br>day %{{x}} · "
+                "%{customdata[1]}<extra></extra>"
+            ),
+        )
+    fig.add_scatter(
+        x=rel,
+        y=bands[0.5].to_numpy(),
+        name="Median firm",
+        mode="lines",
+        line={"width": 2.5, "color": BAND_COLOR.format(1)},
+        customdata=dates,
+        hovertemplate="<b>Median firm</b> %{y:.1f}<br>day %{x} · %{customdata}<extra></extra>",
+    )
+
+
 def price_paths(
     prices: pd.DataFrame,
     *,
@@ -71,6 +128,7 @@ def price_paths(
     max_lines: int = 12,
     pinned: Sequence[str] = (),
     news: Sequence[NewsMarker] = (),
+    band_above: int = BAND_ABOVE,
 ) -> go.Figure:
     """Prices around the event, each normalized to 100 at day −1.
 
@@ -96,6 +154,11 @@ def price_paths(
         ``"News"``, with a point on each drawn ticker's line at its marker's session, for
         sessions of the chart; the hover shows the headline and date, ``customdata`` the
         article's file name.
+    band_above
+        With more firms than this (with a day −1 price), the firms are drawn as quantile
+        bands of their rebased prices (:func:`price_bands`: median, 25–75% and 5–95%) instead
+        of the largest movers' lines; only the ``pinned`` tickers keep a line of their own.
+        The subtitle states the rule.
 
     Returns
     -------
@@ -129,8 +192,9 @@ def price_paths(
     # The news is about day 0: keep the firms that moved most on it, not those that drifted most.
     event_move = normalized[usable].iloc[pos0].sub(100.0).abs().fillna(0.0)
     first = [t for t in dict.fromkeys(str(p) for p in pinned) if t in usable][:max_lines]
+    banded = len(usable) > band_above
     movers = event_move.drop(first).sort_values(ascending=False, kind="stable").index
-    shown = [*first, *movers[: max_lines - len(first)]]
+    shown = first if banded else [*first, *movers[: max_lines - len(first)]]
     # Legend order follows the lines' end points, top to bottom.
     ordered = last[shown].sort_values(ascending=False, kind="stable").index.tolist()
 
@@ -139,12 +203,19 @@ def price_paths(
     notes = [f"Day 0 = {dates[pos0]}"]
     if bench:
         notes.append(f"dashed: {plain(bench)} (benchmark)")
-    if len(usable) > max_lines:
+    if banded:
+        notes.append(
+            f"{len(usable):,} firms as bands: median, 25–75% and 5–95% "
+            f"(above {band_above:,} firms; below, the largest day-0 movers as lines)"
+        )
+    elif len(usable) > max_lines:
         notes.append(f"{max_lines} largest day-0 moves of {len(usable)} tickers")
     if dropped:
         notes.append(f"{dropped} without a day −1 price")
     fig = base_figure(title, " · ".join(notes))
     hover = "<b>%{fullData.name}</b> %{y:.1f}<br>day %{x} · %{customdata}<extra></extra>"
+    if banded:
+        _add_bands(fig, price_bands(normalized[usable]), rel, dates)
     for ticker in ordered:
         fig.add_scatter(
             x=rel,
