@@ -151,6 +151,23 @@ def fill_store(root: Path, until: str = FILLED_UNTIL) -> PriceStore:
     return store
 
 
+def us_store(root: Path, start: str, end: str) -> PriceStore:
+    """A store holding every ticker of the US pack from ``start`` to ``end`` (one upsert of
+    the pack's positive closes; the dashboard's own import, ticker batch by batch, takes
+    minutes)."""
+    import duckdb
+
+    from analytics.data.store import PriceStore
+
+    rows = duckdb.sql(
+        f"SELECT ticker, date, adj_close FROM read_parquet('{US_PACK}') "
+        f"WHERE date BETWEEN DATE '{start}' AND DATE '{end}' AND adj_close > 0"
+    ).df()
+    store = PriceStore(root)
+    store.upsert(rows, origin=str(US_PACK))
+    return store
+
+
 def cli_env(store: Path) -> dict[str, str]:
     """Environment of a real ``aftershock`` process: offline, DeepSeek pack as the only source."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSHOCK_")}

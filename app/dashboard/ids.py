@@ -46,6 +46,7 @@ __all__ = [
     "GRID",
     "GRID_CSV",
     "GRID_CSV_DOWNLOAD",
+    "GRID_STUDY",
     "GROUP_TABLE",
     "MODEL",
     "NEWS_OPENED",
@@ -154,6 +155,8 @@ PLACEBO_STATUS: Final = "placebo-status"
 GRID: Final = "results-grid"
 GRID_CSV: Final = "results-grid-csv"
 GRID_CSV_DOWNLOAD: Final = "results-grid-csv-download"
+GRID_STUDY: Final = "results-grid-study"
+"""The study key whose rows the results grid holds (they are sent once per study)."""
 EXCLUDED: Final = "excluded-firms"
 DOLLAR_HEADLINE: Final = "dollar-headline"
 PNG_DOWNLOAD: Final = "png-download"

@@ -36,6 +36,7 @@ __all__ = [
     "CHART_TITLES",
     "chart_card",
     "dollar_headline",
+    "grid_rows",
     "grid_table",
     "key_with_placebo",
     "layout",
@@ -181,6 +182,7 @@ def layout() -> Component:
                                     justify="flex-end",
                                 ),
                                 _grid(),
+                                dcc.Store(id=ids.GRID_STUDY),
                                 html.Div(id=ids.EXCLUDED),
                             ],
                             gap="xs",
@@ -249,6 +251,19 @@ def render_chart(
     return fig
 
 
+def grid_rows(
+    data: DashboardData, key: str | None, tab: str | None, held: str | None
+) -> tuple[Any, Any, Any, Any]:
+    """The grid's ``(columnDefs, rowData, excluded note, study key held)``, sent once per
+    study: when the grid's tab is first shown for it. Other tabs, and a return to the grid
+    whose rows are this study's (``held``), send nothing; the grid keeps its rows (its
+    filtering, sorting and row virtualization are the browser's), so a tab switch or a
+    chart click never re-renders thousands of rows."""
+    if tab != "grid" or (key is not None and key == held):
+        return no_update, no_update, no_update, no_update
+    return (*grid_table(data, key, tab), key)
+
+
 def register(app: Dash, data: DashboardData) -> None:
     """Register the results' callbacks on ``app``."""
     # Everything below draws the study whose key the state or run callback stores: no study
@@ -267,10 +282,12 @@ def register(app: Dash, data: DashboardData) -> None:
         Output(ids.GRID, "columnDefs"),
         Output(ids.GRID, "rowData"),
         Output(ids.EXCLUDED, "children"),
+        Output(ids.GRID_STUDY, "data"),
         Input(ids.STUDY_KEY, "data"),
         Input(ids.RESULTS_TABS, "value"),
+        State(ids.GRID_STUDY, "data"),
         prevent_initial_call=True,
-    )(lambda key, tab: grid_table(data, key, tab or "prices"))
+    )(lambda key, tab, held: grid_rows(data, key, tab or "prices", held))
     app.callback(
         Output(ids.TESTS_PANEL, "children"),
         Input(ids.STUDY_KEY, "data"),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dash_mantine_components as dmc
+import numpy as np
 import pandas as pd
 from dash import html, no_update
 
@@ -19,7 +20,6 @@ from app.charts.formatting import (
     model_phrase,
     pct,
     signed_number,
-    stars,
     value_words,
     window_label,
 )
@@ -55,7 +55,7 @@ def summary(data: DashboardData, key: str | None) -> Any:
     return [
         html.Div(
             f"CAAR {window_label(first)} {pct(float(row['caar']), 2)}{tested} "
-            f"across {ok} firm{'' if ok == 1 else 's'}",
+            f"across {ok:,} firm{'' if ok == 1 else 's'}",
             className="summary-main",
         ),
         html.Div(
@@ -102,7 +102,9 @@ def grid_table(
 ) -> tuple[Any, Any, Any]:
     """The results grid: ``(columnDefs, rowData, excluded-firms note)``.
 
-    With ``tab`` (the active results tab), it is drawn only on the grid's tab.
+    With ``tab`` (the active results tab), it is drawn only on the grid's tab. The rows are
+    built column by column (one row per firm, its first event), so the all-US universe's
+    thousands of firms cost a few pandas operations, not a Python loop.
     """
     if tab is not None and tab != "grid":
         return no_update, no_update, no_update
@@ -110,31 +112,31 @@ def grid_table(
     if result is None:
         return [], [], None
     firms = result.firms.drop_duplicates("ticker").set_index("ticker")
-    tickers = list(firms.index.astype(str))
-    sectors = data.sector_of(tickers)
+    tickers = pd.Index(firms.index.astype(str), name="ticker")
     days = result.days
     day0 = days[days["day"] == 0].drop_duplicates("ticker").set_index("ticker")["ar"]
-    windows = result.windows.drop_duplicates(["ticker", "window"]).set_index(["ticker", "window"])
-    rows = []
-    for ticker in tickers:
-        row: dict[str, Any] = {
-            "ticker": ticker,
-            "sector": sectors[ticker],
-            "beta": _finite(firms.at[ticker, "beta"]),
-            "ar0": _finite(day0.get(ticker, math.nan)),
-            "status": str(firms.at[ticker, "status"]),
-        }
-        for i, window in enumerate(result.spec.window_keys):
-            if (ticker, window) in windows.index:
-                w = windows.loc[(ticker, window)]
-                p = float(w["p"])
-                row |= {
-                    f"car{i}": _finite(w["car"]),
-                    f"t{i}": _finite(w["t"]),
-                    f"p{i}": _finite(p),
-                    f"sig{i}": stars(p),
-                }
-        rows.append(row)
+    table = pd.DataFrame(
+        {
+            "ticker": tickers,
+            "sector": data.sector_of(list(tickers)).reindex(tickers).to_numpy(),
+            "beta": firms["beta"].astype("float64").to_numpy(),
+            "ar0": day0.reindex(tickers).astype("float64").to_numpy(),
+            "status": firms["status"].astype(str).to_numpy(),
+        },
+        index=tickers,
+    )
+    windows = result.windows.drop_duplicates(["ticker", "window"])
+    for i, window in enumerate(result.spec.window_keys):
+        rows = windows[windows["window"] == window].set_index("ticker").reindex(tickers)
+        p = rows["p"].astype("float64").to_numpy()
+        table[f"car{i}"] = rows["car"].astype("float64").to_numpy()
+        table[f"t{i}"] = rows["t"].astype("float64").to_numpy()
+        table[f"p{i}"] = p
+        table[f"sig{i}"] = np.select([p < 0.01, p < 0.05, p < 0.10], ["***", "**", "*"], default="")
+    numbers = table.select_dtypes("number")
+    cells = table.astype(object)
+    cells[numbers.columns] = numbers.astype(object).where(np.isfinite(numbers), None)
+    rows_data = cells.to_dict("records")
     columns: list[dict[str, Any]] = [
         {"field": "ticker", "headerName": "Firm", "pinned": "left", "width": 100},
         {"field": "sector", "headerName": "Sector", "width": 170},
@@ -171,12 +173,11 @@ def grid_table(
             }
         )
     columns.append({"field": "status", "headerName": "Status", "width": 140})
-    return columns, rows, _excluded_note(result)
+    return columns, rows_data, _excluded_note(result)
 
 
-def _finite(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
+_LISTED = 200
+"""Exclusions listed by name under the grid."""
 
 
 def _excluded_note(result: StudyResult) -> Any:
@@ -186,15 +187,16 @@ def _excluded_note(result: StudyResult) -> Any:
     items = [
         f"{ticker} ({'all windows' if window == 'all' else window}): {reason}"
         for ticker, window, reason in zip(
-            excluded["ticker"].astype(str),
-            excluded["window"].astype(str),
-            excluded["reason"].astype(str),
+            excluded["ticker"].astype(str).head(_LISTED),
+            excluded["window"].astype(str).head(_LISTED),
+            excluded["reason"].astype(str).head(_LISTED),
             strict=True,
         )
     ]
-    return alert(
-        items, title=f"{len(items)} exclusion{'' if len(items) == 1 else 's'}", color="gray"
-    )
+    n = len(excluded)
+    if n > _LISTED:  # thousands of lines would only slow the page
+        items.append(f"… and {n - _LISTED:,} more (each firm’s status is in the grid and its CSV)")
+    return alert(items, title=f"{n:,} exclusion{'' if n == 1 else 's'}", color="gray")
 
 
 def _volatility_note(result: StudyResult, window: str) -> list[Any]:
@@ -283,7 +285,7 @@ def significance_panel(
         [
             html.Span(
                 f"CAAR {window_label(window)} = {pct(float(row['caar']), 2)} "
-                f"over {int(row['n'])} firms. ",
+                f"over {int(row['n']):,} firms. ",
                 className="tests-lead",
             ),
             html.Span(verdict),
