@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import pandas as pd
 
 from analytics import calendar
@@ -48,7 +49,7 @@ from analytics.errors import AftershockError, InsufficientDataError, SourceError
 from analytics.study.engine import PriceProvider, Progress, data_requirements, run_study
 from analytics.study.engine.chunked import CHUNK_SIZE, ChunkedResult, Mapper, run_study_chunked
 from analytics.study.reasons import explain_exclusions
-from analytics.study.result import StudyResult
+from analytics.study.result import STATUS_OK, StudyResult
 from analytics.study.spec import FACTOR_MODELS, StudySpec, window_key
 
 __all__ = ["CHART_SESSIONS", "FetchProgress", "Workspace", "default_sources"]
@@ -223,10 +224,11 @@ class Workspace:
     def sectors(self, tickers: Sequence[str]) -> pd.Series:
         """Sector of each ticker: the reference tables', then ``extra_sectors``, else
         ``"Unknown"``; indexed by ``ticker`` in the given order."""
+        names = pd.Index([str(t) for t in tickers])
         known = self.sector_labels
-        labels = [
-            str(known.get(t, self._extra_sectors.get(t, "Unknown"))) for t in map(str, tickers)
-        ]
+        known = known[~known.index.duplicated()].astype(object).reindex(names)
+        extra = pd.Series(self._extra_sectors, dtype=object).reindex(names)
+        labels = known.fillna(extra).fillna("Unknown").astype(str).to_numpy()
         return pd.Series(labels, index=pd.Index(list(tickers), name="ticker"), name="sector")
 
     def _sectors_for(self, spec: StudySpec) -> pd.Series | None:
@@ -258,16 +260,18 @@ class Workspace:
         lo, hi = min(*before, *anchors), max(*before, *anchors)
         panel = self.store.panel(tickers, lo, hi).ffill()
         index = pd.DatetimeIndex(panel.index)
+        closes = panel.to_numpy(dtype="float64")
+        column = np.arange(len(tickers))
 
-        def price(ticker: str, day: pd.Timestamp) -> float:
-            row = index.searchsorted(day, side="right") - 1
-            return float(panel[ticker].iloc[row]) if row >= 0 else float("nan")
+        def price(days: list[pd.Timestamp]) -> np.ndarray:
+            """Each firm's last close on or before its day (NaN before the panel starts)."""
+            at = np.asarray(pd.DatetimeIndex(days).values)
+            rows = index.values.searchsorted(at, side="right") - 1
+            found = closes[np.maximum(rows, 0), column]
+            return np.where(rows >= 0, found, np.nan)
 
-        cap = table["market_cap"].astype("float64")
-        values = [
-            cap[t] * price(t, b) / price(t, a)
-            for t, b, a in zip(tickers, before, anchors, strict=True)
-        ]
+        cap = table["market_cap"].astype("float64").loc[tickers].to_numpy()
+        values = cap * price(before) / price(anchors)
         out = pd.Series(values, index=pd.Index(tickers, name="ticker"), name="market_value")
         return out.dropna()
 
@@ -429,7 +433,11 @@ class Workspace:
             )
         except InsufficientDataError as exc:
             raise self._prices_end(spec) or exc from exc
-        last = self._last_stored([*spec.tickers, spec.benchmark])
+        # Only the firm-events left out of a window need their last stored price (the reason
+        # "prices end on ..."): one small query, also for thousands of firms.
+        flagged = ~(result.window_status == STATUS_OK).all(axis=0)
+        excluded = result.events["ticker"].astype(str).to_numpy()[flagged]
+        last = self._last_stored([*excluded, spec.benchmark])
         # The benchmark's end bounds every firm's usable prices.
         bench_end = last.get(spec.benchmark)
         ends = {

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -92,6 +93,11 @@ def common_stocks(reference_dir: Path) -> pd.DataFrame:
     pandas.DataFrame
         ``ticker``, ``name`` and ``cik``, one row per company.
     """
+    return _common_stocks(Path(reference_dir).resolve()).copy(deep=False)
+
+
+@lru_cache(maxsize=4)
+def _common_stocks(reference_dir: Path) -> pd.DataFrame:
     sec = sec_companies(reference_dir)
     sec = sec[~sec["cik"].duplicated()]
     fund = sec["name"].str.contains(FUND_TITLE, regex=True)

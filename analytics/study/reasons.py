@@ -92,7 +92,11 @@ def explain_exclusions(
     known_set = set(known)
     last = dict(last_stored or {})
     day0 = pd.to_datetime(result.events["day0"])
-    for i, ticker in enumerate(tickers):
+    # Only firm-events left out of some window have a reason to reword (a market study's
+    # thousands of usable firms cost one comparison).
+    flagged = np.flatnonzero(~(result.window_status == STATUS_OK).all(axis=0))
+    for i in flagged:
+        ticker = tickers[i]
         column = status[:, i]
         if ticker in known_set:
             column[column == UNKNOWN_TICKER] = NOT_IN_DATA

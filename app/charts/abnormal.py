@@ -106,9 +106,9 @@ def abnormal_returns_bar(
     x = values["value"].to_numpy()
     p = values["p"].to_numpy()
     significant = ~(p >= alpha)  # NaN p (no test) stays opaque
-    notes = [f"{n} firms"]
+    notes = [f"{n:,} firms"]
     if excluded:
-        notes.append(f"{excluded} excluded")
+        notes.append(f"{excluded:,} excluded")
     if n > max_bars:
         notes.append(f"showing the {max_bars - low} highest and {low} lowest")
     fig = base_figure(title, " · ".join(notes))

@@ -47,7 +47,7 @@ def caar_path(aar: pd.DataFrame, *, window: str) -> go.Figure:
     color = sign_color(final)
     one_day = len(day) == 1
     subtitle = (
-        f"CAAR {window_label(window)} = {pct(final, 2)} over {int(np.nanmax(n))} firms · "
+        f"CAAR {window_label(window)} = {pct(final, 2)} over {int(np.nanmax(n)):,} firms · "
         f"{'error bar' if one_day else 'shaded'}: 95% interval (±1.96 standard errors)"
     )
     fig = make_subplots(

@@ -285,7 +285,7 @@ def dollar_impact_bar(windows: pd.DataFrame, *, window: str, top: int = 10) -> g
     losers = values[values["usd"] < 0].nsmallest(top, "usd", keep="first")
     gainers = values[values["usd"] > 0].nlargest(top, "usd", keep="first")
     shown = pd.concat([losers, gainers]).sort_values("usd", kind="stable")
-    title = f"These {len(values)} stocks {value_words(raw, total, 'the model')}"
+    title = f"These {len(values):,} stocks {value_words(raw, total, 'the model')}"
     subtitle = (
         f"Bars: abnormal value change (abnormal return × market value), {window_label(window)}"
         f" · top {top} losers and gainers"

@@ -182,7 +182,8 @@ def price_paths(
     bench = benchmark if benchmark in prices.columns else None
     firms = [t for t in dict.fromkeys(wanted) if t in prices.columns and t != bench]
     base = prices.iloc[pos0 - 1]
-    usable = [t for t in firms if pd.notna(base[t]) and base[t] > 0]
+    priced = base[firms].astype("float64")
+    usable = list(priced.index[(priced > 0).to_numpy()])
     dropped = len(firms) - len(usable)
     if not usable and bench is None:
         return empty_figure(title, "No price on day −1 to normalize on")

@@ -551,11 +551,12 @@ class DashboardData:
             # member, so only added tickers are left to check.
             self.market.ensure(state, progress=say)
             fetch = bool(state.tickers)
-        spec = self.prepare(state if placebo else replace(state, placebo=0)).spec
+        prepared = self.prepare(state if placebo else replace(state, placebo=0))
+        spec, key = prepared.spec, prepared.key
         if fetch:
             say(f"Checking prices of {len(spec.tickers)} tickers")
             self.ensure_prices(spec, progress=say)
-        key = self._key(spec)
+            key = self._key(spec)  # a fetch that wrote prices made a new store snapshot
         cached = self.result(key)
         if cached is not None:
             return key
