@@ -126,6 +126,10 @@ def sector_treemap(
         sector as one tile ("1,234 more firms", see :func:`treemap_tiles`); a click on a sector
         opens it (plotly's drill-down; the path bar above leads back).
 
+    Firms without a market value are drawn at the median known value, unless they are most of
+    the firms: then they are left out of the map, and the subtitle counts them and gives
+    their mean CAR.
+
     Returns
     -------
     go.Figure
@@ -145,6 +149,18 @@ def sector_treemap(
     caps = pd.to_numeric(market_caps.rename(index=str).reindex(tickers), errors="coerce")
     known = caps.notna() & (caps > 0)
     notes = []
+    drawn = len(tickers)
+    if known.any() and int((~known).sum()) > len(known) / 2:
+        # Most firms without a market value (the all-US universe: the reference snapshot
+        # values only the S&P 500): sized at the median known value they would fill the map
+        # with imputed size, so they are left out of it and said.
+        left = ~known.to_numpy()
+        notes.append(
+            f"{int(left.sum()):,} without a market value left out "
+            f"(their mean CAR {pct(float(car[left].mean()), 2)})"
+        )
+        car, sector, caps = car[~left], sector[~left], caps[~left]
+        tickers, known = car.index, known[~left]
     if known.any():
         median = float(caps[known].median())
         size = caps.where(known, median)
@@ -153,8 +169,8 @@ def sector_treemap(
             # a market value shown anywhere.
             unknown = int((~known).sum())
             notes.append(
-                f"{unknown} firm{'' if unknown == 1 else 's'} without a market value drawn at "
-                f"the median known value ({format_usd(median)})"
+                f"{unknown:,} firm{'' if unknown == 1 else 's'} without a market value drawn "
+                f"at the median known value ({format_usd(median)})"
             )
         size_label = "size: market value at day −1"
     else:
@@ -211,12 +227,14 @@ def sector_treemap(
     # shrunk below legibility.
     legible = np.concatenate([np.ones(1 + len(sector_size), bool), tiles["size"] / total >= 0.0025])
     aggregated = bool(grouped.any())
-    if aggregated:
-        notes.append(
-            f"the {max_firms} largest firms shown, the rest of each sector as one tile; "
+    counted = f"{len(leaves):,} of {drawn:,} firms" if len(leaves) < drawn else f"{drawn:,} firms"
+    subtitle = " · ".join([counted, size_label, *notes])
+    if aggregated:  # on a line of its own: the map's rule at market scale
+        subtitle += (
+            f"<br>The {max_firms} largest firms apart, the others as one tile per sector · "
             "click a sector to open it"
         )
-    fig = base_figure(title, " · ".join([f"{len(leaves):,} firms", size_label, *notes]))
+    fig = base_figure(title, subtitle)
     fig.add_treemap(
         ids=ids,
         labels=labels,

@@ -206,8 +206,7 @@ def price_paths(
         notes.append(f"dashed: {plain(bench)} (benchmark)")
     if banded:
         notes.append(
-            f"{len(usable):,} firms as bands: median, 25–75% and 5–95% "
-            f"(above {band_above:,} firms; below, the largest day-0 movers as lines)"
+            f"{len(usable):,} firms in bands: median, 25–75%, 5–95% (over {band_above:,} firms)"
         )
     elif len(usable) > max_lines:
         notes.append(f"{max_lines} largest day-0 moves of {len(usable)} tickers")

@@ -14,9 +14,11 @@ from app.charts.prices import price_paths
 SECTORS = ("Technology", "Energy", "Utilities", "Healthcare", "Unknown")
 
 
-def _market(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+def _market(
+    n: int, *, missing: float = 0.3, seed: int = 7
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """``n`` firms: a windows frame (window -1:1, a few excluded), sectors, and market values
-    for about a third of them."""
+    for all but a share ``missing`` of them."""
     rng = np.random.default_rng(seed)
     tickers = [f"F{i:04d}" for i in range(n)]
     status = np.where(rng.random(n) < 0.03, "excluded: missing returns", "ok")
@@ -31,7 +33,7 @@ def _market(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     )
     sectors = pd.Series(rng.choice(SECTORS, n), index=tickers)
     caps = pd.Series(np.exp(rng.normal(23, 1.5, n)), index=tickers)
-    caps[rng.random(n) < 0.65] = np.nan
+    caps[rng.random(n) < missing] = np.nan
     return windows, sectors, caps.dropna()
 
 
@@ -88,9 +90,31 @@ def test_the_treemap_shows_the_largest_firms_and_one_tile_per_sector_for_the_res
     assert int(others["n"].sum()) + 200 == ok
     # The subtitle states the rule; the path bar leads back from a sector opened by a click.
     subtitle = fig.layout.title.subtitle.text
-    assert f"{ok:,} firms" in subtitle and "the 200 largest firms shown" in subtitle
+    assert f"{ok:,} firms" in subtitle and "drawn at the median known value" in subtitle
+    assert "The 200 largest firms apart, the others as one tile per sector" in subtitle
     assert "click a sector to open it" in subtitle
     assert trace.pathbar.visible is True
+
+
+def test_firms_without_a_market_value_are_left_out_when_they_are_most() -> None:
+    windows, sectors, caps = _market(3000, missing=0.8)
+    fig = sector_treemap(windows, sectors, caps, window="-1:1", max_firms=200)
+    trace = fig.data[0]
+    ok = windows[windows["status"] == "ok"]
+    valued = ok[ok["ticker"].isin(caps.index)]
+    left = ok[~ok["ticker"].isin(caps.index)]
+    # Sizes are market values only: the map adds up to the known values, nothing imputed.
+    assert trace.values[0] == pytest.approx(caps.reindex(valued["ticker"]).sum(), rel=1e-12)
+    sector, tiles = _expected_tiles(valued, sectors, caps, top=200)
+    drawn = pd.Series(trace.values, index=list(trace.ids))
+    np.testing.assert_allclose(drawn.loc[tiles.index], tiles["size"], rtol=1e-12)
+    ids = [f"all/{s}" for s in sector.index]
+    np.testing.assert_allclose(drawn.loc[ids], sector["size"], rtol=1e-12)
+    subtitle = fig.layout.title.subtitle.text
+    assert f"{len(valued):,} of {len(ok):,} firms" in subtitle
+    mean = f"{left['car'].mean():+.2%}".replace("-", "−")
+    assert f"{len(left):,} without a market value left out (their mean CAR {mean})" in subtitle
+    assert "median" not in subtitle
 
 
 def test_a_small_treemap_keeps_every_firm() -> None:
@@ -133,8 +157,7 @@ def test_above_600_firms_the_price_chart_draws_quantile_bands() -> None:
         "F0007", "SPY (benchmark)", "Median firm", "5%–95% of firms", "25%–75% of firms", None
     }  # fmt: skip
     subtitle = fig.layout.title.subtitle.text
-    assert f"{len(firms):,} firms as bands: median, 25–75% and 5–95%" in subtitle
-    assert "above 600 firms" in subtitle
+    assert f"{len(firms):,} firms in bands: median, 25–75%, 5–95% (over 600 firms)" in subtitle
 
 
 def test_up_to_600_firms_the_price_chart_draws_lines() -> None:

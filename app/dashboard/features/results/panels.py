@@ -88,8 +88,8 @@ def dollar_headline(data: DashboardData, key: str | None, focus: str | None) -> 
                 className=f"total {'loss' if lead < 0 else 'gain'}",
             ),
             html.Div(
-                f"{window_label(window).capitalize()}: the market value change of the {counted} "
-                f"of {n} firms with a market value, and its abnormal part (what the model did "
+                f"{window_label(window).capitalize()}: the market value change of the {counted:,} "
+                f"of {n:,} firms with a market value, and its abnormal part (what the model did "
                 "not predict). " + SURVIVORSHIP_NOTE + ".",
                 className="note",
             ),
