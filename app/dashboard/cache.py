@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -57,6 +56,7 @@ from app.dashboard.state import (
     ViewState,
     universe,
 )
+from app.dashboard.tickers import TickerIndex
 from app.settings import Settings, open_workspace
 
 __all__ = ["DashboardData", "Prepared", "Progress", "missing_lines"]
@@ -69,7 +69,6 @@ Progress = Callable[[str], None]
 
 _RECENT_RESULTS = 8
 _MAX_CACHED_RESULTS = 500
-_TICKER_NAME_CHARS = 28
 
 
 NO_DATA_PACK = (
@@ -265,84 +264,30 @@ class DashboardData:
         A company's label shows its S&P 500 name when it has one (``Costco Wholesale
         Corporation``), else the SEC title.
         """
-        return [{"value": e.ticker, "label": e.label} for e in self._ticker_index]
+        return self._ticker_index.options()
 
     @cached_property
-    def _ticker_index(self) -> list[_TickerEntry]:
-        names: dict[str, list[str]] = {t: [] for t in (*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH")}
-        members = self.sp500
-        caps = (
-            members.sort_values("market_cap", ascending=False)
-            if "market_cap" in members.columns
-            else members
-        )
-        rank = {str(t): i for i, t in enumerate(caps["ticker"].astype(str))}
-        for ticker, name in zip(members["ticker"].astype(str), members["name"], strict=True):
-            if isinstance(name, str) and name:
-                names.setdefault(ticker, []).append(name)
+    def _ticker_index(self) -> TickerIndex:
         folder = self.settings.reference
-        if folder is not None:
-            empty = pd.DataFrame({"ticker": [], "name": []})
-            sec = self._load("SEC tickers", lambda: sec_companies(folder), empty)
-            for ticker, name in zip(
-                sec["ticker"].astype(str), sec["name"].astype(str), strict=True
-            ):
-                names.setdefault(ticker, []).append(name)
-        entries = []
-        for order, (ticker, known) in enumerate(names.items()):
-            entries.append(
-                _TickerEntry(
-                    ticker=ticker,
-                    label=_ticker_label(ticker, known[0] if known else ""),
-                    words=" " + " ".join(_words(n) for n in known),
-                    # S&P 500 members first (largest first), then the SEC's order (by size).
-                    rank=(0, rank[ticker]) if ticker in rank else (1, order),
-                )
-            )
-        return entries
+        empty = pd.DataFrame({"ticker": [], "name": []})
+        sec = (
+            empty
+            if folder is None
+            else self._load("SEC tickers", lambda: sec_companies(folder), empty)
+        )
+        return TickerIndex.build((*DEEPSEEK_UNIVERSE, "SPY", "QQQ", "SMH"), self.sp500, sec)
 
     def search_tickers(
         self, query: str | None, selected: Sequence[str] = (), *, limit: int = 40
     ) -> list[dict[str, str]]:
         """Ticker options matching ``query``, plus the ``selected`` tickers (first), so the
-        picker never ships the whole SEC list to the page.
-
-        Matches are the ticker itself, tickers starting with ``query``, and companies one of
-        whose names has a word starting with it ("costco", "disney", "exxon mobil"); case does
-        not matter. S&P 500 members come first (exact ticker, ticker prefix, name; the largest
-        first), then the other companies in the same order.
-        """
-        index = self._ticker_index
-        by_ticker = {e.ticker: e for e in index}
-        chosen = [
-            {"value": t, "label": by_ticker[t].label if t in by_ticker else t} for t in selected
-        ]
-        text = (query or "").strip()
-        if not text:
-            matches = index[:limit]
-        else:
-            upper = text.upper().replace(".", "-")
-            words = " " + _words(text)
-
-            def kind(entry: _TickerEntry) -> int | None:
-                if entry.ticker == upper:
-                    return 0
-                if entry.ticker.startswith(upper):
-                    return 1
-                return 2 if words.strip() and words in entry.words else None
-
-            found = [(k, e) for e in index if (k := kind(e)) is not None]
-            found.sort(key=lambda pair: (pair[1].rank[0], pair[0], pair[1].rank[1]))
-            matches = [e for _, e in found[:limit]]
-        taken = set(selected)
-        return chosen + [
-            {"value": e.ticker, "label": e.label} for e in matches if e.ticker not in taken
-        ]
+        picker never ships the whole SEC list to the page (see
+        :meth:`app.dashboard.tickers.TickerIndex.search`)."""
+        return self._ticker_index.search(query, selected, limit=limit)
 
     def known_ticker(self, text: str | None) -> str | None:
         """``text`` as a ticker of the picker's list (``brk.b`` → ``BRK-B``), or None."""
-        upper = (text or "").strip().upper().replace(".", "-")
-        return upper if any(e.ticker == upper for e in self._ticker_index) else None
+        return self._ticker_index.known(text)
 
     def model_options(self) -> list[dict[str, Any]]:
         """Options of the model picker; offline, a Kenneth French model is disabled unless its
@@ -596,24 +541,3 @@ class DashboardData:
         """Sector of each ticker, as the study service labels it (see
         :meth:`analytics.workspace.Workspace.sectors`)."""
         return self.workspace().sectors(tickers)
-
-
-@dataclass(frozen=True)
-class _TickerEntry:
-    ticker: str
-    label: str
-    words: str
-    """The company's names, lower case, words separated by single spaces, with a leading space."""
-    rank: tuple[int, int]
-
-
-def _words(name: str) -> str:
-    """``"COSTCO WHOLESALE CORP /NEW"`` → ``"costco wholesale corp new"``."""
-    return " ".join(re.findall(r"[a-z0-9]+", name.lower().replace("&", " and ")))
-
-
-def _ticker_label(ticker: str, name: str) -> str:
-    if not name:
-        return ticker
-    short = name if len(name) <= _TICKER_NAME_CHARS else name[: _TICKER_NAME_CHARS - 1] + "…"
-    return f"{ticker} · {short}"

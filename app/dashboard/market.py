@@ -3,9 +3,9 @@
 The members are the rule of :mod:`analytics.data.market` applied to the store: every common
 stock with enough history for the view's estimation window, one ticker per company. Before a
 study of that universe runs, :meth:`MarketUniverse.ensure` imports what the store lacks of every
-common stock a source can price (the data pack: ~6,400 tickers, about 90 s the first time on 2
-shared cores, once per store and event); until then the members are those candidates, so the
-view gets a result key and its run request.
+common stock a source can price (the data pack's 5,119, a few minutes the first time on 2
+shared cores, once per store and event); until the store holds any, the members are those
+candidates, so the view gets a result key and its run request.
 
 Resolved members are memoized per event, estimation window, benchmark and store snapshot: a
 warm answer reads no price.
