@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dash import no_update
 
 from analytics import calendar
-from analytics.data.market import market_universe
+from analytics.data.market import common_stocks, market_universe
 from analytics.study.options import DEFAULTS
 from app.dashboard import ids
 from app.dashboard.app import create_app
@@ -19,7 +20,7 @@ from app.dashboard.cache import DashboardData
 from app.dashboard.features.results import grid_rows, summary
 from app.dashboard.state import MAX_TICKERS, PRESETS, from_query, to_query
 from app.settings import Settings
-from tests.support import NEWS, REFERENCE, US_PACK, component_texts, us_store
+from tests.support import MARKET_DATA, NEWS, REFERENCE, US_PACK, component_texts, us_store
 
 LINK = "?preset=allus&date=2025-01-27&placebo=0"
 # The store's span: the estimation window's closes of the DeepSeek day to the chart's end.
@@ -128,3 +129,28 @@ def test_no_tab_switch_or_chart_click_resends_the_grid_rows(tmp_path: Path) -> N
     assert answer.status_code == 200, answer.data
     assert answer.get_json()["response"] == {}
     assert b"rowData" not in answer.data
+
+
+@pytest.mark.slow
+def test_before_the_store_holds_prices_the_candidates_stand_in(tmp_path: Path) -> None:
+    # An empty store and the data pack: the view still gets a spec, a key and so a run
+    # request, whose first step imports the candidates' prices (DashboardData.run).
+    if not US_PACK.is_file():
+        pytest.skip(f"US pack not found at {US_PACK}")
+    settings = Settings(
+        store=tmp_path / "store",
+        data_pack=MARKET_DATA,
+        news=NEWS,
+        reference=REFERENCE,
+        offline=True,
+    )
+    (tmp_path / "cache").mkdir()
+    data = DashboardData(settings, cache_dir=tmp_path / "cache")
+    state, _ = from_query(LINK)
+    members = data.market.members(state)
+    in_pack = set(pd.read_parquet(US_PACK, columns=["ticker"])["ticker"].unique())
+    expected = [t for t in common_stocks(REFERENCE)["ticker"] if t in in_pack and t != "SPY"]
+    assert list(members) == expected
+    prepared = data.prepare(state)
+    assert data.result(prepared.key) is None
+    assert len(prepared.spec.tickers) == len(expected)
