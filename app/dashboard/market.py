@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
 
 from analytics import calendar
 from analytics.data.market import common_stocks, market_universe
@@ -83,6 +82,7 @@ class MarketUniverse:
         folder = self._folder()
         workspace = self._workspace()
         day0 = calendar.day_zero(state.date, state.timing)
+        # The store's data files name its snapshot (a price provider in memory has none).
         snapshot = tuple(p.name for p in getattr(workspace.store, "files", list)())
         key = (day0, state.estimation, DEFAULTS.min_estimation, state.benchmark, snapshot)
         with self._lock:
@@ -107,10 +107,11 @@ class MarketUniverse:
 
     def ensure(self, state: ViewState, *, progress: Progress | None = None) -> None:
         """Import into the store what it lacks of the candidates' prices for ``state``'s study
-        (its estimation and event windows and the price chart's sessions); once per process
-        and event."""
+        (its estimation and event windows, its placebo's pre-event period and the price
+        chart's sessions); once per process and event."""
         day0 = calendar.day_zero(state.date, state.timing)
-        key = (day0, state.estimation, state.windows, state.benchmark)
+        # The placebo draws its pseudo-events from before the estimation window: more history.
+        key = (day0, state.estimation, state.windows, state.benchmark, state.placebo > 0)
         with self._lock:
             if key in self._ensured:
                 return
@@ -126,13 +127,13 @@ class MarketUniverse:
             if progress is not None:
                 progress(f"Importing US stock prices: request {done} of {planned}")
 
-        started = pd.Timestamp.now()
+        started = time.monotonic()
         fetched = workspace.ensure_prices(spec, progress=report)
         logger.info(
             "all US stocks: %d rows imported for %d candidates in %.1f s",
             fetched.rows_written,
             len(candidates),
-            (pd.Timestamp.now() - started).total_seconds(),
+            time.monotonic() - started,
         )
         with self._lock:
             self._ensured.add(key)
