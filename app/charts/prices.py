@@ -101,7 +101,8 @@ def _add_bands(fig: go.Figure, bands: pd.DataFrame, rel: np.ndarray, dates: np.n
             fill="tonexty",
             fillcolor=BAND_COLOR.format(opacity),
             legendgroup=name,
-            customdata=np.stack([bands[lo].to_numpy(), dates], axis=-1),
+            # Pairs of the lower bound (a number, for the hover's format) and the date.
+            customdata=list(zip(bands[lo].tolist(), dates.tolist(), strict=True)),
             hovertemplate=(
                 f"<b>{name}</b> %{{customdata[0]:.1f}}–%{{y:.1f}}<br>day %{{x}} · "
                 "%{customdata[1]}<extra></extra>"
@@ -110,11 +111,11 @@ def _add_bands(fig: go.Figure, bands: pd.DataFrame, rel: np.ndarray, dates: np.n
     fig.add_scatter(
         x=rel,
         y=bands[0.5].to_numpy(),
-        name="Median firm",
+        name="Median of firms",
         mode="lines",
         line={"width": 2.5, "color": BAND_COLOR.format(1)},
         customdata=dates,
-        hovertemplate="<b>Median firm</b> %{y:.1f}<br>day %{x} · %{customdata}<extra></extra>",
+        hovertemplate="<b>Median of firms</b> %{y:.1f}<br>day %{x} · %{customdata}<extra></extra>",
     )
 
 

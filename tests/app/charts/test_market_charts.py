@@ -145,7 +145,7 @@ def test_above_600_firms_the_price_chart_draws_quantile_bands() -> None:
     rebased = prices[firms] / base[firms] * 100.0
     expected = {q: rebased.quantile(q, axis=1) for q in (0.05, 0.25, 0.5, 0.75, 0.95)}
     by_name = {t.name: t for t in fig.data}
-    np.testing.assert_allclose(by_name["Median firm"].y, expected[0.5], rtol=1e-12)
+    np.testing.assert_allclose(by_name["Median of firms"].y, expected[0.5], rtol=1e-12)
     upper = {t.name: t.y for t in fig.data if t.fill == "tonexty"}
     np.testing.assert_allclose(upper["5%–95% of firms"], expected[0.95], rtol=1e-12)
     np.testing.assert_allclose(upper["25%–75% of firms"], expected[0.75], rtol=1e-12)
@@ -154,7 +154,7 @@ def test_above_600_firms_the_price_chart_draws_quantile_bands() -> None:
     np.testing.assert_allclose(lower[1], expected[0.25], rtol=1e-12)
     # No line per firm: only the pinned firm, the benchmark and the bands (5 traces).
     assert {t.name for t in fig.data} == {
-        "F0007", "SPY (benchmark)", "Median firm", "5%–95% of firms", "25%–75% of firms", None
+        "F0007", "SPY (benchmark)", "Median of firms", "5%–95% of firms", "25%–75% of firms", None
     }  # fmt: skip
     subtitle = fig.layout.title.subtitle.text
     assert f"{len(firms):,} firms in bands: median, 25–75%, 5–95% (over 600 firms)" in subtitle
@@ -164,4 +164,4 @@ def test_up_to_600_firms_the_price_chart_draws_lines() -> None:
     prices, day0 = _paths(600)
     fig = price_paths(prices, day0=day0, benchmark="SPY")
     names = [t.name for t in fig.data]
-    assert "Median firm" not in names and len(names) == 13  # 12 largest movers + SPY
+    assert "Median of firms" not in names and len(names) == 13  # 12 largest movers + SPY
