@@ -16,10 +16,11 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, parse_date
+from analytics.data.decoded import locate
 from analytics.data.snapshot import Snapshot, sql_list
 from analytics.errors import SpecError
 
-__all__ = ["date_range", "locate", "runs", "stored_cells", "ticker_list"]
+__all__ = ["date_range", "runs", "stored_cells", "ticker_list"]
 
 
 def ticker_list(tickers: Sequence[str] | str, *, name: str = "tickers") -> list[str]:
@@ -47,15 +48,6 @@ def date_range(start: DateLike | None, end: DateLike | None) -> tuple[pd.Timesta
     if lo > hi:
         raise SpecError(f"start: {lo.date()} is after end {hi.date()}; pass start <= end")
     return lo, hi
-
-
-def locate(grid: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Position of each day in the sorted ``grid`` (``datetime64[D]``), -1 where absent."""
-    if len(grid) == 0:
-        return np.full(len(days), -1)
-    pos = np.searchsorted(grid, days)
-    hit = grid[np.minimum(pos, len(grid) - 1)] == days
-    return np.where(hit, pos, -1)
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

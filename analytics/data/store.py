@@ -47,11 +47,11 @@ from analytics.atomic import fsync_dir
 from analytics.calendar import FIRST_DATE, LAST_DATE, DateLike, sessions
 from analytics.data.cells import (
     date_range,
-    locate,
     runs,
     stored_cells,
     ticker_list,
 )
+from analytics.data.decoded import panel_values
 from analytics.data.fetchlog import FETCH_LOG_FILE, FetchLog, interval_mask, write_parquet
 from analytics.data.schema import ValidatedPrices, validate_prices
 from analytics.data.snapshot import SCHEMA, VALUES, Snapshot, SnapshotFiles, sql_list
@@ -228,14 +228,10 @@ class PriceStore:
         grid = sessions(lo, hi)
         values = np.full((len(grid), len(names)), np.nan)
         if len(grid) and names:
-            days = grid.values.astype("datetime64[D]")
-            # Each data file is decoded once per process (analytics.data.decoded); a warm read
-            # is a gather of its rows.
-            for decoded in self._files.decode(lambda snapshot: snapshot.between(lo, hi)):
-                cols, dates, prices = decoded.cells(names, days[0], days[-1])
-                rows = locate(days, dates)
-                keep = rows >= 0
-                values[rows[keep], cols[keep]] = prices[keep]
+            # Each data file is decoded once per process, and each panel gathered from them
+            # kept (analytics.data.decoded): a warm read is one copy.
+            files = self._files.decode(lambda snapshot: snapshot.between(lo, hi))
+            values = panel_values(files, names, grid.values.astype("datetime64[D]")).copy()
         return pd.DataFrame(values, index=grid, columns=pd.Index(names, name="ticker", dtype="str"))
 
     def coverage(

@@ -113,3 +113,35 @@ def test_a_damaged_file_is_one_store_error(tmp_path: Path) -> None:
     decoded.clear()
     with pytest.raises(StoreError, match=f"store file {path} cannot be read"):
         store.panel("AAA", days[0], days[-1])
+
+
+def test_a_warm_panel_is_a_copy_the_caller_may_change(tmp_path: Path) -> None:
+    days = sessions("2025-01-02", "2025-01-10")
+    store = PriceStore(tmp_path / "store")
+    store.upsert(pd.DataFrame({"ticker": ["AAA"] * len(days), "date": days, "adj_close": 1.0}))
+    decoded.clear()
+    first = store.panel(["AAA", "BBB"], days[0], days[-1])
+    assert len(decoded._panels) == 1
+    first.iloc[:, :] = 5.0
+    again = store.panel(["AAA", "BBB"], days[0], days[-1])
+    assert len(decoded._panels) == 1  # served from the cache
+    assert again["AAA"].tolist() == [1.0] * len(days) and again["BBB"].isna().all()
+    store.panel(["BBB", "AAA"], days[0], days[-1])  # other columns: another panel
+    store.panel(["AAA", "BBB"], days[1], days[-1])  # other sessions: another panel
+    assert len(decoded._panels) == 3
+    decoded.shrink(2**40)
+    assert not decoded._panels  # shrinking forgets the panels
+
+
+def test_the_panels_keep_within_their_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = sessions("2025-01-02", "2025-03-31")
+    store = PriceStore(tmp_path / "store")
+    store.upsert(pd.DataFrame({"ticker": ["AAA"] * len(days), "date": days, "adj_close": 1.0}))
+    decoded.clear()
+    monkeypatch.setattr(decoded, "PANEL_CACHE_BYTES", 2 * 8 * len(days))
+    for name in ("A1", "A2", "A3"):
+        store.panel(["AAA", name], days[0], days[-1])
+    assert [key[1] for key in decoded._panels] == [("AAA", "A3")]  # 2 columns each: one fits
+    decoded.clear()
