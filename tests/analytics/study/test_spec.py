@@ -269,3 +269,40 @@ def test_subset_equals_the_validated_spec_of_the_same_firm_events() -> None:
     assert part.events["event_id"].tolist() == [spec.firm_events[i].event_id for i in positions]
     expected = spec.covariate_frame.iloc[positions].reset_index(drop=True)
     pd.testing.assert_frame_equal(part.covariate_frame, expected)
+
+
+@pytest.mark.parametrize("form", ["tickers", "events"])
+def test_create_hands_its_checked_events_to_the_spec(
+    form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = []
+    check = StudySpec._check_events
+    monkeypatch.setattr(StudySpec, "_check_events", lambda self: checks.append(check(self)))
+    table = pd.DataFrame(
+        {
+            "ticker": ["nvda", "AMD", "BRK.B", "SPY", "AMD"],
+            "date": ["2025-01-25", "2025-01-24", "Jan 27 2025", "2025-01-27", "2025-01-24"],
+            "timing": ["before_open", "after_close", "during_session", "before_open",
+                       "after_close"],
+        }
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SpecWarning)
+        if form == "events":
+            created = StudySpec.create(events=table)
+        else:
+            created = StudySpec.create(tickers=list(table["ticker"]), date="2025-01-25")
+    assert not checks  # create checked its events itself
+    checked = dataclasses.replace(created)  # a direct construction checks them
+    assert len(checks) == 1
+    pd.testing.assert_frame_equal(created.events, checked.events)
+    assert [e.day0 for e in created.firm_events] == list(checked.events["day0"])
+    assert all(e.day0 == day_zero(e.date, e.timing) for e in created.firm_events)
+    with pytest.raises(SpecError, match="benchmark SPY cannot also be a firm"):
+        dataclasses.replace(
+            created,
+            firm_events=(
+                *created.firm_events[:1],
+                FirmEvent(event_id=9, ticker="SPY", date=pd.Timestamp("2025-01-27")),
+            ),
+        )
