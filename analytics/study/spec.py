@@ -481,10 +481,11 @@ class StudySpec:
         left_out = [(str(t), str(r)) for t, r in dropped]
         if is_benchmark.any():
             left_out.append((bench, IS_BENCHMARK))
-        left_out += [
-            (str(t), f"{REPEATED} on day 0 {d:%Y-%m-%d}")
-            for t, d in keys.loc[repeated, ["ticker", "day0"]].itertuples(index=False)
-        ]
+        if repeated.any():
+            left_out += [
+                (str(t), f"{REPEATED} on day 0 {d:%Y-%m-%d}")
+                for t, d in keys.loc[repeated, ["ticker", "day0"]].itertuples(index=False)
+            ]
         left = is_benchmark | repeated
         if left.all():
             raise SpecError(
