@@ -39,7 +39,9 @@ __all__ = [
     "WindowGroups",
     "comparisons",
     "group_difference",
+    "group_differences",
     "permutation_p",
+    "permutation_ps",
     "welch_t",
 ]
 
@@ -112,25 +114,51 @@ def permutation_p(
     a: np.ndarray, b: np.ndarray, *, permutations: int = PERMUTATIONS, seed: int | None = 0
 ) -> float:
     """Two-sided permutation p-value of ``mean(a) - mean(b)`` (see the module)."""
-    pooled = np.concatenate([a, b]).astype("float64")
-    n, n_a = len(pooled), len(a)
-    if n_a == 0 or n_a == n or permutations < 1:
-        return float("nan")
-    observed = abs(np.mean(a) - np.mean(b))
+    observed = abs(np.mean(a) - np.mean(b)) if len(a) and len(b) else float("nan")
+    pooled = np.concatenate([a, b])
+    return permutation_ps(pooled, [len(a)], [observed], permutations=permutations, seed=seed)[0]
+
+
+def permutation_ps(
+    pooled: np.ndarray,
+    sizes: Sequence[int],
+    observed: Sequence[float],
+    *,
+    permutations: int = PERMUTATIONS,
+    seed: int | None = 0,
+) -> list[float]:
+    """Permutation p-values of several splits of the same ``pooled`` values, from one set of
+    draws: split i puts ``sizes[i]`` values in group a, and ``observed[i]`` is its
+    ``|mean(a) - mean(b)|``. Each draw orders the values by a row of seeded uniforms and the
+    first ``sizes[i]`` form group a, as :func:`permutation_p` draws them; one partition of
+    each row serves every split (a sector against the rest, for each of a dozen sectors).
+    """
+    values = np.asarray(pooled, dtype="float64")
+    n = len(values)
+    splits = [
+        (k, bar) for k, bar in zip(sizes, observed, strict=True) if 0 < k < n and permutations >= 1
+    ]
+    if not splits:
+        return [float("nan")] * len(sizes)
     # A draw that reproduces the split sums in another order: allow for rounding.
-    bar = observed - 1e-12 * max(observed, float(np.abs(pooled).max()))
+    scale = float(np.abs(values).max())
+    bars = np.array([bar - 1e-12 * max(bar, scale) for _, bar in splits])
+    ks = np.array([k for k, _ in splits])
     rng = np.random.default_rng(seed)
     rows = max(1, _CELLS // n)
-    total = pooled.sum()
-    hits = 0
+    total = values.sum()
+    hits = np.zeros(len(splits), dtype=np.int64)
+    kth = sorted({int(k) - 1 for k in ks})
     for start in range(0, permutations, rows):
         keys = rng.random((min(rows, permutations - start), n))
-        # Group a is the n_a firms with the smallest keys: a partition finds them in O(n).
-        first = np.argpartition(keys, n_a - 1, axis=1)[:, :n_a]
-        sum_a = pooled[first].sum(axis=1)
-        diff = sum_a / n_a - (total - sum_a) / (n - n_a)
-        hits += int((np.abs(diff) >= bar).sum())
-    return (1 + hits) / (permutations + 1)
+        # Each group a is the k firms with the smallest keys: one partition (O(n) a row) puts
+        # the k smallest first for every k at once.
+        order = np.argpartition(keys, kth, axis=1)
+        sums = np.cumsum(values[order[:, : ks.max()]], axis=1)[:, ks - 1]
+        diff = sums / ks - (total - sums) / (n - ks)
+        hits += (np.abs(diff) >= bars).sum(axis=0)
+    found = iter((1 + hits) / (permutations + 1))
+    return [float(next(found)) if 0 < k < n and permutations >= 1 else float("nan") for k in sizes]
 
 
 def group_difference(
@@ -141,10 +169,14 @@ def group_difference(
     *,
     permutations: int = PERMUTATIONS,
     seed: int | None = 0,
+    perm_p: float | None = None,
 ) -> GroupDifference:
-    """Compare the CARs ``a`` of one group with the CARs ``b`` of another."""
+    """Compare the CARs ``a`` of one group with the CARs ``b`` of another (``perm_p`` when
+    :func:`permutation_ps` already drew it)."""
     t, df, p = welch_t(a, b)
     diff = float(np.mean(a) - np.mean(b)) if len(a) and len(b) else float("nan")
+    if perm_p is None:
+        perm_p = permutation_p(a, b, permutations=permutations, seed=seed)
     return GroupDifference(
         a=a_label,
         b=b_label,
@@ -154,8 +186,29 @@ def group_difference(
         welch_t=t,
         df=df,
         p=p,
-        perm_p=permutation_p(a, b, permutations=permutations, seed=seed),
+        perm_p=perm_p,
         permutations=permutations,
+    )
+
+
+def group_differences(
+    cars: np.ndarray, labels: np.ndarray, *, permutations: int = PERMUTATIONS, seed: int | None = 0
+) -> tuple[GroupDifference, ...]:
+    """The :func:`comparisons` among the groups ``labels`` of ``cars`` (one label per CAR):
+    every compared pair splits all of ``cars``, so one set of draws gives every permutation
+    p-value (:func:`permutation_ps`)."""
+    values = np.asarray(cars, dtype="float64")
+    pairs = comparisons([str(v) for v in labels])
+    members = [labels == a for a, _ in pairs]
+    observed = [abs(values[m].mean() - values[~m].mean()) for m in members]
+    p_values = permutation_ps(
+        values, [int(m.sum()) for m in members], observed, permutations=permutations, seed=seed
+    )
+    return tuple(
+        group_difference(
+            a, values[m], b, values[~m], permutations=permutations, seed=seed, perm_p=perm
+        )
+        for (a, b), m, perm in zip(pairs, members, p_values, strict=True)
     )
 
 

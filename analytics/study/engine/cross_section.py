@@ -16,12 +16,10 @@ from analytics.errors import SpecError
 from analytics.study.engine.inputs import Panel
 from analytics.study.groups import (
     PERMUTATIONS,
-    REST,
     Groups,
     GroupStats,
     WindowGroups,
-    comparisons,
-    group_difference,
+    group_differences,
 )
 from analytics.study.regression import Regression, regress_cars
 from analytics.study.significance import (
@@ -161,16 +159,8 @@ def subgroups(
                     label=label, n=int(mine.sum()), caar=float(car[j, mine].mean()), tests=tests
                 )
             )
-        differences = tuple(
-            group_difference(
-                a,
-                car[j, inside & (labels == a)],
-                b,
-                car[j, inside & (labels != a if b == REST else labels == b)],
-                permutations=PERMUTATIONS,
-                seed=spec.seed,
-            )
-            for a, b in comparisons(present)
+        differences = group_differences(
+            car[j, inside], labels[inside], permutations=PERMUTATIONS, seed=spec.seed
         )
         windows[key] = WindowGroups(groups=tuple(stats), differences=differences)
     return Groups(by=spec.group_by, windows=windows)

@@ -20,7 +20,14 @@ from analytics import calendar
 from analytics.data.memory import MemoryPrices
 from analytics.errors import SpecError
 from analytics.study.engine import run_study
-from analytics.study.groups import REST, comparisons, group_difference, permutation_p, welch_t
+from analytics.study.groups import (
+    REST,
+    comparisons,
+    group_difference,
+    group_differences,
+    permutation_p,
+    welch_t,
+)
 from analytics.study.options import StudyOptions
 from analytics.study.regression import regress_cars
 from analytics.study.result import TEST_NAMES
@@ -391,3 +398,29 @@ def test_grouping_by_sector_needs_sectors(wide: pd.DataFrame) -> None:
     labels = {g.label: g.n for g in result.groups.windows["0:0"].groups}
     assert labels == {"Consumer Defensive": 1, "Technology": 2, "Unknown": 8}
     assert [d.b for d in result.groups.windows["0:0"].differences] == [REST] * 3
+
+
+def test_sectors_against_the_rest_share_one_set_of_draws() -> None:
+    rng = np.random.default_rng(11)
+    cars = rng.normal(0.0, 0.02, 40)
+    labels = np.array(["energy", "tech", "food", "tech", "energy"] * 8, dtype=object)
+    cars[labels == "tech"] -= 0.02
+    found = group_differences(cars, labels, permutations=999, seed=4)
+    assert [(d.a, d.b) for d in found] == [("energy", REST), ("food", REST), ("tech", REST)]
+    for d in found:
+        mine = labels == d.a
+        alone = group_difference(d.a, cars[mine], REST, cars[~mine], permutations=999, seed=4)
+        assert (d.n_a, d.n_b, d.diff, d.welch_t, d.p) == (
+            alone.n_a, alone.n_b, alone.diff, alone.welch_t, alone.p
+        )  # fmt: skip
+        # The draws order all 40 CARs as they come (not the group first): a plain loop.
+        draws = np.random.default_rng(4)
+        observed = abs(cars[mine].mean() - cars[~mine].mean())
+        hits = 0
+        for _ in range(999):
+            order = sorted(range(40), key=draws.random(40).__getitem__)
+            first = cars[order[: mine.sum()]]
+            rest = cars[order[mine.sum() :]]
+            hits += abs(first.mean() - rest.mean()) >= observed - 1e-12
+        assert d.perm_p == (1 + hits) / 1000
+    assert found[2].perm_p < 0.05  # tech fell more
