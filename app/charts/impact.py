@@ -27,6 +27,9 @@ from app.charts.theme import DIVERGING_SCALE, FONT_SIZE, sign_color
 
 __all__ = ["TREEMAP_FIRMS", "dollar_impact_bar", "sector_treemap", "treemap_tiles"]
 
+_TWO_LINE_TITLE_TOP = 124
+"""Top margin (px) of a chart whose title takes two lines (the theme's 100 fits one)."""
+
 
 def _ok_window_rows(windows: pd.DataFrame, window: str, value: str) -> pd.DataFrame:
     """Included firms of a window that have a ``value``."""
@@ -303,12 +306,17 @@ def dollar_impact_bar(windows: pd.DataFrame, *, window: str, top: int = 10) -> g
     losers = values[values["usd"] < 0].nsmallest(top, "usd", keep="first")
     gainers = values[values["usd"] > 0].nlargest(top, "usd", keep="first")
     shown = pd.concat([losers, gainers]).sort_values("usd", kind="stable")
+    # Two clauses (what the stocks lost; what the model did not predict) on two lines: one is
+    # wider than a chart beside the article.
     title = f"These {len(values):,} stocks {value_words(raw, total, 'the model')}"
+    title = title.replace("; ", ";<br>")
     subtitle = (
         f"Bars: abnormal value change (abnormal return × market value), {window_label(window)}"
         f" · top {top} losers and gainers"
     )
     fig = base_figure(title, subtitle)
+    if "<br>" in title:
+        fig.update_layout(margin_t=_TWO_LINE_TITLE_TOP)
     x = shown["usd"].to_numpy()
     fig.add_bar(
         x=x,

@@ -603,7 +603,7 @@ def test_dollar_impact_bar_title_total_and_caveat(windows: pd.DataFrame) -> None
     lost = F.format_usd(2 * total, long=True)
     assert (
         title
-        == f"These 5 stocks lost {lost} in market value; {amount} more than the model predicted"
+        == f"These 5 stocks lost {lost} in market value;<br>{amount} more than the model predicted"
     )
     assert list(bar.x) == [-2.0e9, -3.0e8, 1.5e9, 4.0e9]  # 2 losers, 2 gainers, sorted
     assert list(bar.text) == [f"{MINUS}$2.0B", f"{MINUS}$300M", "$1.5B", "$4.0B"]
