@@ -112,7 +112,7 @@ def data_sources(store: object, tickers: Sequence[str]) -> tuple[str, ...]:
 
 
 def _event_dates(result: StudyResult) -> str:
-    days = sorted({pd.Timestamp(d) for d in pd.to_datetime(result.spec.events["day0"])})
+    days = list(pd.DatetimeIndex(result.spec.events["day0"].unique()).sort_values())
     if len(days) == 1:
         return f"day 0 {days[0]:%a %d %b %Y}"
     if len(days) <= _MAX_DATES:
