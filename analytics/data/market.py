@@ -155,4 +155,4 @@ def market_universe(
         estimation=estimation,
         min_estimation=min_estimation,
     )
-    return tuple(stocks.loc[enough, "ticker"].astype(str))
+    return tuple(str(t) for t in stocks.loc[enough, "ticker"].tolist())

@@ -27,6 +27,7 @@ Every default (benchmark, model, windows, placebo, ...) is the one of
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
@@ -325,6 +326,24 @@ class StudySpec:
                 f"group_by: {self.group_by!r} is not a column; group by "
                 f"{_available((SECTOR,), names)}"
             )
+
+    def digest(self) -> str:
+        """A hex digest of every setting and firm-event, equal for equal specs in any process
+        (a cache key: the firm-events are hashed as one table, not spelled out one by one).
+
+        >>> a = StudySpec.create(tickers="NVDA AMD", date="2025-01-27")
+        >>> a.digest() == StudySpec.create(tickers="NVDA,AMD", date="2025-01-27").digest()
+        True
+        >>> a.digest() == StudySpec.create(tickers="AMD NVDA", date="2025-01-27").digest()
+        False
+        """
+        settings = [(f, getattr(self, f)) for f in self.__dataclass_fields__ if f != "firm_events"]
+        rows = pd.util.hash_pandas_object(
+            self._events[["ticker", "date", "timing"]], index=False
+        ).to_numpy()
+        digest = hashlib.sha256(repr(settings).encode())
+        digest.update(rows.tobytes())
+        return digest.hexdigest()
 
     def subset(self, positions: Sequence[int] | np.ndarray) -> StudySpec:
         """The same study on the firm-events at ``positions`` (distinct places in

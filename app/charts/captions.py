@@ -105,7 +105,7 @@ def data_sources(store: object, tickers: Sequence[str]) -> tuple[str, ...]:
         log = store.fetch_log()
         if not log.empty:
             mine = log[log["ticker"].isin(list(tickers)) & (log["rows"] > 0)]
-            names = sorted({str(s) for s in mine["source"]})
+            names = sorted({str(s) for s in mine["source"].unique().tolist()})
             if names:
                 return tuple(_SOURCE_NAMES.get(n, n) for n in names)
     return ("local store",)

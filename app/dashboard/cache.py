@@ -453,7 +453,7 @@ class DashboardData:
 
     def _key(self, spec: StudySpec) -> str:
         snapshot = ",".join(p.name for p in self.store().files())
-        return hashlib.sha256(f"{spec!r}|{snapshot}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{spec.digest()}|{snapshot}".encode()).hexdigest()[:32]
 
     def result(self, key: str | None) -> StudyResult | None:
         """The cached result of ``key``, or None."""

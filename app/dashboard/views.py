@@ -98,7 +98,7 @@ def study_inputs(
     articles that name a charted ticker are its news markers."""
     named = [m.ticker for m in find_companies(article.body, data.aliases)] if article else []
     inputs = data.chart_inputs(key, result, pinned=named)
-    charted = [] if inputs.prices is None else [str(c) for c in inputs.prices.columns]
+    charted = [] if inputs.prices is None else [str(c) for c in inputs.prices.columns.tolist()]
     return replace(
         inputs,
         headline=chart_headline(article, inputs.day0),

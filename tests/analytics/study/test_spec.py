@@ -306,3 +306,36 @@ def test_create_hands_its_checked_events_to_the_spec(
                 FirmEvent(event_id=9, ticker="SPY", date=pd.Timestamp("2025-01-27")),
             ),
         )
+
+
+def test_digest_tells_every_setting_and_firm_event_apart_and_is_stable() -> None:
+    import subprocess
+    import sys
+
+    events = pd.DataFrame(
+        {
+            "ticker": ["NVDA", "AMD", "AVGO"],
+            "date": ["2025-01-27", "2025-01-24", "2024-08-02"],
+            "timing": ["before_open", "after_close", "during_session"],
+        }
+    )
+    spec = StudySpec.create(events=events)
+    assert spec.digest() == StudySpec.create(events=events.copy()).digest()
+    variants = [
+        dataclasses.replace(spec, model="market_adjusted"),
+        dataclasses.replace(spec, windows=((0, 0),)),
+        dataclasses.replace(spec, placebo=0),
+        dataclasses.replace(spec, dropped=(("XYZ", "invalid ticker"),)),
+        StudySpec.create(events=events.assign(timing=["before_open"] * 3)),
+        StudySpec.create(events=events.assign(date=["2025-01-27", "2025-01-24", "2024-08-05"])),
+        StudySpec.create(events=events.assign(ticker=["NVDA", "AMD", "INTC"])),
+        StudySpec.create(events=events.iloc[[1, 0, 2]]),
+    ]
+    digests = {spec.digest(), *(v.digest() for v in variants)}
+    assert len(digests) == len(variants) + 1
+    code = (
+        "import pandas as pd; from analytics.study.spec import StudySpec; "
+        f"print(StudySpec.create(events=pd.DataFrame({events.to_dict('list')!r})).digest())"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == spec.digest()  # the same in another process
