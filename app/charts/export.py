@@ -27,7 +27,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, cast
 
 import kaleido
 import pandas as pd
@@ -77,6 +77,10 @@ def safe_name(name: str) -> str:
 
 
 _RELOAD_EVERY = 50
+_NOT_READY = "kaleido_scopes is not defined"
+"""What kaleido's page answers to a render that starts before its script has run: on a loaded
+machine the first render of a new tab can, as kaleido does not wait for its page."""
+_READY_ATTEMPTS = 3
 
 
 class _TabReusingKaleido(kaleido.Kaleido):
@@ -273,8 +277,19 @@ class FigureExporter:
             check_image_size(w, h, scale)
             opts.append({"format": fmt, "width": w, "height": h, "scale": scale})
 
+        async def calc(fig: go.Figure, o: dict[str, Any]) -> bytes:
+            for attempt in range(1, _READY_ATTEMPTS + 1):
+                try:
+                    return cast(bytes, await k.calc_fig(fig, opts=o))
+                except Exception as exc:  # kaleido's JavascriptError
+                    if _NOT_READY not in str(exc) or attempt == _READY_ATTEMPTS:
+                        raise
+                    logger.info("kaleido's page was not ready; rendering again")
+                    await asyncio.sleep(0.25 * attempt)
+            raise AssertionError("unreachable")
+
         async def gather() -> list[bytes]:
-            jobs = (k.calc_fig(fig, opts=o) for fig, o in zip(figs, opts, strict=True))
+            jobs = (calc(fig, o) for fig, o in zip(figs, opts, strict=True))
             return list(await asyncio.gather(*jobs))
 
         images = self._run(gather(), timeout=self._timeout * max(1, len(figs)))
