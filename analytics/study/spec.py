@@ -40,6 +40,7 @@ import pandas as pd
 
 from analytics.calendar import DateLike, day_zero_many, parse_date, parse_dates
 from analytics.errors import SpecError
+from analytics.study.covariates import check_covariates, extra_columns
 from analytics.study.events import (
     FirmEvent,
     event_columns,
@@ -83,9 +84,7 @@ __all__ = [
     "IS_BENCHMARK",
     "MAX_SESSIONS",
     "MODELS",
-    "REGRESSORS",
     "REPEATED",
-    "SECTOR",
     "FirmEvent",
     "ModelName",
     "ReturnKind",
@@ -93,8 +92,6 @@ __all__ = [
     "SpikeScreen",
     "StudySpec",
     "Window",
-    "extra_columns",
-    "numeric_columns",
     "parse_tickers",
     "parse_window",
     "window_key",
@@ -112,50 +109,6 @@ _CREATED_EVENTS: ContextVar[tuple[tuple[FirmEvent, ...], pd.DataFrame] | None] =
 )
 """The firm-events :meth:`StudySpec.create` built and checked, with their events table: the
 spec it constructs takes both instead of checking them again (twice as fast)."""
-
-
-REGRESSORS: tuple[str, ...] = ("beta", "log_mcap")
-"""Regressors every study can compute (the covariates of an events table add more)."""
-SECTOR = "sector"
-"""The grouping the reference tables provide."""
-
-
-def _not_a_number(text: str) -> bool:
-    if not text.strip():
-        return False
-    try:
-        float(text)
-    except ValueError:
-        return True
-    return False
-
-
-def numeric_columns(covariates: Iterable[tuple[str, Sequence[str]]]) -> tuple[str, ...]:
-    """The covariates whose every non-empty value is a number (and that have one)."""
-    return tuple(
-        name
-        for name, values in covariates
-        if any(v.strip() for v in values) and not any(_not_a_number(v) for v in values)
-    )
-
-
-def _available(fixed: Sequence[str], columns: Sequence[str], kind: str = "") -> str:
-    listed = ", ".join(columns) if columns else "none"
-    return f"{', '.join(fixed)} or the universe file's {kind}columns ({listed})"
-
-
-def extra_columns(events: object) -> dict[str, np.ndarray]:
-    """The columns of an events table beyond ticker, date and timing, as text (``""`` missing)."""
-    if not isinstance(events, pd.DataFrame):
-        return {}
-    out: dict[str, np.ndarray] = {}
-    for column in events.columns:
-        name = str(column).strip().lower()
-        if name in ("ticker", "date", "timing") or name in out:
-            continue
-        values = events[column].astype("string").fillna("").str.strip()
-        out[name] = values.to_numpy(dtype=object).astype(str)
-    return out
 
 
 class SpecWarning(UserWarning):
@@ -243,7 +196,13 @@ class StudySpec:
             self.__dict__["_events"] = created[1]  # the cached_property's slot
         else:
             self._check_events()
-        self._check_covariates()
+        check_covariates(
+            self.covariates,
+            regress=self.regress,
+            group_by=self.group_by,
+            model=self.model,
+            n_events=len(self.firm_events),
+        )
         if not all(
             isinstance(d, tuple) and len(d) == 2 and all(isinstance(v, str) for v in d)
             for d in self.dropped
@@ -292,40 +251,6 @@ class StudySpec:
             )
         if not table["event_id"].is_unique:
             raise SpecError("firm_events: event_id values repeat; number firm-events uniquely")
-
-    def _check_covariates(self) -> None:
-        names = [name for name, _ in self.covariates]
-        if len(set(names)) != len(names):
-            raise SpecError(f"covariates: {names!r} repeats a column; name each once")
-        for name, values in self.covariates:
-            if len(values) != len(self.firm_events) or not all(isinstance(v, str) for v in values):
-                raise SpecError(
-                    f"covariates: column {name!r} must hold one text value per firm-event"
-                )
-        numeric = numeric_columns(self.covariates)
-        for name in self.regress:
-            if name == "beta" and self.model in ("market_adjusted", "constant_mean"):
-                raise SpecError(
-                    f"regress: beta is not estimated by the {self.model} model; choose model "
-                    "market, capm or a factor model, or drop beta"
-                )
-            if name in (*REGRESSORS, *numeric):
-                continue
-            if name in names:
-                bad = next(v for v in dict(self.covariates)[name] if _not_a_number(v))
-                raise SpecError(
-                    f"regress: column {name!r} is not numeric (value {bad!r}); regress on "
-                    f"{_available(REGRESSORS, numeric, 'numeric ')}"
-                )
-            raise SpecError(
-                f"regress: {name!r} is no regressor; choose from "
-                f"{_available(REGRESSORS, numeric, 'numeric ')}"
-            )
-        if self.group_by is not None and self.group_by != SECTOR and self.group_by not in names:
-            raise SpecError(
-                f"group_by: {self.group_by!r} is not a column; group by "
-                f"{_available((SECTOR,), names)}"
-            )
 
     def digest(self) -> str:
         """A hex digest of every setting and firm-event, equal for equal specs in any process

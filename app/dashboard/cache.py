@@ -41,8 +41,9 @@ from analytics.errors import AftershockError, SpecError
 from analytics.news import Article, find_companies, load_articles
 from analytics.news.checks import CheckedClaim
 from analytics.news.markers import ArticleEvent, NewsMarker, article_events, news_markers
+from analytics.study.covariates import SECTOR
 from analytics.study.result import StudyResult
-from analytics.study.spec import INVALID_TICKER, SECTOR, SpecWarning, StudySpec
+from analytics.study.spec import INVALID_TICKER, SpecWarning, StudySpec
 from analytics.workspace import Workspace
 from app.charts import figures
 from app.charts.figures import ChartInputs

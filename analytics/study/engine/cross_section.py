@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import SpecError
+from analytics.study.covariates import SECTOR
 from analytics.study.engine.inputs import Panel
 from analytics.study.groups import (
     PERMUTATIONS,
@@ -27,7 +28,7 @@ from analytics.study.significance import (
     mean_pairwise_correlation,
     window_tests,
 )
-from analytics.study.spec import SECTOR, StudySpec
+from analytics.study.spec import StudySpec
 
 __all__ = ["group_labels", "market_values", "regressions", "regressor_table", "subgroups"]
 
