@@ -17,6 +17,11 @@ d. GARCH(1,1) and EGARCH(1,1) market models (``arch``, one fit per firm) on 1,00
    US pack with complete estimation windows before the DeepSeek day: serial in one process, then
    in a process pool over chunks (one worker per core). ``--garch-only`` runs this part alone,
    from the pack, without the store.
+e. The warm-store comparison of issue 12 (``bench/warm.py``, in its own process): the DeepSeek
+   day on 1,000 random complete firms, windows -1:1 and -5:5, every test but the placebo,
+   ``StudySpec.create`` + ``run_study`` against ``eventstudy``'s market model, interleaved;
+   it prints "eventstudy / aftershock = N×" and the absolute times. Skipped with
+   ``--skip-eventstudy``.
 
 Each part runs in a fresh interpreter, so the peak memory (``ru_maxrss`` less the resident size
 just before ``run_study``; separately, ``tracemalloc``'s peak, which numpy reports to) is the
@@ -443,6 +448,11 @@ def main() -> None:
                     f"{v['t_ratio_median']:.2f}"
                 )
     garch_bench(max(1, min(2, args.repeats)))
+    if not args.skip_eventstudy:
+        print("\ne. warm store against eventstudy (bench/warm.py)")
+        warm = [sys.executable, str(REPO / "bench" / "warm.py"), "--store", str(args.store)]
+        out = subprocess.run(warm, capture_output=True, text=True, check=True).stdout
+        print("\n".join(f"  {line}" for line in out.splitlines()))
     print(f"\n{load()}")
 
 
