@@ -20,6 +20,7 @@ from app.charts.formatting import (
     model_phrase,
     pct,
     signed_number,
+    stars,
     value_words,
     window_label,
 )
@@ -132,7 +133,7 @@ def grid_table(
         table[f"car{i}"] = rows["car"].astype("float64").to_numpy()
         table[f"t{i}"] = rows["t"].astype("float64").to_numpy()
         table[f"p{i}"] = p
-        table[f"sig{i}"] = np.select([p < 0.01, p < 0.05, p < 0.10], ["***", "**", "*"], default="")
+        table[f"sig{i}"] = [stars(v) for v in p.tolist()]  # the one star rule, per firm
     numbers = table.select_dtypes("number")
     cells = table.astype(object)
     cells[numbers.columns] = numbers.astype(object).where(np.isfinite(numbers), None)
