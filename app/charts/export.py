@@ -278,15 +278,15 @@ class FigureExporter:
             opts.append({"format": fmt, "width": w, "height": h, "scale": scale})
 
         async def calc(fig: go.Figure, o: dict[str, Any]) -> bytes:
-            for attempt in range(1, _READY_ATTEMPTS + 1):
+            for attempt in range(1, _READY_ATTEMPTS):
                 try:
                     return cast(bytes, await k.calc_fig(fig, opts=o))
                 except Exception as exc:  # kaleido's JavascriptError
-                    if _NOT_READY not in str(exc) or attempt == _READY_ATTEMPTS:
+                    if _NOT_READY not in str(exc):
                         raise
                     logger.info("kaleido's page was not ready; rendering again")
                     await asyncio.sleep(0.25 * attempt)
-            raise AssertionError("unreachable")
+            return cast(bytes, await k.calc_fig(fig, opts=o))  # the last try raises as it is
 
         async def gather() -> list[bytes]:
             jobs = (calc(fig, o) for fig, o in zip(figs, opts, strict=True))
