@@ -135,19 +135,18 @@ def permutation_ps(
     """
     values = np.asarray(pooled, dtype="float64")
     n = len(values)
-    splits = [
-        (k, bar) for k, bar in zip(sizes, observed, strict=True) if 0 < k < n and permutations >= 1
-    ]
-    if not splits:
-        return [float("nan")] * len(sizes)
+    p_values = np.full(len(sizes), np.nan)
+    usable = [i for i, k in enumerate(sizes) if 0 < k < n]
+    if not usable or permutations < 1:
+        return p_values.tolist()
+    ks = np.array([sizes[i] for i in usable])
     # A draw that reproduces the split sums in another order: allow for rounding.
     scale = float(np.abs(values).max())
-    bars = np.array([bar - 1e-12 * max(bar, scale) for _, bar in splits])
-    ks = np.array([k for k, _ in splits])
+    bars = np.array([observed[i] - 1e-12 * max(observed[i], scale) for i in usable])
     rng = np.random.default_rng(seed)
     rows = max(1, _CELLS // n)
     total = values.sum()
-    hits = np.zeros(len(splits), dtype=np.int64)
+    hits = np.zeros(len(usable), dtype=np.int64)
     kth = sorted({int(k) - 1 for k in ks})
     for start in range(0, permutations, rows):
         keys = rng.random((min(rows, permutations - start), n))
@@ -157,8 +156,8 @@ def permutation_ps(
         sums = np.cumsum(values[order[:, : ks.max()]], axis=1)[:, ks - 1]
         diff = sums / ks - (total - sums) / (n - ks)
         hits += (np.abs(diff) >= bars).sum(axis=0)
-    found = iter((1 + hits) / (permutations + 1))
-    return [float(next(found)) if 0 < k < n and permutations >= 1 else float("nan") for k in sizes]
+    p_values[usable] = (1 + hits) / (permutations + 1)
+    return p_values.tolist()
 
 
 def group_difference(
