@@ -27,7 +27,8 @@ from analytics.study.significance.correlation import (
     pattern_words,
     single_grouped_pairs,
 )
-from analytics.study.significance.nonparametric import estimation_rank_sums, rank_t_window_sums
+from analytics.study.significance.nonparametric import rank_t_window_sums
+from analytics.study.significance.ranking import SortedResiduals, sort_residuals
 from analytics.study.significance.window import WindowSums, window_sums
 from analytics.study.spec import StudySpec
 from analytics.study.volatility import volatility_sums
@@ -96,17 +97,18 @@ def _spill(path: Path, values: np.ndarray) -> None:
 def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict]:
     fit = stage.core.fit
     sums, aar = {}, {}
-    ranks: dict[bytes, np.ndarray] = {}  # windows with the same firms share their ranks
+    ranks: dict[bytes, SortedResiduals] = {}  # windows with the same firms share their ranks
     for j, inside in enumerate(stage.included):
         if not inside.any():
             continue
         e = fit.resid[:, inside]
         w = stage.ar[stage.window_rows[j]][:, inside]
-        shared = ranks.setdefault(inside.tobytes(), estimation_rank_sums(e))
+        token = inside.tobytes()
+        shared = ranks[token] if token in ranks else ranks.setdefault(token, sort_residuals(e))
         sums[j] = window_sums(
             car=stage.car[j, inside], scar=stage.scar[j, inside], dof=fit.dof[inside],
             bhar=stage.bhar[j, inside], sigma=stage.sigma[inside], est_resid=e, window_ar=w,
-            rank_sums=shared,
+            ranked=shared,
         )  # fmt: skip
         cumulative = np.cumsum(w, axis=0)
         mean = cumulative.mean(axis=1)

@@ -24,8 +24,9 @@ from analytics.study.groups import (
 )
 from analytics.study.regression import Regression, regress_cars
 from analytics.study.significance import (
-    estimation_rank_sums,
+    SortedResiduals,
     mean_pairwise_correlation,
+    sort_residuals,
     window_tests,
 )
 from analytics.study.spec import StudySpec
@@ -128,7 +129,7 @@ def subgroups(
         return None
     labelled = labels != None  # noqa: E711 - elementwise on an object array
     windows: dict[str, WindowGroups] = {}
-    shared: dict[bytes, tuple[float, np.ndarray]] = {}
+    shared: dict[bytes, tuple[float, SortedResiduals]] = {}
     for j, key in enumerate(spec.window_keys):
         inside = included[j] & labelled
         present = sorted({str(v) for v in labels[inside]})
@@ -139,7 +140,7 @@ def subgroups(
             if token not in shared:
                 shared[token] = (
                     mean_pairwise_correlation(resid[:, mine]),
-                    estimation_rank_sums(resid[:, mine]),
+                    sort_residuals(resid[:, mine]),
                 )
             tests = window_tests(
                 car=car[j, mine],
@@ -151,7 +152,7 @@ def subgroups(
                 rbar=shared[token][0],
                 bhar=bhar[j, mine],
                 sigma=sigma[mine],
-                rank_sums=shared[token][1],
+                ranked=shared[token][1],
                 bootstrap=spec.bootstrap,
                 seed=spec.seed,
             )

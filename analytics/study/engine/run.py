@@ -33,8 +33,8 @@ from analytics.study.engine.stage import firm_stage, span, study_result
 from analytics.study.options import FACTOR_MODELS
 from analytics.study.result import StudyResult
 from analytics.study.significance import (
-    estimation_rank_sums,
     mean_pairwise_correlation,
+    sort_residuals,
     window_tests,
 )
 from analytics.study.spec import StudySpec
@@ -226,7 +226,7 @@ def run_study(
     shared = {
         inside.tobytes(): (
             mean_pairwise_correlation(fit.resid[:, inside]),
-            estimation_rank_sums(fit.resid[:, inside]),
+            sort_residuals(fit.resid[:, inside]),
         )
         for inside in {row.tobytes(): row for row in included if row.any()}.values()
     }
@@ -241,7 +241,7 @@ def run_study(
             rbar=shared[inside.tobytes()][0],
             bhar=bhars[j, inside],
             sigma=sigma[inside],
-            rank_sums=shared[inside.tobytes()][1],
+            ranked=shared[inside.tobytes()][1],
             bootstrap=spec.bootstrap,
             seed=spec.seed,
         )

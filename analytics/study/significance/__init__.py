@@ -13,11 +13,13 @@ Modules: :mod:`~analytics.study.significance.testresult` (:class:`TestResult`),
 Kolari-Pynnönen adjustment, BMP and its adjustment, skewness-corrected t, portfolio t),
 :mod:`~analytics.study.significance.correlation` (the mean pairwise residual correlation),
 :mod:`~analytics.study.significance.nonparametric` (generalized sign, Corrado-Zivney sign,
-Corrado rank, GRANK-T, Wilcoxon), :mod:`~analytics.study.significance.bootstrap` (the wild
-bootstrap of CAAR) and :mod:`~analytics.study.significance.window` (:func:`window_tests`, all of
-them for one window).
+Corrado rank, GRANK-T, Wilcoxon) over :mod:`~analytics.study.significance.ranking` (each firm's
+residuals sorted once, and the rank and sign loops over them, compiled with numba),
+:mod:`~analytics.study.significance.bootstrap` (the wild bootstrap of CAAR) and
+:mod:`~analytics.study.significance.window` (:func:`window_tests`, all of them for one window).
 
-May import: the standard library, numpy and scipy; nothing else of ``analytics``, never ``app``.
+May import: the standard library, numpy, scipy and numba; nothing else of ``analytics``, never
+``app``.
 
 References
 ----------
@@ -70,6 +72,7 @@ from analytics.study.significance.parametric import (
     portfolio_t,
     skewness_corrected_t,
 )
+from analytics.study.significance.ranking import SortedResiduals, sort_residuals
 from analytics.study.significance.testresult import TestResult
 from analytics.study.significance.window import (
     CROSS_SECTIONAL_TESTS,
@@ -83,6 +86,7 @@ __all__ = [
     "CROSS_SECTIONAL_TESTS",
     "FEW_FIRMS",
     "WINDOW_TESTS",
+    "SortedResiduals",
     "TestResult",
     "adjusted_patell_z",
     "bmp_t",
@@ -98,6 +102,7 @@ __all__ = [
     "portfolio_t",
     "rademacher_signs",
     "skewness_corrected_t",
+    "sort_residuals",
     "wilcoxon_test",
     "wild_bootstrap",
     "window_tests",

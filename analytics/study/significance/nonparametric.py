@@ -8,6 +8,12 @@ import math
 import numpy as np
 from scipy import stats
 
+from analytics.study.significance.ranking import (
+    SortedResiduals,
+    rank_t_shift_sums,
+    sort_residuals,
+    window_rank_sign_sums,
+)
 from analytics.study.significance.testresult import TestResult, t_result, z_result
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "positive_shares",
     "rank_day_sums",
     "rank_from_sums",
+    "rank_sign_day_sums",
     "rank_spread",
     "rank_t_from_sums",
     "rank_t_window_sums",
@@ -77,40 +84,6 @@ def sign_from_shares(car: np.ndarray, shares: np.ndarray) -> TestResult:
     return z_result((w - n * p) / math.sqrt(n * p * (1.0 - p)), null)
 
 
-def _rank_sums(ordered: np.ndarray) -> np.ndarray:
-    """``first + last`` for each value of columns sorted ascending: the 0-based positions of the
-    first and the last of its ties, so its average rank is ``(first + last) / 2 + 1``."""
-    n_rows = ordered.shape[0]
-    row = np.arange(n_rows, dtype=np.int32)[:, None]
-    starts = np.ones(ordered.shape, dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    ends = np.ones(ordered.shape, dtype=bool)
-    ends[:-1] = starts[1:]
-    first = np.maximum.accumulate(np.where(starts, row, 0), axis=0)
-    last = np.minimum.accumulate(np.where(ends, row, n_rows)[::-1], axis=0)[::-1]
-    first += last
-    return first
-
-
-def _twice_ranks_by_count(
-    ordered: np.ndarray, order: np.ndarray, n_valid: np.ndarray
-) -> np.ndarray:
-    """``(days, days + 1)``: per day (row of ``order``) and number ``T`` of a firm's valid
-    values, the sum over firms of twice their average ranks ``2 K`` (integers, so the sums are
-    exact in any order of firms and chunks of firms add up to the same bits). ``ordered`` holds
-    each column sorted ascending (missing values last), ``order`` the argsort that sorted it."""
-    n_days = ordered.shape[0]
-    row = np.arange(n_days)[:, None]
-    twice = np.broadcast_to(2.0 * (row + 1.0), ordered.shape).copy()
-    repeats = (ordered[1:] == ordered[:-1]) & (row[1:] < n_valid)
-    tied = np.flatnonzero(repeats.any(axis=0))
-    twice[:, tied] = _rank_sums(ordered[:, tied]) + 2.0
-    twice[row >= n_valid] = 0.0
-    cells = order * (n_days + 1) + n_valid[None, :]
-    sums = np.bincount(cells.ravel(), weights=twice.ravel(), minlength=n_days * (n_days + 1))
-    return sums.reshape(n_days, n_days + 1)
-
-
 def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     """Corrado's rank test in Cowan's window form, p-value from the normal.
 
@@ -134,25 +107,33 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
     return rank_from_sums(*rank_day_sums(w, est_resid), window_days=w.shape[0])
 
 
-def rank_day_sums(window_ar: np.ndarray, est_resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank_day_sums(
+    window_ar: np.ndarray, est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Corrado's ranks per day, and the number of firms with a value that day: additive over
     disjoint sets of firms (each firm ranks its own values), so chunks of firms add up to the
     whole. The ranks are ``(L_est + L_w, L_est + L_w + 1)`` sums of twice the average rank
     ``2 K_it`` per day and number ``T_i`` of the firm's values, integers summed exactly, so
-    the statistic does not depend on how the firms are chunked."""
-    w = np.asarray(window_ar, dtype=float)
-    stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
-    valid = np.isfinite(stacked)
-    n_valid = valid.sum(axis=0)
-    count = valid.sum(axis=1)
-    # Missing values become +inf: they sort after every valid value, and numpy's vectorized
-    # sorts avoid their slow path for NaN. Each column is sorted once; a value's rank is read at
-    # its sorted position and its U summed back to its day (row) through ``order``.
-    stacked[~valid] = np.inf
-    order = np.argsort(stacked, axis=0)
-    stacked.sort(axis=0)
-    # U = K / (T + 1) - 1/2, K the average rank: summed per day as exact sums of 2K per T.
-    return _twice_ranks_by_count(stacked, order, n_valid), count
+    the statistic does not depend on how the firms are chunked. ``ranked``: the
+    :func:`~analytics.study.significance.ranking.sort_residuals` of ``est_resid`` when already
+    known (every window of a study shares it)."""
+    ranks, _, count = _window_sums(window_ar, est_resid, ranked)
+    return ranks, count
+
+
+def _window_sums(
+    window_ar: np.ndarray, est_resid: np.ndarray, ranked: SortedResiduals | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return window_rank_sign_sums(sort_residuals(est_resid) if ranked is None else ranked, window_ar)
+
+
+def rank_sign_day_sums(
+    window_ar: np.ndarray, est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """:func:`rank_day_sums` and :func:`median_sign_day_sums` at once, from one merge of the
+    window's ARs into each firm's sorted residuals."""
+    ranks, signs, count = _window_sums(window_ar, est_resid, ranked)
+    return (ranks, count), (signs, count.copy())
 
 
 def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int) -> TestResult:
@@ -172,22 +153,19 @@ def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int)
     return z_result(window_sum / (math.sqrt(window_days) * s_u), null)
 
 
-def estimation_rank_sums(est_resid: np.ndarray) -> np.ndarray:
+def estimation_rank_sums(
+    est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+) -> np.ndarray:
     """``(L_est, L_est + 1)``: per estimation day and number ``L_i`` of a firm's valid
     residuals, ``sum_i 2 K_it`` over the firms with a value (exact integer sums).
 
     ``K_it`` is the rank (average ranks for ties) of firm i's residual on day t among its
     ``L_i`` valid residuals; GRANK-T scores it ``K_it / (L_i + 2)``. :func:`generalized_rank_t`
     adds one value per firm (the window) to these ranks; every window of a study shares them.
-    One sort per column, as :func:`corrado_rank_z` does it.
+    ``ranked``: the :func:`~analytics.study.significance.ranking.sort_residuals` of
+    ``est_resid`` when already known.
     """
-    x = np.array(est_resid, dtype=float)
-    valid = np.isfinite(x)
-    n_valid = valid.sum(axis=0)
-    x[~valid] = np.inf
-    order = np.argsort(x, axis=0)
-    x.sort(axis=0)
-    return _twice_ranks_by_count(x, order, n_valid)
+    return (sort_residuals(est_resid) if ranked is None else ranked).rank_sums
 
 
 def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
@@ -216,28 +194,13 @@ def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestR
 
 
 def median_sign_day_sums(
-    window_ar: np.ndarray, est_resid: np.ndarray
+    window_ar: np.ndarray, est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(L_est + L_w,)`` sums over firms of the Corrado-Zivney signs ``G_it`` per day, and the
-    number of firms with a value that day (additive over disjoint sets of firms)."""
-    w = np.asarray(window_ar, dtype=float)
-    stacked = np.vstack([np.asarray(est_resid, dtype=float), w])
-    valid = np.isfinite(stacked)
-    n_valid = valid.sum(axis=0)
-    ordered = np.sort(np.where(valid, stacked, np.inf), axis=0)
-    low = np.maximum((n_valid - 1) // 2, 0)[None, :]
-    high = np.maximum(n_valid // 2, 0)[None, :]
-    median = np.where(
-        n_valid > 0,
-        0.5
-        * (
-            np.take_along_axis(ordered, low, axis=0)[0]
-            + np.take_along_axis(ordered, high, axis=0)[0]
-        ),
-        0.0,
-    )
-    signs = np.where(valid, np.sign(np.where(valid, stacked, 0.0) - median), 0.0)
-    return signs.sum(axis=1), valid.sum(axis=1)
+    number of firms with a value that day (additive over disjoint sets of firms); ``ranked`` as
+    in :func:`rank_day_sums`."""
+    _, signs, count = _window_sums(window_ar, est_resid, ranked)
+    return signs, count
 
 
 def median_sign_from_sums(
@@ -262,7 +225,7 @@ def generalized_rank_t(
     est_resid: np.ndarray,
     sigma: np.ndarray,
     *,
-    rank_sums: np.ndarray | None = None,
+    ranked: SortedResiduals | None = None,
 ) -> TestResult:
     """Kolari and Pynnönen's generalized rank t (GRANK-T) of a CAR window.
 
@@ -285,9 +248,9 @@ def generalized_rank_t(
         ``(L_est, N)`` estimation-window residuals, NaN where missing.
     sigma
         ``(N,)`` residual standard deviation of each firm's normal-return model.
-    rank_sums
-        :func:`estimation_rank_sums` of ``est_resid`` when already known (every window of a
-        study shares them); computed if None.
+    ranked
+        :func:`~analytics.study.significance.ranking.sort_residuals` of ``est_resid`` when
+        already known (every window of a study shares it); computed if None.
 
     References
     ----------
@@ -298,10 +261,10 @@ def generalized_rank_t(
     spread = rank_spread(scar, sigma)
     if not spread > 0:
         return rank_t_from_sums(count, np.zeros((0, 0)), np.zeros(0), n=0)
-    sums = estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums, dtype=float)
+    ranked = sort_residuals(e) if ranked is None else ranked
     level = (np.asarray(scar, dtype=float) / spread) * np.asarray(sigma, dtype=float)
-    shifts, u_0 = rank_t_window_sums(e, level)
-    return rank_t_from_sums(count, sums + shifts, u_0, n=len(level))
+    shifts, u_0 = rank_t_shift_sums(ranked, level)
+    return rank_t_from_sums(count, ranked.rank_sums + shifts, u_0, n=len(level))
 
 
 def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
@@ -314,41 +277,19 @@ def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
     return spread if spread > 0 else _NAN
 
 
-def _column_sums_by_count(values: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
-    """``(days, days + 1)`` float: per row, the sum of the integer ``values`` of the columns
-    with each number of valid values. Integer sums, so exact in any order of the firms."""
-    n_days = values.shape[0]
-    out = np.zeros((n_days, n_days + 1))
-    if values.shape[1] == 0:
-        return out
-    order = np.argsort(n_valid, kind="stable")
-    counts, starts = np.unique(n_valid[order], return_index=True)
-    out[:, counts] = np.add.reduceat(values[:, order], starts, axis=1, dtype=np.int64)
-    return out
-
-
-def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank_t_window_sums(
+    est_resid: np.ndarray, level: np.ndarray, *, ranked: SortedResiduals | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """What adding each firm's window value (``level_i = SCAR*_i sigma_i``, in residual units)
     to its ranks adds to GRANK-T's estimation days, ``(L_est, L_est + 1)`` in the form of
     :func:`estimation_rank_sums`, and the window's ranks ``2 K_i0`` summed per ``L_i``,
-    ``(L_est + 1,)``: additive over disjoint sets of firms once :func:`rank_spread` is known."""
-    e = np.asarray(est_resid, dtype=float)
-    valid = np.isfinite(e)
-    # Adding the window's value g_i to firm i's ranks: a residual above it moves up one rank,
-    # one equal to it half a rank. Compared in residual units: g_i < e_it / sigma_i <=>
-    # g_i sigma_i < e_it (NaN compares false).
-    above = e > level
-    equal = e == level
-    n_valid = valid.sum(axis=0)
-    n_days = e.shape[0]
-    # Per day and L_i, the exact integer sums of 2 x (ranks moved up), and per L_i those of
-    # 2 x (the window value's rank); the weights 1 / (2 (L_i + 2)) are applied at the end.
-    moved = 2 * above.view(np.int8) + equal.view(np.int8)
-    shifts = _column_sums_by_count(moved, n_valid)
-    n_equal = equal.sum(axis=0)
-    n_below = n_valid - above.sum(axis=0) - n_equal
-    u_0 = np.bincount(n_valid, weights=2.0 + 2.0 * n_below + n_equal, minlength=n_days + 1)
-    return shifts, u_0
+    ``(L_est + 1,)``: additive over disjoint sets of firms once :func:`rank_spread` is known.
+
+    A residual above ``g_i`` moves up one rank, one equal to it half a rank; compared in
+    residual units (``g_i < e_it / sigma_i <=> g_i sigma_i < e_it``). ``ranked`` as in
+    :func:`estimation_rank_sums`.
+    """
+    return rank_t_shift_sums(sort_residuals(est_resid) if ranked is None else ranked, level)
 
 
 def rank_t_from_sums(

@@ -11,12 +11,10 @@ import numpy as np
 from analytics.study.significance.bootstrap import BOOTSTRAP_DRAWS, wild_bootstrap
 from analytics.study.significance.correlation import mean_pairwise_correlation
 from analytics.study.significance.nonparametric import (
-    estimation_rank_sums,
-    median_sign_day_sums,
     median_sign_from_sums,
     positive_shares,
-    rank_day_sums,
     rank_from_sums,
+    rank_sign_day_sums,
     rank_spread,
     rank_t_from_sums,
     rank_t_window_sums,
@@ -33,6 +31,7 @@ from analytics.study.significance.parametric import (
     portfolio_from_sums,
     skewness_corrected_t,
 )
+from analytics.study.significance.ranking import SortedResiduals, sort_residuals
 from analytics.study.significance.testresult import TestResult
 
 __all__ = [
@@ -120,7 +119,7 @@ def window_tests(
     rbar: float | None = None,
     bhar: np.ndarray | None = None,
     sigma: np.ndarray | None = None,
-    rank_sums: np.ndarray | None = None,
+    ranked: SortedResiduals | None = None,
     bootstrap: int = BOOTSTRAP_DRAWS,
     seed: int | None = 0,
 ) -> dict[str, TestResult]:
@@ -147,9 +146,9 @@ def window_tests(
     sigma
         ``(N,)`` residual standard deviations (GRANK-T's estimation SARs ``e / sigma``); if
         None, ``sqrt(sum e² / dof)``, the OLS identity.
-    rank_sums
-        :func:`~analytics.study.significance.nonparametric.estimation_rank_sums` of ``est_resid``
-        when already known; computed if None.
+    ranked
+        :func:`~analytics.study.significance.ranking.sort_residuals` of ``est_resid`` when
+        already known (the rank and sign tests read it); computed if None.
     bootstrap, seed
         Draws B and seed of the wild bootstrap (``boot_p``); ``bootstrap=0`` switches it off.
 
@@ -192,12 +191,14 @@ def window_tests(
     if sigma is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.sqrt(np.nansum(e * e, axis=0) / np.asarray(dof, dtype=float))
+    ranked = sort_residuals(e) if ranked is None else ranked
     sums = window_sums(
         car=c, scar=scar, dof=dof, bhar=bhar, sigma=sigma, est_resid=e, window_ar=w,
-        rank_sums=rank_sums,
+        ranked=ranked,
     )  # fmt: skip
     spread = rank_spread(scar, sigma)
-    shift = rank_t_window_sums(e, np.asarray(scar) / spread * sigma) if spread > 0 else None
+    level = np.asarray(scar) / spread * sigma
+    shift = rank_t_window_sums(e, level, ranked=ranked) if spread > 0 else None
     return window_tests_from_sums(sums, rbar=rbar, rank_shift=shift, bootstrap=bootstrap, seed=seed)
 
 
@@ -231,11 +232,13 @@ def window_sums(
     sigma: np.ndarray,
     est_resid: np.ndarray,
     window_ar: np.ndarray,
-    rank_sums: np.ndarray | None = None,
+    ranked: SortedResiduals | None = None,
 ) -> WindowSums:
     """The :class:`WindowSums` of a set of firms (arguments as :func:`window_tests`)."""
     e = np.asarray(est_resid, dtype=float)
     w = np.asarray(window_ar, dtype=float)
+    ranked = sort_residuals(e) if ranked is None else ranked
+    ranks, signs = rank_sign_day_sums(w, e, ranked=ranked)
     return WindowSums(
         car=np.asarray(car, dtype=float),
         scar=np.asarray(scar, dtype=float),
@@ -246,9 +249,9 @@ def window_sums(
         window_days=w.shape[0],
         estimation=day_sums(e),
         window=day_sums(w),
-        ranks=rank_day_sums(w, e),
-        signs=median_sign_day_sums(w, e),
-        rank_sums=estimation_rank_sums(e) if rank_sums is None else np.asarray(rank_sums),
+        ranks=ranks,
+        signs=signs,
+        rank_sums=ranked.rank_sums,
     )
 
 

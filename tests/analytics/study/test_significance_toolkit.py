@@ -17,12 +17,19 @@ from scipy import stats
 
 from analytics.study import significance as sig
 from analytics.study.significance import TestResult, window_tests
+from analytics.study.significance.nonparametric import (
+    median_sign_from_sums,
+    rank_from_sums,
+    rank_sign_day_sums,
+)
+from analytics.study.significance.ranking import sort_residuals
 from tests.analytics.study.test_significance import (
     HAND,
     Inputs,
     _average_rank,
     _brute_rbar,
     _mean,
+    _oracle_corrado,
     _panel,
     _sd,
     _two_sided_t,
@@ -59,6 +66,8 @@ def _oracle_cz(window_ar: np.ndarray, est_resid: np.ndarray) -> float:
     g = np.full(stacked.shape, np.nan)
     for i in range(n_firms):
         values = _valid(stacked[:, i])
+        if not values:  # a firm without any value in these days
+            continue
         median = statistics.median(values)
         for t in range(n_days):
             if not math.isnan(stacked[t, i]):
@@ -171,6 +180,33 @@ def test_corrado_zivney_sign_z_by_hand() -> None:
     assert r.pvalue == pytest.approx(0.31731050786291415, rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", [5, 6])
+def test_rank_and_sign_tests_of_overlapping_windows_share_one_sort(seed: int) -> None:
+    # Ties, missing days and firms with only estimation or only window values; every window is
+    # merged into the same sorted residuals, and each must equal its own oracle.
+    rng = np.random.default_rng(seed)
+    n_firms, l_est = 12, 40
+    est = np.round(0.01 * rng.standard_normal((l_est, n_firms)), 3)  # ties on a 1e-3 grid
+    days = np.round(0.01 * rng.standard_normal((11, n_firms)), 3)
+    est[rng.random(est.shape) < 0.15] = np.nan
+    days[rng.random(days.shape) < 0.1] = np.nan
+    days[:, 0] = est[:11, 0]  # window values tied with estimation values
+    est[:, 1] = 0.0  # a firm tied everywhere
+    days[:, 1] = 0.0
+    est[:, 2] = np.nan  # a firm with window values only
+    days[:, 3] = np.nan  # a firm with estimation values only
+    days[:, 4] = 0.0  # each day keeps at least one value
+    ranked = sort_residuals(est)
+    for a, b in [(0, 0), (-1, 1), (-5, 5), (-3, 0), (2, 5)]:
+        window = days[a + 5 : b + 6]
+        (ranks, count), (signs, _) = rank_sign_day_sums(window, est, ranked=ranked)
+        corrado = rank_from_sums(ranks, count, window_days=window.shape[0])
+        sign = median_sign_from_sums(signs, count, window_days=window.shape[0])
+        assert corrado.stat == pytest.approx(_oracle_corrado(window, est), rel=1e-12)
+        assert sign.stat == pytest.approx(_oracle_cz(window, est), rel=1e-12)
+        assert sign.stat == sig.corrado_zivney_sign_z(window, est).stat
+
+
 def test_generalized_rank_t(panel: Inputs) -> None:
     t, df = _oracle_grank(panel["scar"], panel["est_resid"], panel["sigma"])
     r = window_tests(**panel)["grank_t"]
@@ -189,10 +225,9 @@ def test_generalized_rank_t_with_ties_nans_and_shared_rank_sums(seed: int) -> No
     est[3] = np.nan  # a day without any value
     scar = np.round(rng.standard_normal(n_firms), 1)
     scar[:3] = est[10, :3] / sigma[:3] * np.std(scar, ddof=1)  # SCAR* tied with a residual
-    sums = sig.estimation_rank_sums(est)
     t, df = _oracle_grank(scar, est, sigma)
-    for rank_sums in (None, sums):
-        r = sig.generalized_rank_t(scar, est, sigma, rank_sums=rank_sums)
+    for ranked in (None, sort_residuals(est)):
+        r = sig.generalized_rank_t(scar, est, sigma, ranked=ranked)
         assert r.stat == pytest.approx(t, **TIGHT)
         assert r.df == df == l_est - 1 - 1
 
