@@ -69,6 +69,17 @@ def align(
     ndarray
         ``(n_rel, n_fe)`` with ``columns`` or for 1-d ``values``, else ``(n_rel, n_fe, c)``.
     """
+    first = int(day0_rows[0] + rel_days[0]) if len(day0_rows) and len(rel_days) else -1
+    if (
+        0 <= first <= len(values) - len(rel_days)
+        and (day0_rows == day0_rows[0]).all()
+        and (np.diff(rel_days) == 1).all()
+    ):
+        # One day 0 (a single-event study): a slice of rows, then the firms' columns.
+        block = values[first : first + len(rel_days)]
+        if columns is None:
+            return np.repeat(block[:, None], len(day0_rows), axis=1)
+        return np.ascontiguousarray(block[:, columns])
     rows = day0_rows[None, :] + rel_days[:, None]
     if columns is None:
         return values[rows]
@@ -87,9 +98,8 @@ def spikes(returns: np.ndarray, kind: ReturnKind, *, threshold: float, jump: flo
     size = np.abs(logged)
     following = np.full_like(logged, np.nan)
     following[:-1] = logged[1:]
+    # Opposite signs: a product below zero (a move this large does not underflow it).
     reversed_ = (
-        (size > np.log1p(threshold))
-        & (np.sign(following) == -np.sign(logged))
-        & (np.abs(following) >= 0.5 * size)
+        (size > np.log1p(threshold)) & (following * logged < 0) & (np.abs(following) >= 0.5 * size)
     )
     return reversed_ | (logged > np.log(jump))

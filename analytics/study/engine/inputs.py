@@ -141,12 +141,13 @@ def load_panel(
         factor_values, factor_rf, names = factor_table(spec, factors, prices, sessions)
         if factor_rf is not None:
             rf = factor_rf
-    columns = pd.Index(request).get_indexer(pd.Index(tickers))
+    # The request starts with the firms, in order: their columns are the first ones.
+    firms = slice(0, len(tickers))
     screen = spec.spike_screen != "off"
-    firm_returns = returns[:, columns]
+    firm_returns = returns[:, firms]
     panel = Panel(
         sessions=sessions,
-        prices=wide[:, columns],
+        prices=wide[:, firms],
         returns=firm_returns,
         market=market,
         rf=rf,

@@ -110,7 +110,11 @@ def firm_stage(
     say("loading prices", 0.0)
     panel, factor_names = load_panel(spec, prices, factors, start, end)
     tickers = list(spec.tickers)
-    columns = pd.Index(tickers).get_indexer(pd.Index(events["ticker"])).astype(np.intp)
+    columns = (
+        np.arange(len(tickers))  # every firm-event its own ticker, in first-seen order
+        if len(tickers) == len(events)
+        else pd.Index(tickers).get_indexer(pd.Index(events["ticker"])).astype(np.intp)
+    )
     day0_rows = panel.sessions.searchsorted(day0)
     say("estimating models", 0.2)
     core = estimate(spec, panel, day0_rows, columns)
