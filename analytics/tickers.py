@@ -21,11 +21,12 @@ from typing import Final
 
 from analytics.errors import SpecError
 
-__all__ = ["SYMBOL", "normalize", "parse_tickers", "split_tickers", "ticker"]
+__all__ = ["SYMBOL", "all_normalized", "normalize", "parse_tickers", "split_tickers", "ticker"]
 
 SYMBOL: Final = re.compile(r"\^?[A-Z0-9][A-Z0-9\-=]{0,19}")
 """A normalized symbol (match it with ``fullmatch``)."""
 
+_SYMBOL_LINES = re.compile(rf"(?:{SYMBOL.pattern}\n)*{SYMBOL.pattern}")
 _CLASS_SEPARATOR = re.compile(r"[./]")
 _SEPARATORS = re.compile(r"[,\s]+")
 
@@ -54,6 +55,24 @@ digits, '-', '=' and an optional leading '^' (e.g. BRK-B, ^IRX)
             parameter=name,
         )
     return symbol
+
+
+def all_normalized(values: list[object]) -> bool:
+    """Whether every value is already a valid, normalized symbol (its own :func:`ticker`),
+    checked by one match over them all: a fast path for the lists a program passes.
+
+    >>> all_normalized(["NVDA", "BRK-B"]), all_normalized(["NVDA", "brk.b"])
+    (True, False)
+    """
+    if not values or not all(type(v) is str for v in values):
+        return False
+    lines = "\n".join(values)  # type: ignore[arg-type]
+    # A symbol holds no line break, so one line per value; a value with one breaks the count.
+    return (
+        lines.isascii()
+        and lines.count("\n") == len(values) - 1
+        and _SYMBOL_LINES.fullmatch(lines) is not None
+    )
 
 
 def split_tickers(values: str | Iterable[object]) -> list[object]:

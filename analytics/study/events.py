@@ -61,8 +61,11 @@ def tickers_of(values: Iterable[object], name: str, *, by_row: bool) -> np.ndarr
         codes, distinct = pd.factorize(raw, use_na_sentinel=False)  # first-seen order
     except TypeError:  # an unhashable value: check them all
         codes, distinct = np.arange(len(raw)), raw
+    values = distinct.tolist()
+    if tickers_grammar.all_normalized(values):
+        return np.asarray(distinct, dtype=object)[codes]
     symbols = np.empty(len(distinct), dtype=object)
-    for code, value in enumerate(distinct.tolist()):
+    for code, value in enumerate(values):
         try:
             symbols[code] = ticker_of(value, name)
         except SpecError:
