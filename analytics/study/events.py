@@ -22,6 +22,7 @@ from analytics.errors import SpecError
 __all__ = [
     "FirmEvent",
     "event_columns",
+    "firm_events_of",
     "parse_tickers",
     "split_tickers",
     "ticker_of",
@@ -98,6 +99,25 @@ class FirmEvent:
     def day0(self) -> pd.Timestamp:
         """The resolved day-0 session (see :func:`analytics.calendar.day_zero`), computed once."""
         return day_zero(self.date, self.timing)
+
+
+def firm_events_of(
+    tickers: Iterable[str],
+    dates: Iterable[pd.Timestamp],
+    timings: Iterable[Timing],
+    day0s: Iterable[pd.Timestamp],
+) -> tuple[FirmEvent, ...]:
+    """``FirmEvent(event_id=k, ...)`` of each row, numbered from 0, with its resolved ``day0``
+    (the cached property's value) already in place: the values are checked, so each event's
+    fields are written directly, without the frozen dataclass's per-field ``__init__`` (a
+    million firm-events take seconds there)."""
+    events = []
+    new = object.__new__
+    for k, (t, d, m, day) in enumerate(zip(tickers, dates, timings, day0s, strict=True)):
+        event = new(FirmEvent)
+        event.__dict__.update(event_id=k, ticker=t, date=d, timing=m, day0=day)
+        events.append(event)
+    return tuple(events)
 
 
 def split_tickers(tickers: str | Iterable[str]) -> list[object]:

@@ -44,6 +44,7 @@ from analytics.study.covariates import check_covariates, extra_columns
 from analytics.study.events import (
     FirmEvent,
     event_columns,
+    firm_events_of,
     parse_tickers,
     split_tickers,
     ticker_of,
@@ -449,15 +450,10 @@ class StudySpec:
                 stacklevel=2,
             )
         kept = ~left
-        firm_events = tuple(
-            FirmEvent(event_id=k, ticker=t, date=d, timing=m)
-            for k, (t, d, m) in enumerate(
-                zip(symbols[kept], timestamps(dates[kept]), timings[kept], strict=True)
-            )
-        )
         day0 = day0[kept]
-        for event, day in zip(firm_events, timestamps(day0), strict=True):
-            event.__dict__["day0"] = day  # as _events seeds them
+        firm_events = firm_events_of(
+            symbols[kept], timestamps(dates[kept]), timings[kept], timestamps(day0)
+        )
         table = pd.DataFrame(
             {
                 "event_id": np.arange(len(firm_events), dtype=np.int64),
@@ -558,7 +554,7 @@ class StudySpec:
         """
         return self._events.copy(deep=False)
 
-    @property
+    @cached_property
     def tickers(self) -> tuple[str, ...]:
         """Distinct firm tickers in first-seen order."""
         return tuple(dict.fromkeys(e.ticker for e in self.firm_events))

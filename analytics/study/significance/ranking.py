@@ -25,11 +25,10 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class SortedResiduals:
-    """Estimation residuals by firm: ``values`` ``(N, L)`` in day order with ``+inf`` where
-    missing, ``order`` ``(N, L)`` the days of each firm from its smallest residual up (the
-    ``n_valid`` valid ones first)."""
+    """Estimation residuals by firm: ``ordered`` ``(N, L)`` each firm's residuals from the
+    smallest up (its ``n_valid`` valid ones, then ``+inf``), ``order`` ``(N, L)`` their days."""
 
-    values: np.ndarray
+    ordered: np.ndarray
     order: np.ndarray
     n_valid: np.ndarray
 
@@ -37,7 +36,7 @@ class SortedResiduals:
     def rank_sums(self) -> np.ndarray:
         """``(L, L + 1)``: per day and number ``L_i`` of a firm's valid residuals, the sum over
         firms of twice the average rank ``2 K_it`` of its residual among its own."""
-        return _estimation_rank_sums(self.values, self.order, self.n_valid)
+        return _estimation_rank_sums(self.ordered, self.order, self.n_valid)
 
 
 def sort_residuals(est_resid: np.ndarray) -> SortedResiduals:
@@ -46,9 +45,10 @@ def sort_residuals(est_resid: np.ndarray) -> SortedResiduals:
     values = np.array(np.asarray(est_resid, dtype=float).T, order="C")
     valid = np.isfinite(values)
     values[~valid] = np.inf
+    order = np.argsort(values, axis=1)
     return SortedResiduals(
-        values=values,
-        order=np.argsort(values, axis=1),
+        ordered=_gather(values, order),
+        order=order,
         n_valid=valid.sum(axis=1).astype(np.int64),
     )
 
@@ -61,7 +61,7 @@ def window_rank_sign_sums(
     ``(D, D + 1)`` sums of ``2 K_it`` per day and number ``T_i`` of the firm's values, ``(D,)``
     sums of ``sign(A_it - median_i)`` and ``(D,)`` counts of firms with a value."""
     window = np.array(np.asarray(window_ar, dtype=float).T, order="C")
-    return _window_rank_sign_sums(ranked.values, ranked.order, ranked.n_valid, window)
+    return _window_rank_sign_sums(ranked.ordered, ranked.order, ranked.n_valid, window)
 
 
 def rank_t_shift_sums(ranked: SortedResiduals, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,34 +69,46 @@ def rank_t_shift_sums(ranked: SortedResiduals, level: np.ndarray) -> tuple[np.nd
     and ``L_i`` the sums of twice the ranks it moves residuals up (2 above it, 1 equal), and
     ``(L + 1,)`` per ``L_i`` the sums of twice its own rank ``2 K_i0``."""
     return _rank_t_shift_sums(
-        ranked.values, ranked.order, ranked.n_valid, np.asarray(level, dtype=float)
+        ranked.ordered, ranked.order, ranked.n_valid, np.asarray(level, dtype=float)
     )
 
 
 @numba.njit(cache=True, nogil=True)
-def _estimation_rank_sums(values, order, n_valid):
-    n, days = values.shape
-    out = np.zeros((days, days + 1))
-    for i in range(n):
-        k = n_valid[i]
-        start = 0
-        while start < k:
-            stop = start + 1
-            while stop < k and values[i, order[i, stop]] == values[i, order[i, start]]:
-                stop += 1
-            twice = start + stop + 1  # first + last + 2 over 0-based positions
-            for p in range(start, stop):
-                out[order[i, p], k] += twice
-            start = stop
+def _gather(values, order):
+    # np.take_along_axis(values, order, axis=1), several times faster on rows this short.
+    out = np.empty_like(values)
+    for i in range(values.shape[0]):
+        for p in range(values.shape[1]):
+            out[i, p] = values[i, order[i, p]]
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _window_rank_sign_sums(values, order, n_valid, window):
-    n, days = values.shape
+def _estimation_rank_sums(ordered, order, n_valid):
+    n, days = ordered.shape
+    out = np.zeros((days + 1, days))  # by L_i, then day: each firm adds to one row
+    for i in range(n):
+        k = n_valid[i]
+        row = ordered[i]
+        by_day = out[k]
+        start = 0
+        while start < k:
+            stop = start + 1
+            while stop < k and row[stop] == row[start]:
+                stop += 1
+            twice = start + stop + 1  # first + last + 2 over 0-based positions
+            for p in range(start, stop):
+                by_day[order[i, p]] += twice
+            start = stop
+    return out.T
+
+
+@numba.njit(cache=True, nogil=True)
+def _window_rank_sign_sums(ordered, order, n_valid, window):
+    n, days = ordered.shape
     width = window.shape[1]
     total = days + width
-    ranks = np.zeros((total, total + 1))
+    ranks = np.zeros((total + 1, total))  # by T_i, then day: each firm adds to one row
     signs = np.zeros(total)
     count = np.zeros(total, dtype=np.int64)
     merged = np.empty(total)
@@ -118,57 +130,60 @@ def _window_rank_sign_sums(values, order, n_valid, window):
                 m += 1
         k = n_valid[i]
         size = k + m
+        row = ordered[i]
+        days_of = order[i]
         a = 0
         b = 0
         for p in range(size):
-            if b >= m or (a < k and values[i, order[i, a]] <= own[b]):
-                merged[p] = values[i, order[i, a]]
-                merged_day[p] = order[i, a]
+            if b >= m or (a < k and row[a] <= own[b]):
+                merged[p] = row[a]
+                merged_day[p] = days_of[a]
                 a += 1
             else:
                 merged[p] = own[b]
                 merged_day[p] = own_day[b]
                 b += 1
+        if size == 0:
+            continue
+        median = 0.5 * (merged[(size - 1) // 2] + merged[size // 2])
+        by_day = ranks[size]
         start = 0
-        while start < size:
+        while start < size:  # each run of ties: its average rank, its sign
+            value = merged[start]
             stop = start + 1
-            while stop < size and merged[stop] == merged[start]:
+            while stop < size and merged[stop] == value:
                 stop += 1
-            twice = start + stop + 1
+            twice = start + stop + 1  # first + last + 2 over 0-based positions
+            sign = 1.0 if value > median else (-1.0 if value < median else 0.0)
             for p in range(start, stop):
-                ranks[merged_day[p], size] += twice
-            start = stop
-        if size > 0:
-            median = 0.5 * (merged[(size - 1) // 2] + merged[size // 2])
-            for p in range(size):
                 day = merged_day[p]
+                by_day[day] += twice
+                signs[day] += sign
                 count[day] += 1
-                if merged[p] > median:
-                    signs[day] += 1.0
-                elif merged[p] < median:
-                    signs[day] -= 1.0
-    return ranks, signs, count
+            start = stop
+    return ranks.T, signs, count
 
 
 @numba.njit(cache=True, nogil=True)
-def _rank_t_shift_sums(values, order, n_valid, level):
-    n, days = values.shape
-    shifts = np.zeros((days, days + 1))
+def _rank_t_shift_sums(ordered, order, n_valid, level):
+    n, days = ordered.shape
+    shifts = np.zeros((days + 1, days))  # by L_i, then day
     window = np.zeros(days + 1)
     for i in range(n):
         k = n_valid[i]
         g = level[i]
+        by_day = shifts[k]
         below = 0
         equal = 0
         for p in range(k):
             day = order[i, p]
-            x = values[i, day]
+            x = ordered[i, p]
             if x > g:
-                shifts[day, k] += 2.0
+                by_day[day] += 2.0
             elif x == g:
-                shifts[day, k] += 1.0
+                by_day[day] += 1.0
                 equal += 1
             else:
                 below += 1
         window[k] += 2 + 2 * below + equal
-    return shifts, window
+    return shifts.T, window
