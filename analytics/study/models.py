@@ -4,7 +4,8 @@ Inputs are aligned matrices: rows are relative days, columns firm-events (``N``)
 a trailing axis (``k``). NaN marks a missing value; an estimation day is valid for a firm-event
 when its return and all its regressors are present, so every firm-event gets its own ``L_i``.
 
-- :func:`ols` covers the constant-mean model (``k = 0``), the market model and CAPM (``k = 1``)
+- :func:`ols` covers the constant-mean model (``k = 0``), the market model and CAPM (``k = 1``,
+  fitted by compiled loops over the days)
   and factor models: OLS with an intercept, ``sigma² = SSR / (L_i - k - 1)`` and the
   prediction-error covariance ``sigma² (I + X*(X'X)^{-1}X*')`` over the event days. With an
   intercept, ``X*(X'X)^{-1}X*'`` equals ``1/L + d*' S^{-1} d`` with ``d = x* - mean x`` and ``S``
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 __all__ = [
@@ -95,6 +97,72 @@ def _centred_inverse(xc: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndar
     return inv, singular
 
 
+def _one_regressor(y_est: np.ndarray, x_est: np.ndarray, x_evt: np.ndarray) -> ModelFit:
+    """:func:`ols` with one regressor (the market model, CAPM), the same formulas in
+    compiled passes over the days (no ``(L, N, k)`` temporaries)."""
+    params, sigma2, n, singular, resid, fitted, cov = _one_regressor_loops(
+        np.asarray(y_est, dtype=float), np.asarray(x_est, dtype=float),
+        np.asarray(x_evt, dtype=float),
+    )  # fmt: skip
+    return ModelFit(
+        params=params, sigma2=sigma2, n=n, dof=n - 2, singular=singular, resid=resid,
+        fitted=fitted, cov=cov,
+    )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def _one_regressor_loops(y, x, x_evt):
+    days, firms = y.shape
+    width = x_evt.shape[0]
+    n = np.zeros(firms, dtype=np.int64)
+    y_mean = np.zeros(firms)
+    x_mean = np.zeros(firms)
+    for t in range(days):  # day by day: each pass reads the rows in memory order
+        for i in range(firms):
+            if np.isfinite(y[t, i]) and np.isfinite(x[t, i]):
+                n[i] += 1
+                y_mean[i] += y[t, i]
+                x_mean[i] += x[t, i]
+    per_n = 1.0 / np.maximum(n, 1)
+    y_mean *= per_n
+    x_mean *= per_n
+    sxx = np.zeros(firms)
+    sxy = np.zeros(firms)
+    for t in range(days):
+        for i in range(firms):
+            if np.isfinite(y[t, i]) and np.isfinite(x[t, i]):
+                xc = x[t, i] - x_mean[i]
+                sxx[i] += xc * xc
+                sxy[i] += xc * (y[t, i] - y_mean[i])
+    # The 1 x 1 cross-product matrix is its own eigenvalue; a singular one is replaced by 1.
+    singular = (sxx <= 0) | (sxx <= _SINGULAR * sxx) | (n < 3)
+    inv = np.where(singular, 1.0, 1.0 / np.where(singular, 1.0, sxx))
+    beta = inv * sxy
+    alpha = y_mean - x_mean * beta
+    resid = np.full((days, firms), np.nan)
+    ssr = np.zeros(firms)
+    for t in range(days):
+        for i in range(firms):
+            if np.isfinite(y[t, i]) and np.isfinite(x[t, i]):
+                e = y[t, i] - alpha[i] - x[t, i] * beta[i]
+                resid[t, i] = e
+                ssr[i] += e * e
+    sigma2 = np.where(singular, np.nan, ssr / np.maximum(n - 2, 1))
+    fitted = np.empty((width, firms))
+    cov = np.empty((firms, width, width))
+    for i in range(firms):
+        for w in range(width):
+            fitted[w, i] = alpha[i] + x_evt[w, i] * beta[i]
+            d_w = x_evt[w, i] - x_mean[i]
+            for v in range(width):
+                hat = per_n[i] + d_w * inv[i] * (x_evt[v, i] - x_mean[i])
+                cov[i, w, v] = sigma2[i] * ((1.0 if w == v else 0.0) + hat)
+    params = np.empty((firms, 2))
+    params[:, 0] = alpha
+    params[:, 1] = beta
+    return params, sigma2, n, singular, resid, fitted, cov
+
+
 def ols(y_est: np.ndarray, x_est: np.ndarray, x_evt: np.ndarray) -> ModelFit:
     """OLS with an intercept of ``y`` on ``k`` regressors, per firm-event, vectorized.
 
@@ -108,6 +176,8 @@ def ols(y_est: np.ndarray, x_est: np.ndarray, x_evt: np.ndarray) -> ModelFit:
         ``(W, N, k)`` event-day regressors.
     """
     k = x_est.shape[2]
+    if k == 1:
+        return _one_regressor(y_est, x_est[..., 0], x_evt[..., 0])
     valid = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
     n = valid.sum(axis=0)
     per_n = 1.0 / np.maximum(n, 1)
