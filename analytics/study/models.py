@@ -100,10 +100,15 @@ def _centred_inverse(xc: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _one_regressor(y_est: np.ndarray, x_est: np.ndarray, x_evt: np.ndarray) -> ModelFit:
     """:func:`ols` with one regressor (the market model, CAPM), the same formulas in
     compiled passes over the days (no ``(L, N, k)`` temporaries)."""
+    x, x_evt = np.asarray(x_est, dtype=float), np.asarray(x_evt, dtype=float)
+    # A regressor every firm-event shares (one day 0) is read as one column, stride 0.
+    shared = x.strides[1] == 0 and x_evt.strides[1] == 0
     params, sigma2, n, singular, resid, fitted, cov = _one_regressor_loops(
-        np.asarray(y_est, dtype=float), np.asarray(x_est, dtype=float),
-        np.asarray(x_evt, dtype=float),
-    )  # fmt: skip
+        np.ascontiguousarray(y_est, dtype=float),
+        np.ascontiguousarray(x[:, :1] if shared else x),
+        np.ascontiguousarray(x_evt[:, :1] if shared else x_evt),
+        0 if shared else 1,
+    )
     return ModelFit(
         params=params, sigma2=sigma2, n=n, dof=n - 2, singular=singular, resid=resid,
         fitted=fitted, cov=cov,
@@ -111,7 +116,7 @@ def _one_regressor(y_est: np.ndarray, x_est: np.ndarray, x_evt: np.ndarray) -> M
 
 
 @numba.njit(cache=True, nogil=True)
-def _one_regressor_loops(y, x, x_evt):
+def _one_regressor_loops(y, x, x_evt, step):
     days, firms = y.shape
     width = x_evt.shape[0]
     n = np.zeros(firms, dtype=np.int64)
@@ -119,10 +124,10 @@ def _one_regressor_loops(y, x, x_evt):
     x_mean = np.zeros(firms)
     for t in range(days):  # day by day: each pass reads the rows in memory order
         for i in range(firms):
-            if np.isfinite(y[t, i]) and np.isfinite(x[t, i]):
+            if np.isfinite(y[t, i]) and np.isfinite(x[t, i * step]):
                 n[i] += 1
                 y_mean[i] += y[t, i]
-                x_mean[i] += x[t, i]
+                x_mean[i] += x[t, i * step]
     per_n = 1.0 / np.maximum(n, 1)
     y_mean *= per_n
     x_mean *= per_n
@@ -130,8 +135,8 @@ def _one_regressor_loops(y, x, x_evt):
     sxy = np.zeros(firms)
     for t in range(days):
         for i in range(firms):
-            if np.isfinite(y[t, i]) and np.isfinite(x[t, i]):
-                xc = x[t, i] - x_mean[i]
+            if np.isfinite(y[t, i]) and np.isfinite(x[t, i * step]):
+                xc = x[t, i * step] - x_mean[i]
                 sxx[i] += xc * xc
                 sxy[i] += xc * (y[t, i] - y_mean[i])
     # The 1 x 1 cross-product matrix is its own eigenvalue; a singular one is replaced by 1.
@@ -143,8 +148,8 @@ def _one_regressor_loops(y, x, x_evt):
     ssr = np.zeros(firms)
     for t in range(days):
         for i in range(firms):
-            if np.isfinite(y[t, i]) and np.isfinite(x[t, i]):
-                e = y[t, i] - alpha[i] - x[t, i] * beta[i]
+            if np.isfinite(y[t, i]) and np.isfinite(x[t, i * step]):
+                e = y[t, i] - alpha[i] - x[t, i * step] * beta[i]
                 resid[t, i] = e
                 ssr[i] += e * e
     sigma2 = np.where(singular, np.nan, ssr / np.maximum(n - 2, 1))
@@ -152,10 +157,10 @@ def _one_regressor_loops(y, x, x_evt):
     cov = np.empty((firms, width, width))
     for i in range(firms):
         for w in range(width):
-            fitted[w, i] = alpha[i] + x_evt[w, i] * beta[i]
-            d_w = x_evt[w, i] - x_mean[i]
+            fitted[w, i] = alpha[i] + x_evt[w, i * step] * beta[i]
+            d_w = x_evt[w, i * step] - x_mean[i]
             for v in range(width):
-                hat = per_n[i] + d_w * inv[i] * (x_evt[v, i] - x_mean[i])
+                hat = per_n[i] + d_w * inv[i] * (x_evt[v, i * step] - x_mean[i])
                 cov[i, w, v] = sigma2[i] * ((1.0 if w == v else 0.0) + hat)
     params = np.empty((firms, 2))
     params[:, 0] = alpha

@@ -67,7 +67,9 @@ def align(
     Returns
     -------
     ndarray
-        ``(n_rel, n_fe)`` with ``columns`` or for 1-d ``values``, else ``(n_rel, n_fe, c)``.
+        ``(n_rel, n_fe)`` with ``columns`` or for 1-d ``values``, else ``(n_rel, n_fe, c)``;
+        a read-only view when every firm-event shares one day 0 and ``columns`` are absent
+        (the rows broadcast across the firm-events) or are every column in order.
     """
     first = int(day0_rows[0] + rel_days[0]) if len(day0_rows) and len(rel_days) else -1
     if (
@@ -78,7 +80,13 @@ def align(
         # One day 0 (a single-event study): a slice of rows, then the firms' columns.
         block = values[first : first + len(rel_days)]
         if columns is None:
-            return np.repeat(block[:, None], len(day0_rows), axis=1)
+            return np.broadcast_to(
+                block[:, None], (len(rel_days), len(day0_rows), *block.shape[1:])
+            )
+        if len(columns) == block.shape[1] and (columns == np.arange(len(columns))).all():
+            view = block.view()  # every column, in order: no copy
+            view.flags.writeable = False
+            return view
         return np.ascontiguousarray(block[:, columns])
     rows = day0_rows[None, :] + rel_days[:, None]
     if columns is None:
