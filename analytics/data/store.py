@@ -232,7 +232,9 @@ class PriceStore:
             # kept (analytics.data.decoded): a warm read is one copy.
             files = self._files.decode(lambda snapshot: snapshot.between(lo, hi))
             values = panel_values(files, names, grid.values.astype("datetime64[D]")).copy()
-        return pd.DataFrame(values, index=grid, columns=pd.Index(names, name="ticker", dtype="str"))
+        # copy=False: the frame keeps this fresh copy (and its row-major layout) as it is.
+        columns = pd.Index(names, name="ticker", dtype="str")
+        return pd.DataFrame(values, index=grid, columns=columns, copy=False)
 
     def coverage(
         self,

@@ -7,6 +7,7 @@ count as missing.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -25,10 +26,20 @@ def price_returns(prices: np.ndarray, kind: ReturnKind = "simple") -> np.ndarray
     ``log(P_t / P_{t-1})``.
     """
     p = np.asarray(prices, dtype="float64")
-    p = np.where(np.isfinite(p) & (p > 0), p, np.nan)
-    ratio = np.full_like(p, np.nan)
-    ratio[1:] = p[1:] / p[:-1]
+    ratio = _ratios(p.reshape(len(p), -1)).reshape(p.shape)
     return np.log(ratio) if kind == "log" else ratio - 1.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _ratios(p):
+    # P_t / P_t-1 where both are positive finite numbers, else NaN: one pass, same division.
+    out = np.full(p.shape, np.nan)
+    for t in range(1, p.shape[0]):
+        for j in range(p.shape[1]):
+            now, before = p[t, j], p[t - 1, j]
+            if np.isfinite(now) and np.isfinite(before) and now > 0 and before > 0:
+                out[t, j] = now / before
+    return out
 
 
 def daily_risk_free(yields: pd.Series, kind: ReturnKind = "simple", *, carry: int = 5) -> pd.Series:
@@ -104,10 +115,18 @@ def spikes(returns: np.ndarray, kind: ReturnKind, *, threshold: float, jump: flo
     """
     logged = returns if kind == "log" else np.log1p(returns)
     size = np.abs(logged)
-    following = np.full_like(logged, np.nan)
-    following[:-1] = logged[1:]
+    large = size > np.log1p(threshold)
+    rise = np.log(jump)
+    # Large moves are rare: the rest of the rule is tested where they are (and every rise
+    # above the jump, when a jump is not itself large).
+    candidates = large if rise >= np.log1p(threshold) else large | (logged > rise)
+    rows, cols = np.nonzero(candidates)
+    move = logged[rows, cols]
+    last = len(logged) - 1
+    following = np.where(rows < last, logged[np.minimum(rows + 1, last), cols], np.nan)
     # Opposite signs: a product below zero (a move this large does not underflow it).
-    reversed_ = (
-        (size > np.log1p(threshold)) & (following * logged < 0) & (np.abs(following) >= 0.5 * size)
-    )
-    return reversed_ | (logged > np.log(jump))
+    reversal = large[rows, cols] & (following * move < 0)
+    reversal &= np.abs(following) >= 0.5 * size[rows, cols]
+    flags = np.zeros(logged.shape, dtype=bool)
+    flags[rows, cols] = reversal | (move > rise)
+    return flags
