@@ -221,27 +221,24 @@ def run_study(
         )
     report("testing", 0.4)
     scar, bhars, sigma = stage.scar, stage.bhar, stage.sigma
-    # r̄ and the estimation ranks depend only on which firms a window includes, usually the
-    # same in every window.
-    shared = {
-        inside.tobytes(): (
-            mean_pairwise_correlation(fit.resid[:, inside]),
-            sort_residuals(fit.resid[:, inside]),
-        )
-        for inside in {row.tobytes(): row for row in included if row.any()}.values()
-    }
+    # The included firms' residuals, r̄ and the sorted residuals depend only on which firms a
+    # window includes, usually the same in every window (often every firm: no copy).
+    shared = {}
+    for inside in {row.tobytes(): row for row in included if row.any()}.values():
+        resid = fit.resid if inside.all() else fit.resid[:, inside]
+        shared[inside.tobytes()] = resid, mean_pairwise_correlation(resid), sort_residuals(resid)
     tests = {
         key: window_tests(
             car=car[j, inside],
             scar=scar[j, inside],
             dof=fit.dof[inside],
-            est_resid=fit.resid[:, inside],
+            est_resid=shared[inside.tobytes()][0],
             window_ar=ar[window_rows[j]][:, inside],
             est_n=fit.n[inside],
-            rbar=shared[inside.tobytes()][0],
+            rbar=shared[inside.tobytes()][1],
             bhar=bhars[j, inside],
             sigma=sigma[inside],
-            ranked=shared[inside.tobytes()][1],
+            ranked=shared[inside.tobytes()][2],
             bootstrap=spec.bootstrap,
             seed=spec.seed,
         )
