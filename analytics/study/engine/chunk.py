@@ -28,7 +28,7 @@ from analytics.study.significance.correlation import (
     single_grouped_pairs,
 )
 from analytics.study.significance.nonparametric import rank_t_window_sums
-from analytics.study.significance.ranking import SortedResiduals, sort_residuals
+from analytics.study.significance.ranking import ResidualSummary, summarize_residuals
 from analytics.study.significance.window import WindowSums, window_sums
 from analytics.study.spec import StudySpec
 from analytics.study.volatility import volatility_sums
@@ -97,18 +97,18 @@ def _spill(path: Path, values: np.ndarray) -> None:
 def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict]:
     fit = stage.core.fit
     sums, aar = {}, {}
-    ranks: dict[bytes, SortedResiduals] = {}  # windows with the same firms share their ranks
+    ranks: dict[bytes, ResidualSummary] = {}  # windows with the same firms share their ranks
     for j, inside in enumerate(stage.included):
         if not inside.any():
             continue
         e = fit.resid[:, inside]
         w = stage.ar[stage.window_rows[j]][:, inside]
         token = inside.tobytes()
-        shared = ranks[token] if token in ranks else ranks.setdefault(token, sort_residuals(e))
+        shared = ranks[token] if token in ranks else ranks.setdefault(token, summarize_residuals(e))
         sums[j] = window_sums(
             car=stage.car[j, inside], scar=stage.scar[j, inside], dof=fit.dof[inside],
             bhar=stage.bhar[j, inside], sigma=stage.sigma[inside], est_resid=e, window_ar=w,
-            ranked=shared,
+            summary=shared,
         )  # fmt: skip
         cumulative = np.cumsum(w, axis=0)
         mean = cumulative.mean(axis=1)

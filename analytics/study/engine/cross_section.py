@@ -24,9 +24,9 @@ from analytics.study.groups import (
 )
 from analytics.study.regression import Regression, regress_cars
 from analytics.study.significance import (
-    SortedResiduals,
+    ResidualSummary,
     mean_pairwise_correlation,
-    sort_residuals,
+    summarize_residuals,
     window_tests,
 )
 from analytics.study.spec import StudySpec
@@ -129,7 +129,7 @@ def subgroups(
         return None
     labelled = labels != None  # noqa: E711 - elementwise on an object array
     windows: dict[str, WindowGroups] = {}
-    shared: dict[bytes, tuple[float, SortedResiduals]] = {}
+    shared: dict[bytes, tuple[float, ResidualSummary]] = {}
     for j, key in enumerate(spec.window_keys):
         inside = included[j] & labelled
         present = sorted({str(v) for v in labels[inside]})
@@ -140,7 +140,7 @@ def subgroups(
             if token not in shared:
                 shared[token] = (
                     mean_pairwise_correlation(resid[:, mine]),
-                    sort_residuals(resid[:, mine]),
+                    summarize_residuals(resid[:, mine]),
                 )
             tests = window_tests(
                 car=car[j, mine],
@@ -152,7 +152,7 @@ def subgroups(
                 rbar=shared[token][0],
                 bhar=bhar[j, mine],
                 sigma=sigma[mine],
-                ranked=shared[token][1],
+                summary=shared[token][1],
                 bootstrap=spec.bootstrap,
                 seed=spec.seed,
             )

@@ -34,7 +34,7 @@ from analytics.study.options import FACTOR_MODELS
 from analytics.study.result import StudyResult
 from analytics.study.significance import (
     mean_pairwise_correlation,
-    sort_residuals,
+    summarize_residuals,
     window_tests,
 )
 from analytics.study.spec import StudySpec
@@ -226,7 +226,11 @@ def run_study(
     shared = {}
     for inside in {row.tobytes(): row for row in included if row.any()}.values():
         resid = fit.resid if inside.all() else fit.resid[:, inside]
-        shared[inside.tobytes()] = resid, mean_pairwise_correlation(resid), sort_residuals(resid)
+        shared[inside.tobytes()] = (
+            resid,
+            mean_pairwise_correlation(resid),
+            summarize_residuals(resid),
+        )
     tests = {
         key: window_tests(
             car=car[j, inside],
@@ -238,7 +242,7 @@ def run_study(
             rbar=shared[inside.tobytes()][1],
             bhar=bhars[j, inside],
             sigma=sigma[inside],
-            ranked=shared[inside.tobytes()][2],
+            summary=shared[inside.tobytes()][2],
             bootstrap=spec.bootstrap,
             seed=spec.seed,
         )

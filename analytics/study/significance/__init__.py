@@ -13,8 +13,9 @@ Modules: :mod:`~analytics.study.significance.testresult` (:class:`TestResult`),
 Kolari-Pynnönen adjustment, BMP and its adjustment, skewness-corrected t, portfolio t),
 :mod:`~analytics.study.significance.correlation` (the mean pairwise residual correlation),
 :mod:`~analytics.study.significance.nonparametric` (generalized sign, Corrado-Zivney sign,
-Corrado rank, GRANK-T, Wilcoxon) over :mod:`~analytics.study.significance.ranking` (each firm's
-residuals sorted once, and the rank and sign loops over them, compiled with numba),
+Corrado rank, GRANK-T, Wilcoxon) over :mod:`~analytics.study.significance.ranking` (what every
+window reads of the estimation residuals, summarized once, and the rank and sign loops, compiled
+with numba),
 :mod:`~analytics.study.significance.bootstrap` (the wild bootstrap of CAAR) and
 :mod:`~analytics.study.significance.window` (:func:`window_tests`, all of them for one window).
 
@@ -72,7 +73,7 @@ from analytics.study.significance.parametric import (
     portfolio_t,
     skewness_corrected_t,
 )
-from analytics.study.significance.ranking import SortedResiduals, sort_residuals
+from analytics.study.significance.ranking import ResidualSummary, summarize_residuals
 from analytics.study.significance.testresult import TestResult
 from analytics.study.significance.window import (
     CROSS_SECTIONAL_TESTS,
@@ -86,7 +87,7 @@ __all__ = [
     "CROSS_SECTIONAL_TESTS",
     "FEW_FIRMS",
     "WINDOW_TESTS",
-    "SortedResiduals",
+    "ResidualSummary",
     "TestResult",
     "adjusted_patell_z",
     "bmp_t",
@@ -102,7 +103,7 @@ __all__ = [
     "portfolio_t",
     "rademacher_signs",
     "skewness_corrected_t",
-    "sort_residuals",
+    "summarize_residuals",
     "wilcoxon_test",
     "wild_bootstrap",
     "window_tests",

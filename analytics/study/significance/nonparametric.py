@@ -9,9 +9,10 @@ import numpy as np
 from scipy import stats
 
 from analytics.study.significance.ranking import (
-    SortedResiduals,
+    ResidualSummary,
+    positive_shares,
     rank_t_shift_sums,
-    sort_residuals,
+    summarize_residuals,
     window_rank_sign_sums,
 )
 from analytics.study.significance.testresult import TestResult, t_result, z_result
@@ -24,7 +25,6 @@ __all__ = [
     "generalized_sign_z",
     "median_sign_day_sums",
     "median_sign_from_sums",
-    "positive_shares",
     "rank_day_sums",
     "rank_from_sums",
     "rank_sign_day_sums",
@@ -57,15 +57,6 @@ def generalized_sign_z(car: np.ndarray, est_resid: np.ndarray) -> TestResult:
     Cowan (1992), section 2.2.
     """
     return sign_from_shares(car, positive_shares(est_resid))
-
-
-def positive_shares(est_resid: np.ndarray) -> np.ndarray:
-    """``(N,)``: each firm's share of positive estimation residuals over its valid days (NaN
-    without any): what :func:`generalized_sign_z` averages into ``p``."""
-    e = np.asarray(est_resid, dtype=float)
-    valid = np.isfinite(e).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(valid > 0, (e > 0).sum(axis=0) / valid, np.nan)
 
 
 def sign_from_shares(car: np.ndarray, shares: np.ndarray) -> TestResult:
@@ -108,31 +99,33 @@ def corrado_rank_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
 
 
 def rank_day_sums(
-    window_ar: np.ndarray, est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+    window_ar: np.ndarray, est_resid: np.ndarray, *, summary: ResidualSummary | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Corrado's ranks per day, and the number of firms with a value that day: additive over
     disjoint sets of firms (each firm ranks its own values), so chunks of firms add up to the
     whole. The ranks are ``(L_est + L_w, L_est + L_w + 1)`` sums of twice the average rank
     ``2 K_it`` per day and number ``T_i`` of the firm's values, integers summed exactly, so
-    the statistic does not depend on how the firms are chunked. ``ranked``: the
-    :func:`~analytics.study.significance.ranking.sort_residuals` of ``est_resid`` when already
+    the statistic does not depend on how the firms are chunked. ``summary``: the
+    :func:`~analytics.study.significance.ranking.summarize_residuals` of ``est_resid`` when already
     known (every window of a study shares it)."""
-    ranks, _, count = _window_sums(window_ar, est_resid, ranked)
+    ranks, _, count = _window_sums(window_ar, est_resid, summary)
     return ranks, count
 
 
 def _window_sums(
-    window_ar: np.ndarray, est_resid: np.ndarray, ranked: SortedResiduals | None
+    window_ar: np.ndarray, est_resid: np.ndarray, summary: ResidualSummary | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return window_rank_sign_sums(sort_residuals(est_resid) if ranked is None else ranked, window_ar)
+    return window_rank_sign_sums(
+        summarize_residuals(est_resid) if summary is None else summary, window_ar
+    )
 
 
 def rank_sign_day_sums(
-    window_ar: np.ndarray, est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+    window_ar: np.ndarray, est_resid: np.ndarray, *, summary: ResidualSummary | None = None
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """:func:`rank_day_sums` and :func:`median_sign_day_sums` at once, from one merge of the
     window's ARs into each firm's sorted residuals."""
-    ranks, signs, count = _window_sums(window_ar, est_resid, ranked)
+    ranks, signs, count = _window_sums(window_ar, est_resid, summary)
     return (ranks, count), (signs, count.copy())
 
 
@@ -154,7 +147,7 @@ def rank_from_sums(day_sums: np.ndarray, count: np.ndarray, *, window_days: int)
 
 
 def estimation_rank_sums(
-    est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+    est_resid: np.ndarray, *, summary: ResidualSummary | None = None
 ) -> np.ndarray:
     """``(L_est, L_est + 1)``: per estimation day and number ``L_i`` of a firm's valid
     residuals, ``sum_i 2 K_it`` over the firms with a value (exact integer sums).
@@ -162,10 +155,10 @@ def estimation_rank_sums(
     ``K_it`` is the rank (average ranks for ties) of firm i's residual on day t among its
     ``L_i`` valid residuals; GRANK-T scores it ``K_it / (L_i + 2)``. :func:`generalized_rank_t`
     adds one value per firm (the window) to these ranks; every window of a study shares them.
-    ``ranked``: the :func:`~analytics.study.significance.ranking.sort_residuals` of
+    ``summary``: the :func:`~analytics.study.significance.ranking.summarize_residuals` of
     ``est_resid`` when already known.
     """
-    return (sort_residuals(est_resid) if ranked is None else ranked).rank_sums
+    return (summarize_residuals(est_resid) if summary is None else summary).rank_sums
 
 
 def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestResult:
@@ -194,12 +187,12 @@ def corrado_zivney_sign_z(window_ar: np.ndarray, est_resid: np.ndarray) -> TestR
 
 
 def median_sign_day_sums(
-    window_ar: np.ndarray, est_resid: np.ndarray, *, ranked: SortedResiduals | None = None
+    window_ar: np.ndarray, est_resid: np.ndarray, *, summary: ResidualSummary | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(L_est + L_w,)`` sums over firms of the Corrado-Zivney signs ``G_it`` per day, and the
-    number of firms with a value that day (additive over disjoint sets of firms); ``ranked`` as
+    number of firms with a value that day (additive over disjoint sets of firms); ``summary`` as
     in :func:`rank_day_sums`."""
-    _, signs, count = _window_sums(window_ar, est_resid, ranked)
+    _, signs, count = _window_sums(window_ar, est_resid, summary)
     return signs, count
 
 
@@ -225,7 +218,7 @@ def generalized_rank_t(
     est_resid: np.ndarray,
     sigma: np.ndarray,
     *,
-    ranked: SortedResiduals | None = None,
+    summary: ResidualSummary | None = None,
 ) -> TestResult:
     """Kolari and Pynnönen's generalized rank t (GRANK-T) of a CAR window.
 
@@ -248,8 +241,8 @@ def generalized_rank_t(
         ``(L_est, N)`` estimation-window residuals, NaN where missing.
     sigma
         ``(N,)`` residual standard deviation of each firm's normal-return model.
-    ranked
-        :func:`~analytics.study.significance.ranking.sort_residuals` of ``est_resid`` when
+    summary
+        :func:`~analytics.study.significance.ranking.summarize_residuals` of ``est_resid`` when
         already known (every window of a study shares it); computed if None.
 
     References
@@ -261,10 +254,10 @@ def generalized_rank_t(
     spread = rank_spread(scar, sigma)
     if not spread > 0:
         return rank_t_from_sums(count, np.zeros((0, 0)), np.zeros(0), n=0)
-    ranked = sort_residuals(e) if ranked is None else ranked
+    summary = summarize_residuals(e) if summary is None else summary
     level = (np.asarray(scar, dtype=float) / spread) * np.asarray(sigma, dtype=float)
-    shifts, u_0 = rank_t_shift_sums(ranked, level)
-    return rank_t_from_sums(count, ranked.rank_sums + shifts, u_0, n=len(level))
+    shifts, u_0 = rank_t_shift_sums(summary, level)
+    return rank_t_from_sums(count, summary.rank_sums + shifts, u_0, n=len(level))
 
 
 def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
@@ -278,7 +271,7 @@ def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
 
 
 def rank_t_window_sums(
-    est_resid: np.ndarray, level: np.ndarray, *, ranked: SortedResiduals | None = None
+    est_resid: np.ndarray, level: np.ndarray, *, summary: ResidualSummary | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """What adding each firm's window value (``level_i = SCAR*_i sigma_i``, in residual units)
     to its ranks adds to GRANK-T's estimation days, ``(L_est, L_est + 1)`` in the form of
@@ -286,10 +279,10 @@ def rank_t_window_sums(
     ``(L_est + 1,)``: additive over disjoint sets of firms once :func:`rank_spread` is known.
 
     A residual above ``g_i`` moves up one rank, one equal to it half a rank; compared in
-    residual units (``g_i < e_it / sigma_i <=> g_i sigma_i < e_it``). ``ranked`` as in
+    residual units (``g_i < e_it / sigma_i <=> g_i sigma_i < e_it``). ``summary`` as in
     :func:`estimation_rank_sums`.
     """
-    return rank_t_shift_sums(sort_residuals(est_resid) if ranked is None else ranked, level)
+    return rank_t_shift_sums(summarize_residuals(est_resid) if summary is None else summary, level)
 
 
 def rank_t_from_sums(

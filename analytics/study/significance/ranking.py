@@ -1,5 +1,6 @@
-"""Each firm's residuals sorted once (:class:`SortedResiduals`), and the per-firm loops of the
-rank and sign tests over them, compiled with numba.
+"""What every window of a study reads of its estimation residuals, computed once
+(:class:`ResidualSummary`): each firm's residuals sorted, its share of positive ones and the
+per-day sums; and the per-firm loops of the rank and sign tests, compiled with numba.
 
 A study sorts its estimation residuals once; each event window then merges its few abnormal
 returns into every firm's sorted residuals (``O(L + L_w)`` per firm) instead of sorting again.
@@ -15,22 +16,30 @@ from functools import cached_property
 import numba
 import numpy as np
 
+from analytics.study.significance.parametric import day_sums
+
 __all__ = [
-    "SortedResiduals",
+    "ResidualSummary",
+    "positive_shares",
     "rank_t_shift_sums",
-    "sort_residuals",
+    "summarize_residuals",
     "window_rank_sign_sums",
 ]
 
 
 @dataclass(frozen=True, eq=False)
-class SortedResiduals:
-    """Estimation residuals by firm: ``ordered`` ``(N, L)`` each firm's residuals from the
-    smallest up (its ``n_valid`` valid ones, then ``+inf``), ``order`` ``(N, L)`` their days."""
+class ResidualSummary:
+    """The estimation residuals of a set of firms as every window reads them: ``ordered``
+    ``(N, L)`` each firm's residuals from the smallest up (its ``n_valid`` valid ones, then
+    ``+inf``), ``order`` ``(N, L)`` their days, ``shares`` the :func:`positive_shares` and
+    ``day_sums`` the per-day sums and counts
+    (:func:`~analytics.study.significance.parametric.day_sums`)."""
 
     ordered: np.ndarray
     order: np.ndarray
     n_valid: np.ndarray
+    shares: np.ndarray
+    day_sums: tuple[np.ndarray, np.ndarray]
 
     @cached_property
     def rank_sums(self) -> np.ndarray:
@@ -39,37 +48,50 @@ class SortedResiduals:
         return _estimation_rank_sums(self.ordered, self.order, self.n_valid)
 
 
-def sort_residuals(est_resid: np.ndarray) -> SortedResiduals:
-    """:class:`SortedResiduals` of ``(L, N)`` residuals, NaN (or any non-finite value) where
+def summarize_residuals(est_resid: np.ndarray) -> ResidualSummary:
+    """:class:`ResidualSummary` of ``(L, N)`` residuals, NaN (or any non-finite value) where
     missing."""
-    values = np.array(np.asarray(est_resid, dtype=float).T, order="C")
+    e = np.asarray(est_resid, dtype=float)
+    values = np.array(e.T, order="C")
     valid = np.isfinite(values)
     values[~valid] = np.inf
     order = np.argsort(values, axis=1)
-    return SortedResiduals(
+    return ResidualSummary(
         ordered=_gather(values, order),
         order=order,
         n_valid=valid.sum(axis=1).astype(np.int64),
+        shares=positive_shares(e),
+        day_sums=day_sums(e),
     )
 
 
+def positive_shares(est_resid: np.ndarray) -> np.ndarray:
+    """``(N,)``: each firm's share of positive estimation residuals over its valid days (NaN
+    without any): what
+    :func:`~analytics.study.significance.nonparametric.generalized_sign_z` averages into ``p``."""
+    e = np.asarray(est_resid, dtype=float)
+    valid = np.isfinite(e).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(valid > 0, (e > 0).sum(axis=0) / valid, np.nan)
+
+
 def window_rank_sign_sums(
-    ranked: SortedResiduals, window_ar: np.ndarray
+    summary: ResidualSummary, window_ar: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Corrado's and Corrado-Zivney's per-day sums over the residuals and the window's ARs
     ``(L_w, N)`` of each firm together (days ``0..L-1`` the estimation's, then the window's):
     ``(D, D + 1)`` sums of ``2 K_it`` per day and number ``T_i`` of the firm's values, ``(D,)``
     sums of ``sign(A_it - median_i)`` and ``(D,)`` counts of firms with a value."""
     window = np.array(np.asarray(window_ar, dtype=float).T, order="C")
-    return _window_rank_sign_sums(ranked.ordered, ranked.order, ranked.n_valid, window)
+    return _window_rank_sign_sums(summary.ordered, summary.order, summary.n_valid, window)
 
 
-def rank_t_shift_sums(ranked: SortedResiduals, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank_t_shift_sums(summary: ResidualSummary, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GRANK-T's window value ``level_i`` added to each firm's residuals: ``(L, L + 1)`` per day
     and ``L_i`` the sums of twice the ranks it moves residuals up (2 above it, 1 equal), and
     ``(L + 1,)`` per ``L_i`` the sums of twice its own rank ``2 K_i0``."""
     return _rank_t_shift_sums(
-        ranked.ordered, ranked.order, ranked.n_valid, np.asarray(level, dtype=float)
+        summary.ordered, summary.order, summary.n_valid, np.asarray(level, dtype=float)
     )
 
 

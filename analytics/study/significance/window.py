@@ -12,7 +12,6 @@ from analytics.study.significance.bootstrap import BOOTSTRAP_DRAWS, wild_bootstr
 from analytics.study.significance.correlation import mean_pairwise_correlation
 from analytics.study.significance.nonparametric import (
     median_sign_from_sums,
-    positive_shares,
     rank_from_sums,
     rank_sign_day_sums,
     rank_spread,
@@ -31,7 +30,7 @@ from analytics.study.significance.parametric import (
     portfolio_from_sums,
     skewness_corrected_t,
 )
-from analytics.study.significance.ranking import SortedResiduals, sort_residuals
+from analytics.study.significance.ranking import ResidualSummary, summarize_residuals
 from analytics.study.significance.testresult import TestResult
 
 __all__ = [
@@ -119,7 +118,7 @@ def window_tests(
     rbar: float | None = None,
     bhar: np.ndarray | None = None,
     sigma: np.ndarray | None = None,
-    ranked: SortedResiduals | None = None,
+    summary: ResidualSummary | None = None,
     bootstrap: int = BOOTSTRAP_DRAWS,
     seed: int | None = 0,
 ) -> dict[str, TestResult]:
@@ -146,8 +145,8 @@ def window_tests(
     sigma
         ``(N,)`` residual standard deviations (GRANK-T's estimation SARs ``e / sigma``); if
         None, ``sqrt(sum e² / dof)``, the OLS identity.
-    ranked
-        :func:`~analytics.study.significance.ranking.sort_residuals` of ``est_resid`` when
+    summary
+        :func:`~analytics.study.significance.ranking.summarize_residuals` of ``est_resid`` when
         already known (the rank and sign tests read it); computed if None.
     bootstrap, seed
         Draws B and seed of the wild bootstrap (``boot_p``); ``bootstrap=0`` switches it off.
@@ -191,14 +190,14 @@ def window_tests(
     if sigma is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.sqrt(np.nansum(e * e, axis=0) / np.asarray(dof, dtype=float))
-    ranked = sort_residuals(e) if ranked is None else ranked
+    summary = summarize_residuals(e) if summary is None else summary
     sums = window_sums(
         car=c, scar=scar, dof=dof, bhar=bhar, sigma=sigma, est_resid=e, window_ar=w,
-        ranked=ranked,
+        summary=summary,
     )  # fmt: skip
     spread = rank_spread(scar, sigma)
     level = np.asarray(scar) / spread * sigma
-    shift = rank_t_window_sums(e, level, ranked=ranked) if spread > 0 else None
+    shift = rank_t_window_sums(e, level, summary=summary) if spread > 0 else None
     return window_tests_from_sums(sums, rbar=rbar, rank_shift=shift, bootstrap=bootstrap, seed=seed)
 
 
@@ -232,26 +231,26 @@ def window_sums(
     sigma: np.ndarray,
     est_resid: np.ndarray,
     window_ar: np.ndarray,
-    ranked: SortedResiduals | None = None,
+    summary: ResidualSummary | None = None,
 ) -> WindowSums:
     """The :class:`WindowSums` of a set of firms (arguments as :func:`window_tests`)."""
     e = np.asarray(est_resid, dtype=float)
     w = np.asarray(window_ar, dtype=float)
-    ranked = sort_residuals(e) if ranked is None else ranked
-    ranks, signs = rank_sign_day_sums(w, e, ranked=ranked)
+    summary = summarize_residuals(e) if summary is None else summary
+    ranks, signs = rank_sign_day_sums(w, e, summary=summary)
     return WindowSums(
         car=np.asarray(car, dtype=float),
         scar=np.asarray(scar, dtype=float),
         dof=np.asarray(dof, dtype=float),
         bhar=None if bhar is None else np.asarray(bhar, dtype=float),
         sigma=np.asarray(sigma, dtype=float),
-        shares=positive_shares(e),
+        shares=summary.shares,
         window_days=w.shape[0],
-        estimation=day_sums(e),
+        estimation=summary.day_sums,
         window=day_sums(w),
         ranks=ranks,
         signs=signs,
-        rank_sums=ranked.rank_sums,
+        rank_sums=summary.rank_sums,
     )
 
 

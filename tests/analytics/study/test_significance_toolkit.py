@@ -22,7 +22,7 @@ from analytics.study.significance.nonparametric import (
     rank_from_sums,
     rank_sign_day_sums,
 )
-from analytics.study.significance.ranking import sort_residuals
+from analytics.study.significance.ranking import summarize_residuals
 from tests.analytics.study.test_significance import (
     HAND,
     Inputs,
@@ -196,10 +196,10 @@ def test_rank_and_sign_tests_of_overlapping_windows_share_one_sort(seed: int) ->
     est[:, 2] = np.nan  # a firm with window values only
     days[:, 3] = np.nan  # a firm with estimation values only
     days[:, 4] = 0.0  # each day keeps at least one value
-    ranked = sort_residuals(est)
+    summary = summarize_residuals(est)
     for a, b in [(0, 0), (-1, 1), (-5, 5), (-3, 0), (2, 5)]:
         window = days[a + 5 : b + 6]
-        (ranks, count), (signs, _) = rank_sign_day_sums(window, est, ranked=ranked)
+        (ranks, count), (signs, _) = rank_sign_day_sums(window, est, summary=summary)
         corrado = rank_from_sums(ranks, count, window_days=window.shape[0])
         sign = median_sign_from_sums(signs, count, window_days=window.shape[0])
         assert corrado.stat == pytest.approx(_oracle_corrado(window, est), rel=1e-12)
@@ -226,8 +226,8 @@ def test_generalized_rank_t_with_ties_nans_and_shared_rank_sums(seed: int) -> No
     scar = np.round(rng.standard_normal(n_firms), 1)
     scar[:3] = est[10, :3] / sigma[:3] * np.std(scar, ddof=1)  # SCAR* tied with a residual
     t, df = _oracle_grank(scar, est, sigma)
-    for ranked in (None, sort_residuals(est)):
-        r = sig.generalized_rank_t(scar, est, sigma, ranked=ranked)
+    for summary in (None, summarize_residuals(est)):
+        r = sig.generalized_rank_t(scar, est, sigma, summary=summary)
         assert r.stat == pytest.approx(t, **TIGHT)
         assert r.df == df == l_est - 1 - 1
 
