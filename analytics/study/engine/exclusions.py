@@ -29,14 +29,13 @@ def firm_reasons(
 ) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
     """Firm-level reason per firm-event (``"ok"`` if none) and the spike flag texts."""
     rel0 = spec.estimation[0]
-    flags: list[str | None] = []
-    for row, ratio, day0_row in zip(core.spike_row, core.spike_ratio, rows, strict=True):
-        if row < 0:
-            flags.append(None)
-            continue
-        date = pd.Timestamp(sessions[day0_row + rel0 + row]).strftime("%Y-%m-%d")
-        flags.append(f"implausible price spike on {date} (×{ratio:.0f})" if ratio >= 10 else
-                     f"implausible price spike on {date} (×{ratio:.3g})")  # fmt: skip
+    flags = np.full(len(core.code), None, dtype=object)
+    for i in np.flatnonzero(core.spike_row >= 0):  # rare: a loop over the flagged ones only
+        ratio = core.spike_ratio[i]
+        day = sessions[rows[i] + rel0 + core.spike_row[i]]
+        date = pd.Timestamp(day).strftime("%Y-%m-%d")
+        flags[i] = (f"implausible price spike on {date} (×{ratio:.0f})" if ratio >= 10 else
+                    f"implausible price spike on {date} (×{ratio:.3g})")  # fmt: skip
     texts = {
         OK: STATUS_OK,
         UNKNOWN: "excluded: unknown ticker",
@@ -45,18 +44,17 @@ def firm_reasons(
         ZERO_VAR: "excluded: zero return variance in the estimation window (constant prices)",
         NO_FIT: f"excluded: the {spec.model} model did not converge on the estimation window",
     }
-    reasons = []
-    for i, code in enumerate(core.code):
-        if code == SPIKE:
-            reasons.append(f"excluded: {flags[i]}")
-        elif code == HISTORY:
-            reasons.append(
-                f"excluded: too little history ({core.fit.n[i]} valid estimation returns "
-                f"< min_estimation {spec.min_estimation})"
-            )
-        else:
-            reasons.append(texts[int(code)])
-    return tuple(reasons), tuple(flags)
+    reasons = np.empty(len(core.code), dtype=object)
+    for code, text in texts.items():
+        reasons[core.code == code] = text
+    for i in np.flatnonzero(core.code == SPIKE):
+        reasons[i] = f"excluded: {flags[i]}"
+    for i in np.flatnonzero(core.code == HISTORY):
+        reasons[i] = (
+            f"excluded: too little history ({core.fit.n[i]} valid estimation returns "
+            f"< min_estimation {spec.min_estimation})"
+        )
+    return tuple(reasons.tolist()), tuple(flags.tolist())
 
 
 def window_status(
@@ -86,8 +84,8 @@ def window_status(
 def firm_status(firm_reason: tuple[str, ...], status: np.ndarray) -> tuple[str, ...]:
     """``"ok"`` when usable in some window, else the firm-level or every window's reason."""
     usable = (status == STATUS_OK).any(axis=0)
-    return tuple(
-        STATUS_OK if usable[i] else reason if reason != STATUS_OK
-        else "excluded: " + "; ".join(s.removeprefix("excluded: ") for s in status[:, i])
-        for i, reason in enumerate(firm_reason)
-    )  # fmt: skip
+    out = np.where(usable, STATUS_OK, np.asarray(firm_reason, dtype=object))
+    # Left out of every window for window reasons only: each window's reason, joined.
+    for i in np.flatnonzero((out == STATUS_OK) & ~usable):
+        out[i] = "excluded: " + "; ".join(s.removeprefix("excluded: ") for s in status[:, i])
+    return tuple(out.tolist())
