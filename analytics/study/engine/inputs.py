@@ -111,9 +111,11 @@ def load_panel(
     request = list(dict.fromkeys([*tickers, spec.benchmark, *extra]))
     sessions = calendar.sessions(start, end)
     frame = prices.panel(request, start, end)
+    grid = sessions.astype("datetime64[ns]")
     frame = frame.set_axis(pd.DatetimeIndex(frame.index).astype("datetime64[ns]"), axis=0)
-    values = frame.reindex(index=sessions.astype("datetime64[ns]"), columns=request)
-    wide = values.to_numpy(dtype="float64", na_value=np.nan)
+    if not (frame.index.equals(grid) and frame.columns.tolist() == request):  # as the store's
+        frame = frame.reindex(index=grid, columns=request)
+    wide = frame.to_numpy(dtype="float64", na_value=np.nan)
     returns = price_returns(wide, spec.returns)
     market = returns[:, request.index(spec.benchmark)]
     if not np.isfinite(market).any():

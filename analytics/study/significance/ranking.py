@@ -82,8 +82,11 @@ def window_rank_sign_sums(
     ``(L_w, N)`` of each firm together (days ``0..L-1`` the estimation's, then the window's):
     ``(D, D + 1)`` sums of ``2 K_it`` per day and number ``T_i`` of the firm's values, ``(D,)``
     sums of ``sign(A_it - median_i)`` and ``(D,)`` counts of firms with a value."""
-    window = np.array(np.asarray(window_ar, dtype=float).T, order="C")
-    return _window_rank_sign_sums(summary.ordered, summary.order, summary.n_valid, window)
+    w = np.asarray(window_ar, dtype=float)
+    window = np.array(w.T, order="C")
+    ranks, signs = _window_rank_sign_sums(summary.ordered, summary.order, summary.n_valid, window)
+    count = np.concatenate([summary.day_sums[1], np.isfinite(w).sum(axis=1)])
+    return ranks, signs, count
 
 
 def rank_t_shift_sums(summary: ResidualSummary, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +135,6 @@ def _window_rank_sign_sums(ordered, order, n_valid, window):
     total = days + width
     ranks = np.zeros((total + 1, total))  # by T_i, then day: each firm adds to one row
     signs = np.zeros(total)
-    count = np.zeros(total, dtype=np.int64)
     merged = np.empty(total)
     merged_day = np.empty(total, dtype=np.int64)
     own = np.empty(width)
@@ -181,9 +183,8 @@ def _window_rank_sign_sums(ordered, order, n_valid, window):
                 day = merged_day[p]
                 by_day[day] += twice
                 signs[day] += sign
-                count[day] += 1
             start = stop
-    return ranks.T, signs, count
+    return ranks.T, signs
 
 
 @numba.njit(cache=True, nogil=True)
