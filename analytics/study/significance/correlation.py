@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numba
 import numpy as np
 
 __all__ = [
@@ -115,13 +116,34 @@ def centred_residuals(est_resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     days. Centring limits cancellation in the sums of squares; a firm constant over all its
     days becomes exactly zero so every pair with it is left out."""
     x = np.asarray(est_resid, dtype=float)
-    valid = np.isfinite(x)
-    count = valid.sum(axis=0)
-    filled = np.where(valid, x, 0.0)
-    mean = filled.sum(axis=0) / np.maximum(count, 1)
-    hi = np.where(valid, x, -np.inf).max(axis=0, initial=-np.inf)
-    lo = np.where(valid, x, np.inf).min(axis=0, initial=np.inf)
-    return np.where(valid & (hi > lo), x - mean, 0.0), valid
+    return _centred(x.reshape(len(x), -1))
+
+
+@numba.njit(cache=True, nogil=True)
+def _centred(x):
+    days, firms = x.shape
+    valid = np.empty((days, firms), dtype=np.bool_)
+    total = np.zeros(firms)
+    count = np.zeros(firms, dtype=np.int64)
+    hi = np.full(firms, -np.inf)
+    lo = np.full(firms, np.inf)
+    for t in range(days):  # day by day, as numpy sums the rows
+        for i in range(firms):
+            v = x[t, i]
+            ok = np.isfinite(v)
+            valid[t, i] = ok
+            if ok:
+                total[i] += v
+                count[i] += 1
+                hi[i] = max(hi[i], v)
+                lo[i] = min(lo[i], v)
+    mean = total / np.maximum(count, 1)
+    out = np.zeros((days, firms))
+    for t in range(days):
+        for i in range(firms):
+            if valid[t, i] and hi[i] > lo[i]:
+                out[t, i] = x[t, i] - mean[i]
+    return out, valid
 
 
 @dataclass(eq=False)
