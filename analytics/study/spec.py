@@ -417,12 +417,20 @@ class StudySpec:
             timings = timings_of(raw_timings, "timing", by_row=True)
         else:
             symbols = tickers_of(raw_tickers, "tickers", by_row=False)
-            dates = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")] * len(symbols))
+            when = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")])
             timings = np.full(len(symbols), default_timing, dtype=object)
-        day0 = day_zero_many(dates, timings)
+            dates = when.repeat(len(symbols))
+        # One date and timing: one day 0, resolved once.
+        day0 = (
+            day_zero_many(dates, timings)
+            if events is not None
+            else day_zero_many(dates[:1], timings[:1]).repeat(len(symbols))
+        )
         keys = pd.DataFrame({"ticker": symbols, "day0": day0})
-        is_benchmark = (keys["ticker"] == bench).to_numpy()
-        repeated = keys.duplicated().to_numpy() & ~is_benchmark
+        is_benchmark = symbols == bench
+        # Distinct tickers cannot repeat a firm-event (the usual list): no pairs to hash.
+        distinct = len(set(symbols.tolist())) == len(symbols)
+        repeated = ~is_benchmark & (False if distinct else keys.duplicated().to_numpy())
         left_out = [(str(t), str(r)) for t, r in dropped]
         if is_benchmark.any():
             left_out.append((bench, IS_BENCHMARK))
