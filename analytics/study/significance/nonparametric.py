@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from analytics.study.significance.ranking import (
     ResidualSummary,
@@ -326,5 +326,29 @@ def wilcoxon_test(car: np.ndarray) -> TestResult:
     null = "CARs symmetric about zero"
     if not np.any(c != 0):
         return z_result(_NAN, null)
+    if c.size > _WILCOXON_EXACT_MAX and np.isfinite(c).all():
+        return _wilcoxon_normal(c, null)
     result = stats.wilcoxon(c)
     return TestResult(stat=float(result.statistic), pvalue=float(result.pvalue), null=null)
+
+
+_WILCOXON_EXACT_MAX = 50
+"""Up to this many values scipy's ``method="auto"`` may use the exact or permutation law."""
+
+
+def _wilcoxon_normal(c: np.ndarray, null: str) -> TestResult:
+    """``scipy.stats.wilcoxon(c)`` for more than 50 finite values, where scipy takes its normal
+    approximation: the same formulas, without its per-call input handling (0.6 ms)."""
+    d = c[c != 0]  # zero_method="wilcox"
+    count = float(d.size)
+    ranks = stats.rankdata(np.abs(d))
+    _, ties = np.unique(np.abs(d), return_counts=True)
+    r_plus = float(ranks[d > 0].sum())
+    r_minus = float(ranks[d < 0].sum())
+    mean = count * (count + 1.0) * 0.25
+    variance = count * (count + 1.0) * (2.0 * count + 1.0)
+    se = math.sqrt((variance - float((ties.astype(float) ** 3 - ties).sum()) / 2) / 24)
+    z = (r_plus - mean) / se
+    return TestResult(
+        stat=min(r_plus, r_minus), pvalue=float(2.0 * special.ndtr(-abs(z))), null=null
+    )

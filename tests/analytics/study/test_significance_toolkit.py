@@ -329,3 +329,16 @@ def test_flipped_sums_in_blocks_equal_the_sign_product(monkeypatch: pytest.Monke
     blocked = bootstrap._flipped_sums(u, signs)
     np.testing.assert_allclose(whole, expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(blocked, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_wilcoxon_over_fifty_firms_equals_scipy(seed: int) -> None:
+    # Above 50 values the test computes scipy's normal approximation itself: ties and zeros too.
+    rng = np.random.default_rng(seed)
+    for n in (51, 120, 2_000):
+        car = 0.01 * rng.standard_normal(n) + 0.002
+        car = np.round(car, 3) if seed else car  # ties on a 1e-3 grid
+        car[:5] = 0.0  # zeros are dropped
+        r, s = sig.wilcoxon_test(car), stats.wilcoxon(car)
+        assert r.stat == s.statistic
+        assert r.pvalue == pytest.approx(s.pvalue, rel=1e-12, abs=0)
