@@ -178,7 +178,8 @@ def window_tests(
             f"window_tests: inconsistent shapes for {n} firms: car {c.shape}, {shapes}, "
             f"est_resid {e.shape}, window_ar {w.shape}; expected (N,) and (days, N)"
         )
-    counts = np.isfinite(e).sum(axis=0)
+    summary = summarize_residuals(e) if summary is None else summary
+    counts = summary.n_valid  # each column's residuals
     if not np.array_equal(counts, np.asarray(est_n)):
         firm = int(np.flatnonzero(counts != np.asarray(est_n))[0])
         raise ValueError(
@@ -190,7 +191,6 @@ def window_tests(
     if sigma is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.sqrt(np.nansum(e * e, axis=0) / np.asarray(dof, dtype=float))
-    summary = summarize_residuals(e) if summary is None else summary
     sums = window_sums(
         car=c, scar=scar, dof=dof, bhar=bhar, sigma=sigma, est_resid=e, window_ar=w,
         summary=summary,
