@@ -113,20 +113,20 @@ def spikes(returns: np.ndarray, kind: ReturnKind, *, threshold: float, jump: flo
     ratio ``1+R`` exceeds ``jump`` (a tenfold rise in one session is in practice always a data
     error; a fall that deep can be a real collapse and needs the reversal).
     """
-    logged = returns if kind == "log" else np.log1p(returns)
-    size = np.abs(logged)
-    large = size > np.log1p(threshold)
-    rise = np.log(jump)
-    # Large moves are rare: the rest of the rule is tested where they are (and every rise
-    # above the jump, when a jump is not itself large).
-    candidates = large if rise >= np.log1p(threshold) else large | (logged > rise)
-    rows, cols = np.nonzero(candidates)
-    move = logged[rows, cols]
-    last = len(logged) - 1
-    following = np.where(rows < last, logged[np.minimum(rows + 1, last), cols], np.nan)
+    r = np.asarray(returns, dtype=float)
+    logged = (lambda v: v) if kind == "log" else np.log1p
+    large, rise = np.log1p(threshold), np.log(jump)
+    # Every spike has |log(1+R)| > min(large, rise), so for simple returns |R| > the smaller
+    # of 1 - e^-large and e^rise - 1: one cheap pass over R finds every candidate (with a
+    # hair of margin for rounding), and the rule is evaluated on those few.
+    bound = min(large, rise) if kind == "log" else min(-np.expm1(-large), np.expm1(rise))
+    rows, cols = np.nonzero(np.abs(r) > 0.999 * bound)
+    move = logged(r[rows, cols])
+    last = len(r) - 1
+    following = np.where(rows < last, logged(r[np.minimum(rows + 1, last), cols]), np.nan)
+    size = np.abs(move)
     # Opposite signs: a product below zero (a move this large does not underflow it).
-    reversal = large[rows, cols] & (following * move < 0)
-    reversal &= np.abs(following) >= 0.5 * size[rows, cols]
-    flags = np.zeros(logged.shape, dtype=bool)
+    reversal = (size > large) & (following * move < 0) & (np.abs(following) >= 0.5 * size)
+    flags = np.zeros(r.shape, dtype=bool)
     flags[rows, cols] = reversal | (move > rise)
     return flags
