@@ -208,7 +208,8 @@ def grouped_sums(centred: np.ndarray, group_of: np.ndarray, days: np.ndarray) ->
     self_a = np.zeros(n_groups)
     self_b = np.zeros(n_groups)
     for g in np.unique(group_of[group_of >= 0]):
-        xg = centred[:, group_of == g]
+        mine = group_of == g
+        xg = centred if mine.all() else centred[:, mine]
         s = xg.T @ days
         q = (xg * xg).T @ days
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -234,6 +235,8 @@ def correlation_sums(
     valid days of every one-by-one firm of the whole set, paired here with the chunk's grouped
     firms (pairs among one-by-one firms are :func:`single_pairs`)."""
     sums = grouped_sums(centred, group_of, days)
+    if singles[0].shape[1] == 0:  # every firm grouped: no one-by-one pairs to add
+        return sums
     grouped = group_of >= 0
     everyone = np.ones((1, singles[0].shape[1]), dtype=bool)
     total, pairs = single_grouped_pairs(
@@ -255,6 +258,8 @@ def single_grouped_pairs(
     with firms ``xc`` (``mc``), for each of several subsets: subset k pairs the firms where
     ``rows[k]`` (of ``xs``) with those where ``cols[k]`` (of ``xc``) are true."""
     totals, pairs = np.zeros(rows.shape[0]), np.zeros(rows.shape[0], dtype=np.int64)
+    if xs.shape[1] == 0:
+        return totals, pairs
     mc_f = mc.astype(float)
     xc2 = xc * xc
     everything = np.ones((1, 1), dtype=bool)
