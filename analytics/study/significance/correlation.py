@@ -63,11 +63,21 @@ def _correlations(
 
 def pattern_words(valid: np.ndarray) -> np.ndarray:
     """``(N, W)`` uint64: each column of a ``(L, N)`` boolean array packed into 64-bit words."""
-    n_firms = valid.shape[1]
-    packed = np.packbits(valid, axis=0)
-    padded = np.zeros((max(-(-packed.shape[0] // 8) * 8, 8), n_firms), dtype=np.uint8)
-    padded[: packed.shape[0]] = packed
-    return np.ascontiguousarray(padded.T).view(np.uint64)
+    # The words of np.packbits(valid, axis=0) (day t: bit 7 - t % 8 of byte t // 8), zero-padded
+    # to whole 64-bit words and read as little-endian uint64, written in one compiled pass.
+    return _packed_words(np.ascontiguousarray(valid, dtype=np.bool_))
+
+
+@numba.njit(cache=True, nogil=True)
+def _packed_words(valid):
+    days, firms = valid.shape
+    words = np.zeros((firms, max((days + 63) // 64, 1)), dtype=np.uint64)
+    for t in range(days):
+        bit = np.uint64(1) << np.uint64(8 * ((t & 63) >> 3) + 7 - (t & 7))
+        for i in range(firms):
+            if valid[t, i]:
+                words[i, t >> 6] |= bit
+    return words
 
 
 @dataclass(frozen=True, eq=False)

@@ -138,3 +138,14 @@ def test_subsets_of_firms_share_one_plan_and_one_pass() -> None:
             sums, plan.days, corr.single_pairs(centred[:, single & mine], valid[:, single & mine])
         )
         assert r == pytest.approx(_brute_r(e[:, mine]), rel=1e-12)
+
+
+@pytest.mark.parametrize("days", [1, 8, 63, 64, 65, 240])
+def test_pattern_words_are_packbits_in_64_bit_words(days: int) -> None:
+    valid = np.random.default_rng(days).random((days, 9)) < 0.7
+    packed = np.packbits(valid, axis=0)
+    padded = np.zeros((-(-days // 64) * 8, 9), dtype=np.uint8)
+    padded[: packed.shape[0]] = packed
+    np.testing.assert_array_equal(
+        corr.pattern_words(valid), np.ascontiguousarray(padded.T).view(np.uint64)
+    )
