@@ -14,7 +14,7 @@ price provider it is given; its inputs, core fits, exclusions, placebo and dolla
 :mod:`~analytics.study.reasons` (exclusion reasons worded from what the study service knows:
 "not in the data", "prices end on ...").
 
-May import: the standard library, numpy/pandas/scipy, :mod:`analytics.calendar`,
+May import: the standard library, numpy/pandas/scipy/numba, :mod:`analytics.calendar`,
 :mod:`analytics.errors`, :mod:`analytics.tickers` and, for table layouts only,
 :mod:`analytics.data.factors`; never :mod:`analytics.data.sync`, a source, or ``app``.
 """

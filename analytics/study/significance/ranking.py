@@ -4,7 +4,7 @@ per-day sums; and the per-firm loops of the rank and sign tests, compiled with n
 
 A study sorts its estimation residuals once; each event window then merges its few abnormal
 returns into every firm's sorted residuals (``O(L + L_w)`` per firm) instead of sorting again.
-The loops write exact integer sums (twice the average ranks, signs, counts), so their totals do
+The loops write exact integer sums (twice the average ranks, the signs), so their totals do
 not depend on the order of the firms, and chunks of firms add up to the same bits.
 """
 
@@ -67,8 +67,8 @@ def summarize_residuals(est_resid: np.ndarray) -> ResidualSummary:
 
 def positive_shares(est_resid: np.ndarray) -> np.ndarray:
     """``(N,)``: each firm's share of positive estimation residuals over its valid days (NaN
-    without any): what
-    :func:`~analytics.study.significance.nonparametric.generalized_sign_z` averages into ``p``."""
+    without any), what the generalized sign Z
+    (:func:`~analytics.study.significance.nonparametric.generalized_sign_z`) averages into ``p``."""
     e = np.asarray(est_resid, dtype=float)
     valid = np.isfinite(e).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,13 +89,13 @@ def window_rank_sign_sums(
     return ranks, signs, count
 
 
-def rank_t_shift_sums(summary: ResidualSummary, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GRANK-T's window value ``level_i`` added to each firm's residuals: ``(L, L + 1)`` per day
-    and ``L_i`` the sums of twice the ranks it moves residuals up (2 above it, 1 equal), and
-    ``(L + 1,)`` per ``L_i`` the sums of twice its own rank ``2 K_i0``."""
-    return _rank_t_shift_sums(
-        summary.ordered, summary.order, summary.n_valid, np.asarray(level, dtype=float)
-    )
+def rank_t_shift_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GRANK-T's window value ``level_i`` added to each firm's ``(L, N)`` residuals: ``(L, L + 1)``
+    per day and ``L_i`` the sums of twice the ranks it moves residuals up (2 above it, 1 equal),
+    and ``(L + 1,)`` per ``L_i`` the sums of twice its own rank ``2 K_i0``. Comparisons only:
+    no sort."""
+    e = np.asarray(est_resid, dtype=float)
+    return _rank_t_shift_sums(e.reshape(len(e), -1), np.asarray(level, dtype=float))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -188,25 +188,28 @@ def _window_rank_sign_sums(ordered, order, n_valid, window):
 
 
 @numba.njit(cache=True, nogil=True)
-def _rank_t_shift_sums(ordered, order, n_valid, level):
-    n, days = ordered.shape
+def _rank_t_shift_sums(e, level):
+    days, firms = e.shape
+    n_valid = np.zeros(firms, dtype=np.int64)
+    for t in range(days):
+        for i in range(firms):
+            if np.isfinite(e[t, i]):
+                n_valid[i] += 1
     shifts = np.zeros((days + 1, days))  # by L_i, then day
+    below = np.zeros(firms, dtype=np.int64)
+    equal = np.zeros(firms, dtype=np.int64)
+    for t in range(days):
+        for i in range(firms):
+            x = e[t, i]
+            if np.isfinite(x):
+                if x > level[i]:
+                    shifts[n_valid[i], t] += 2.0
+                elif x == level[i]:
+                    shifts[n_valid[i], t] += 1.0
+                    equal[i] += 1
+                else:
+                    below[i] += 1
     window = np.zeros(days + 1)
-    for i in range(n):
-        k = n_valid[i]
-        g = level[i]
-        by_day = shifts[k]
-        below = 0
-        equal = 0
-        for p in range(k):
-            day = order[i, p]
-            x = ordered[i, p]
-            if x > g:
-                by_day[day] += 2.0
-            elif x == g:
-                by_day[day] += 1.0
-                equal += 1
-            else:
-                below += 1
-        window[k] += 2 + 2 * below + equal
+    for i in range(firms):
+        window[n_valid[i]] += 2 + 2 * below[i] + equal[i]
     return shifts.T, window
