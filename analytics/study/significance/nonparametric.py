@@ -256,7 +256,7 @@ def generalized_rank_t(
         return rank_t_from_sums(count, np.zeros((0, 0)), np.zeros(0), n=0)
     summary = summarize_residuals(e) if summary is None else summary
     level = (np.asarray(scar, dtype=float) / spread) * np.asarray(sigma, dtype=float)
-    shifts, u_0 = rank_t_shift_sums(e, level)
+    shifts, u_0 = rank_t_shift_sums(e, level, summary=summary)
     return rank_t_from_sums(count, summary.rank_sums + shifts, u_0, n=len(level))
 
 
@@ -270,16 +270,19 @@ def rank_spread(scar: np.ndarray, sigma: np.ndarray) -> float:
     return spread if spread > 0 else _NAN
 
 
-def rank_t_window_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank_t_window_sums(
+    est_resid: np.ndarray, level: np.ndarray, *, summary: ResidualSummary | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """What adding each firm's window value (``level_i = SCAR*_i sigma_i``, in residual units)
     to its ranks adds to GRANK-T's estimation days, ``(L_est, L_est + 1)`` in the form of
     :func:`estimation_rank_sums`, and the window's ranks ``2 K_i0`` summed per ``L_i``,
     ``(L_est + 1,)``: additive over disjoint sets of firms once :func:`rank_spread` is known.
 
     A residual above ``g_i`` moves up one rank, one equal to it half a rank; compared in
-    residual units (``g_i < e_it / sigma_i <=> g_i sigma_i < e_it``).
+    residual units (``g_i < e_it / sigma_i <=> g_i sigma_i < e_it``). ``summary``: the
+    residuals' :func:`~analytics.study.significance.ranking.summarize_residuals` when known.
     """
-    return rank_t_shift_sums(est_resid, level)
+    return rank_t_shift_sums(est_resid, level, summary=summary)
 
 
 def rank_t_from_sums(

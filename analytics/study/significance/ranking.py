@@ -89,13 +89,19 @@ def window_rank_sign_sums(
     return ranks, signs, count
 
 
-def rank_t_shift_sums(est_resid: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def rank_t_shift_sums(
+    est_resid: np.ndarray, level: np.ndarray, *, summary: ResidualSummary | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """GRANK-T's window value ``level_i`` added to each firm's ``(L, N)`` residuals: ``(L, L + 1)``
     per day and ``L_i`` the sums of twice the ranks it moves residuals up (2 above it, 1 equal),
-    and ``(L + 1,)`` per ``L_i`` the sums of twice its own rank ``2 K_i0``. Comparisons only:
-    no sort."""
+    and ``(L + 1,)`` per ``L_i`` the sums of twice its own rank ``2 K_i0``. With the residuals'
+    ``summary``, a walk up each firm's sorted residuals; without, comparisons in day order
+    (several times slower, but no sort)."""
+    g = np.asarray(level, dtype=float)
+    if summary is not None:
+        return _sorted_rank_t_shift_sums(summary.ordered, summary.order, summary.n_valid, g)
     e = np.asarray(est_resid, dtype=float)
-    return _rank_t_shift_sums(e.reshape(len(e), -1), np.asarray(level, dtype=float))
+    return _rank_t_shift_sums(e.reshape(len(e), -1), g)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -201,15 +207,38 @@ def _rank_t_shift_sums(e, level):
     for t in range(days):
         for i in range(firms):
             x = e[t, i]
-            if np.isfinite(x):
-                if x > level[i]:
-                    shifts[n_valid[i], t] += 2.0
-                elif x == level[i]:
-                    shifts[n_valid[i], t] += 1.0
-                    equal[i] += 1
-                else:
-                    below[i] += 1
+            if np.isfinite(x):  # branch-free below: above or not is a coin toss per value
+                above = x > level[i]
+                tied = x == level[i]
+                shifts[n_valid[i], t] += 2.0 * above + tied
+                equal[i] += tied
+                below[i] += 1 - above - tied
     window = np.zeros(days + 1)
     for i in range(firms):
         window[n_valid[i]] += 2 + 2 * below[i] + equal[i]
+    return shifts.T, window
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_rank_t_shift_sums(ordered, order, n_valid, level):
+    n, days = ordered.shape
+    shifts = np.zeros((days + 1, days))  # by L_i, then day
+    window = np.zeros(days + 1)
+    for i in range(n):
+        k = n_valid[i]
+        g = level[i]
+        by_day = shifts[k]
+        below = 0
+        equal = 0
+        for p in range(k):
+            day = order[i, p]
+            x = ordered[i, p]
+            if x > g:
+                by_day[day] += 2.0
+            elif x == g:
+                by_day[day] += 1.0
+                equal += 1
+            else:
+                below += 1
+        window[k] += 2 + 2 * below + equal
     return shifts.T, window

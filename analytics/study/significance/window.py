@@ -197,7 +197,7 @@ def window_tests(
     )  # fmt: skip
     spread = rank_spread(scar, sigma)
     level = np.asarray(scar) / spread * sigma
-    shift = rank_t_window_sums(e, level) if spread > 0 else None
+    shift = rank_t_window_sums(e, level, summary=summary) if spread > 0 else None
     return window_tests_from_sums(sums, rbar=rbar, rank_shift=shift, bootstrap=bootstrap, seed=seed)
 
 

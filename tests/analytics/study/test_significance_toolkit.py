@@ -21,6 +21,7 @@ from analytics.study.significance.nonparametric import (
     median_sign_from_sums,
     rank_from_sums,
     rank_sign_day_sums,
+    rank_t_window_sums,
 )
 from analytics.study.significance.ranking import summarize_residuals
 from tests.analytics.study.test_significance import (
@@ -342,3 +343,15 @@ def test_wilcoxon_over_fifty_firms_equals_scipy(seed: int) -> None:
         r, s = sig.wilcoxon_test(car), stats.wilcoxon(car)
         assert r.stat == s.statistic
         assert r.pvalue == pytest.approx(s.pvalue, rel=1e-12, abs=0)
+
+
+def test_grank_window_shift_is_the_same_sorted_or_in_day_order() -> None:
+    rng = np.random.default_rng(8)
+    est = np.round(rng.standard_normal((40, 25)), 1)  # ties, and levels equal to residuals
+    est[rng.random(est.shape) < 0.2] = np.nan
+    level = np.round(rng.standard_normal(25), 1)
+    level[0] = np.nan
+    plain = rank_t_window_sums(est, level)
+    walked = rank_t_window_sums(est, level, summary=summarize_residuals(est))
+    for a, b in zip(plain, walked, strict=True):
+        np.testing.assert_array_equal(a, b)
