@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 __all__ = ["CONST", "Regression", "Term", "regress_cars"]
 
@@ -106,6 +105,8 @@ def regress_cars(
         nan = float("nan")
         terms = tuple(Term(name=k, coef=nan, se=nan, t=nan, p=nan) for k in names)
         return Regression(n=n, r2=nan, terms=terms, cov_type=cov_type, clusters=clusters)
+    import statsmodels.api as sm  # on first use: only studies with regressors need its 40 MB
+
     model = sm.OLS(y[used], design)
     with np.errstate(divide="ignore", invalid="ignore"):
         if cov_type == "cluster":

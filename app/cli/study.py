@@ -114,7 +114,7 @@ def study(
         typer.Option(
             "--chunk-size",
             min=1,
-            help="Run out of core, this many firm-events per chunk (default 10,000 with "
+            help="Run out of core, this many firm-events per chunk (default 5,000 with "
             "--cluster); per-firm tables go to Parquet under the store's results/.",
         ),
     ] = None,
