@@ -210,22 +210,30 @@ def test_corrado_rank_z(panel: Inputs) -> None:
     assert r.pvalue == pytest.approx(_two_sided_z(z), rel=1e-12)
 
 
+def _ties_and_gaps(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Estimation residuals ``(40, 12)`` and days -5..5 ``(11, 12)`` with ties (a 1e-3 grid, a
+    firm tied everywhere, window values tied with residuals), missing values, a firm with
+    window values only and one with residuals only."""
+    rng = np.random.default_rng(seed)
+    n_firms, l_est = 12, 40
+    est = np.round(0.01 * rng.standard_normal((l_est, n_firms)), 3)
+    days = np.round(0.01 * rng.standard_normal((11, n_firms)), 3)
+    est[rng.random(est.shape) < 0.15] = np.nan
+    days[rng.random(days.shape) < 0.1] = np.nan
+    days[:, 0] = est[:11, 0]
+    est[:, 1] = 0.0
+    days[:, 1] = 0.0
+    est[:, 2] = np.nan
+    days[:, 3] = np.nan
+    days[:, 4] = 0.0  # each day keeps at least one value
+    return est, days
+
+
 @pytest.mark.parametrize("seed", [5, 6])
 def test_corrado_overlapping_windows_with_ties_and_nans(seed: int) -> None:
     # Several windows cut from one stretch of days -5..5, as the engine does: each window ranks
     # its own days with the estimation residuals, never the other windows' days.
-    rng = np.random.default_rng(seed)
-    n_firms, l_est = 12, 40
-    est = np.round(0.01 * rng.standard_normal((l_est, n_firms)), 3)  # ties on a 1e-3 grid
-    days = np.round(0.01 * rng.standard_normal((11, n_firms)), 3)
-    est[rng.random(est.shape) < 0.15] = np.nan
-    days[rng.random(days.shape) < 0.1] = np.nan
-    days[:, 0] = est[:11, 0]  # window values tied with estimation values
-    est[:, 1] = 0.0  # a firm tied everywhere
-    days[:, 1] = 0.0
-    est[:, 2] = np.nan  # a firm with window values only
-    days[:, 3] = np.nan  # a firm with estimation values only
-    days[:, 4] = 0.0  # each day keeps at least one value
+    est, days = _ties_and_gaps(seed)
     for a, b in [(0, 0), (-1, 1), (-5, 5), (-3, 0), (2, 5), (-5, -5)]:
         window = days[a + 5 : b + 6]
         z = _oracle_corrado(window, est)

@@ -33,6 +33,7 @@ from tests.analytics.study.test_significance import (
     _oracle_corrado,
     _panel,
     _sd,
+    _ties_and_gaps,
     _two_sided_t,
     _two_sided_z,
     _valid,
@@ -185,18 +186,7 @@ def test_corrado_zivney_sign_z_by_hand() -> None:
 def test_rank_and_sign_tests_of_overlapping_windows_share_one_sort(seed: int) -> None:
     # Ties, missing days and firms with only estimation or only window values; every window is
     # merged into the same sorted residuals, and each must equal its own oracle.
-    rng = np.random.default_rng(seed)
-    n_firms, l_est = 12, 40
-    est = np.round(0.01 * rng.standard_normal((l_est, n_firms)), 3)  # ties on a 1e-3 grid
-    days = np.round(0.01 * rng.standard_normal((11, n_firms)), 3)
-    est[rng.random(est.shape) < 0.15] = np.nan
-    days[rng.random(days.shape) < 0.1] = np.nan
-    days[:, 0] = est[:11, 0]  # window values tied with estimation values
-    est[:, 1] = 0.0  # a firm tied everywhere
-    days[:, 1] = 0.0
-    est[:, 2] = np.nan  # a firm with window values only
-    days[:, 3] = np.nan  # a firm with estimation values only
-    days[:, 4] = 0.0  # each day keeps at least one value
+    est, days = _ties_and_gaps(seed)
     summary = summarize_residuals(est)
     for a, b in [(0, 0), (-1, 1), (-5, 5), (-3, 0), (2, 5)]:
         window = days[a + 5 : b + 6]
