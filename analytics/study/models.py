@@ -5,11 +5,11 @@ a trailing axis (``k``). NaN marks a missing value; an estimation day is valid f
 when its return and all its regressors are present, so every firm-event gets its own ``L_i``.
 
 - :func:`ols` covers the constant-mean model (``k = 0``), the market model and CAPM (``k = 1``,
-  fitted by compiled loops over the days)
-  and factor models: OLS with an intercept, ``sigma² = SSR / (L_i - k - 1)`` and the
-  prediction-error covariance ``sigma² (I + X*(X'X)^{-1}X*')`` over the event days. With an
-  intercept, ``X*(X'X)^{-1}X*'`` equals ``1/L + d*' S^{-1} d`` with ``d = x* - mean x`` and ``S``
-  the centred cross-product matrix; the centred form is the one computed because it is far
+  in compiled loops over the days) and factor models: OLS with an intercept,
+  ``sigma² = SSR / (L_i - k - 1)`` and the prediction-error covariance
+  ``sigma² (I + X*(X'X)^{-1}X*')`` over the event days. With an intercept, ``X*(X'X)^{-1}X*'``
+  equals ``1/L + d*' S^{-1} d`` with ``d = x* - mean x`` and ``S`` the centred cross-product
+  matrix; the centred form is the one computed because it is far
   better conditioned than the raw normal equations.
 - :func:`market_adjusted`: ``E = R_m``; ``sigma`` is the standard deviation (ddof 1) of the
   estimation-window abnormal returns, ``Var(AR) = sigma² I`` (no parameter is estimated, so no
@@ -139,8 +139,9 @@ def _one_regressor_loops(y, x, x_evt, step):
                 xc = x[t, i * step] - x_mean[i]
                 sxx[i] += xc * xc
                 sxy[i] += xc * (y[t, i] - y_mean[i])
-    # The 1 x 1 cross-product matrix is its own eigenvalue; a singular one is replaced by 1.
-    singular = (sxx <= 0) | (sxx <= _SINGULAR * sxx) | (n < 3)
+    # The 1 x 1 cross-product matrix is its own eigenvalue, so the general rule's eigenvalue
+    # ratio holds unless it is 0; a singular one is replaced by 1.
+    singular = (sxx <= 0) | (n < 3)
     inv = np.where(singular, 1.0, 1.0 / np.where(singular, 1.0, sxx))
     beta = inv * sxy
     alpha = y_mean - x_mean * beta

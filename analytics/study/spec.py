@@ -415,17 +415,13 @@ class StudySpec:
             symbols = tickers_of(raw_tickers, "ticker", by_row=True)
             dates = parse_dates(raw_dates, name="date")
             timings = timings_of(raw_timings, "timing", by_row=True)
+            day0 = day_zero_many(dates, timings)
         else:
             symbols = tickers_of(raw_tickers, "tickers", by_row=False)
             when = pd.DatetimeIndex([parse_date(cast(DateLike, date), name="date")])
             timings = np.full(len(symbols), default_timing, dtype=object)
             dates = when.repeat(len(symbols))
-        # One date and timing: one day 0, resolved once.
-        day0 = (
-            day_zero_many(dates, timings)
-            if events is not None
-            else day_zero_many(dates[:1], timings[:1]).repeat(len(symbols))
-        )
+            day0 = day_zero_many(when, timings[:1]).repeat(len(symbols))  # one day 0, once
         keys = pd.DataFrame({"ticker": symbols, "day0": day0})
         is_benchmark = symbols == bench
         # Distinct tickers cannot repeat a firm-event (the usual list): no pairs to hash.

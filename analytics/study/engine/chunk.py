@@ -101,14 +101,15 @@ def _window_parts(stage: Stage) -> tuple[dict[int, WindowSums], dict]:
     for j, inside in enumerate(stage.included):
         if not inside.any():
             continue
-        e = fit.resid[:, inside]
+        e = fit.resid if inside.all() else fit.resid[:, inside]
         w = stage.ar[stage.window_rows[j]][:, inside]
         token = inside.tobytes()
-        shared = ranks[token] if token in ranks else ranks.setdefault(token, summarize_residuals(e))
+        if token not in ranks:
+            ranks[token] = summarize_residuals(e)
         sums[j] = window_sums(
             car=stage.car[j, inside], scar=stage.scar[j, inside], dof=fit.dof[inside],
             bhar=stage.bhar[j, inside], sigma=stage.sigma[inside], est_resid=e, window_ar=w,
-            summary=shared,
+            summary=ranks[token],
         )  # fmt: skip
         cumulative = np.cumsum(w, axis=0)
         mean = cumulative.mean(axis=1)
