@@ -379,7 +379,7 @@ def test_render_chart_without_a_study_says_so(data: DashboardData) -> None:
     for key in (None, "unknown-key"):
         fig = render_chart(data, "caar", key=key, **args)
         assert not fig.data
-        assert "the study could not run" in fig.layout.annotations[0].text
+        assert "the study is running, or could not run" in fig.layout.annotations[0].text
     assert render_chart(data, "caar", key=None, tab="prices", **args) is no_update
 
 
@@ -405,7 +405,9 @@ def test_summary_and_dollar_headline(data: DashboardData, demo_key: str) -> None
     assert headline.startswith("These stocks lost $")
     assert "in market value; $" in headline and "less than the market model predicted" in headline
     assert "survivorship" in headline
-    assert " ".join(component_texts(summary(data, None))) == "No results: the study could not run"
+    assert " ".join(component_texts(summary(data, None))) == (
+        "No results yet: the study is running, or could not run"
+    )
     assert dollar_headline(data, None, "0:0") is None
 
 

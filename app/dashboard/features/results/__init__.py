@@ -83,7 +83,9 @@ TABS: Mapping[str, str] = {
 """The results tabs: value (also the ``tab`` link parameter) → label."""
 
 
-NO_STUDY = "No results: the study could not run (see the message above)"
+NO_STUDY = "No results yet: the study is running, or could not run (see the message above)"
+"""A chart's text without a result: a study being run has no result key yet, nor has one that
+failed, and the chart cannot tell the two apart."""
 
 
 _GRAPH_CONFIG: Any = {
@@ -239,7 +241,8 @@ def render_chart(
         return no_update
     result = data.result(key)
     if result is None or key is None:
-        # No study (it failed): the message above says why; no stale chart of another study.
+        # No study yet (running) or none (failed: the message above says why); never a stale
+        # chart of another study.
         return empty_figure(CHART_TITLES[name], NO_STUDY)
     article = article_of(data, selected, text) if name == "price_paths" else None
     try:

@@ -42,7 +42,9 @@ def summary(data: DashboardData, key: str | None) -> Any:
     """The header's one-line study summary."""
     result = data.result(key)
     if result is None:
-        return html.Span("No results: the study could not run", className="summary-main")
+        return html.Span(
+            "No results yet: the study is running, or could not run", className="summary-main"
+        )
     spec = result.spec
     firms = result.firms
     ok = int((firms["status"] == "ok").sum())
